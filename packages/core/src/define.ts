@@ -1,0 +1,46 @@
+import type {
+  DetectorDef, EmbedderDef, MetricDef, OptionsSchema, ProviderDef, SinkDef, SourceDef, VigiaPlugin,
+} from './contracts.js';
+
+type Def<K extends string, D> = Omit<D, 'kind'> & { kind?: K };
+
+/**
+ * Define a detector. The options' type is derived from `options` (a JSON Schema); write the schema
+ * inline so its literal type is kept:
+ *
+ * ```ts
+ * export const lengthDrift = defineDetector({
+ *   description: 'Fails when the mean response length moved by more than `maxRatio`.',
+ *   options: { type: 'object', properties: { maxRatio: { type: 'number', default: 0.2 } } },
+ *   create: ({ maxRatio }) => ({ evaluate: ({ reference, current }) => … }),
+ * });
+ * ```
+ */
+export function defineDetector<const S extends OptionsSchema>(def: Def<'detector', DetectorDef<S>>): DetectorDef<S> {
+  return { ...def, kind: 'detector' } as DetectorDef<S>;
+}
+
+export function defineMetric<const S extends OptionsSchema>(def: Def<'metric', MetricDef<S>>): MetricDef<S> {
+  return { ...def, kind: 'metric' } as MetricDef<S>;
+}
+
+export function defineSink<const S extends OptionsSchema>(def: Def<'sink', SinkDef<S>>): SinkDef<S> {
+  return { ...def, kind: 'sink' } as SinkDef<S>;
+}
+
+export function defineSource<const S extends OptionsSchema>(def: Def<'source', SourceDef<S>>): SourceDef<S> {
+  return { ...def, kind: 'source' } as SourceDef<S>;
+}
+
+export function defineEmbedder<const S extends OptionsSchema>(def: Def<'embedder', EmbedderDef<S>>): EmbedderDef<S> {
+  return { ...def, kind: 'embedder' } as EmbedderDef<S>;
+}
+
+export function defineProvider<const S extends OptionsSchema>(def: Def<'provider', ProviderDef<S>>): ProviderDef<S> {
+  return { ...def, kind: 'provider' } as ProviderDef<S>;
+}
+
+/** Define a plugin: the default export of a plugin package. */
+export function definePlugin<const P extends VigiaPlugin>(plugin: P): P {
+  return plugin;
+}

@@ -1,0 +1,32 @@
+import { EventEmitter } from 'eventemitter3';
+import type { VigiaEvent, VigiaEvents } from './contracts.js';
+
+type Listener<K extends keyof VigiaEvents> = (payload: VigiaEvents[K]) => void;
+
+/**
+ * The run's typed event bus (eventemitter3). `emit` is the one typed function every hook goes
+ * through, so a typo in an event name is a compile error. `onAny` sees every event in order,
+ * which is what sinks subscribe to.
+ */
+export class EventBus {
+  readonly #emitter = new EventEmitter();
+  readonly #any = new Set<(event: VigiaEvent) => void>();
+
+  emit<K extends keyof VigiaEvents>(type: K, payload: VigiaEvents[K]): void {
+    this.#emitter.emit(type, payload);
+    if (this.#any.size > 0) {
+      const event = { type, ...payload } as VigiaEvent;
+      for (const listener of this.#any) listener(event);
+    }
+  }
+
+  on<K extends keyof VigiaEvents>(type: K, listener: Listener<K>): () => void {
+    this.#emitter.on(type, listener);
+    return () => this.#emitter.off(type, listener);
+  }
+
+  onAny(listener: (event: VigiaEvent) => void): () => void {
+    this.#any.add(listener);
+    return () => this.#any.delete(listener);
+  }
+}

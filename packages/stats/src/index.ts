@@ -1,0 +1,5 @@
+/**
+ * @vigia/stats: pure TypeScript numerics on typed arrays. Each area has its own module; this
+ * file only re-exports them.
+ */
+export * from './random.js';

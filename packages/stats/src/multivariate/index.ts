@@ -1,0 +1,3 @@
+/** Multivariate numerics: kernels, MMD, PCA, classifiers, clustering. */
+export * from './matrix.js';
+export * from './mmd.js';

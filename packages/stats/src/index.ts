@@ -3,5 +3,4 @@
  * file only re-exports them.
  */
 export * from './random.js';
-export * from './sketch/index.js';
 export * from './multivariate/index.js';

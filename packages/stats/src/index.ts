@@ -3,4 +3,5 @@
  * file only re-exports them.
  */
 export * from './random.js';
+export * from './sketch/index.js';
 export * from './multivariate/index.js';

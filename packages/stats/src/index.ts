@@ -5,3 +5,4 @@
 export * from './random.js';
 export * from './sketch/index.js';
 export * from './multivariate/index.js';
+export * from './univariate/index.js';

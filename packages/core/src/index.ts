@@ -10,3 +10,7 @@ export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, type RunServices, type ContextOptions } from './context.js';
 export { getField, numericColumn, categoricalColumn, type NumericColumn } from './fields.js';
+export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
+export { Registry, importPlugin, type RegisteredComponent } from './registry.js';
+export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
+export { runPlan, createRunContainer, Tokens, type RunOptions } from './engine.js';

@@ -1,0 +1,56 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createLogger, planFromFile, runPlan, type Report, type Sink } from '@vigia/core';
+import type { Io } from '../main.js';
+import { createProgressSink } from '../progress.js';
+import { builtinRegistry, reportError } from '../shared.js';
+
+export interface RunArgs {
+  config: string;
+  format: 'table' | 'json';
+  out?: string;
+  seed?: number;
+  color?: boolean;
+  debug: boolean;
+}
+
+/** Exit code of a finished run (contract): fail → 1; an errored detector or metric → 3. */
+export function exitCodeOf(report: Report): number {
+  if (report.status === 'error') return 3;
+  if (report.status === 'fail') return 1;
+  return 0;
+}
+
+export async function runCommand(args: RunArgs, io: Io): Promise<number> {
+  try {
+    const plan = await planFromFile(args.config, await builtinRegistry(), { env: io.env, cwd: io.cwd });
+    if (args.seed !== undefined) plan.config.seed = args.seed;
+    // With --format json stdout carries only the report, so console sinks move to stderr.
+    const consoleSinks = plan.sinks.filter((s) => s.use === 'console');
+    if (args.format === 'json') for (const s of consoleSinks) s.options.stream = 'stderr';
+    if (args.color !== undefined) for (const s of consoleSinks) s.options.color = args.color ? 'always' : 'never';
+
+    const extraSinks: Sink[] = [];
+    if (io.stderrIsTTY && !args.debug) extraSinks.push(createProgressSink(io.stderr, { detectors: plan.detectors.length, metrics: plan.metrics.length }));
+    const logger = createLogger({ level: args.debug ? 'debug' : 'warn', write: (l) => io.stderr(`vigia: ${l}\n`), redact: plan.loaded.secrets });
+    const report = await runPlan(plan, { logger, extraSinks });
+
+    if (args.format === 'json') {
+      io.stdout(JSON.stringify(report, null, 2) + '\n');
+    } else if (consoleSinks.length === 0) {
+      const { formatReportTable } = await import('@vigia/plugin-sinks');
+      const color = args.color ?? (io.stdoutIsTTY && !io.env.NO_COLOR);
+      io.stdout(formatReportTable(report, { color, width: process.stdout.columns || 120 }) + '\n');
+    }
+    if (args.out) {
+      const file = resolve(io.cwd, args.out);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
+      await rename(`${file}.tmp`, file);
+    }
+    for (const w of report.warnings ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: warning: ${w}\n`);
+    return exitCodeOf(report);
+  } catch (error) {
+    return reportError(error, io, args.debug);
+  }
+}

@@ -1,0 +1,90 @@
+import yargs from 'yargs';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress output is shown only then). */
+  stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIo = (): Io => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code (contract: 0/1/2/3). */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('vigia')
+    .usage('$0 <command> [options]\n\nEvaluate LLM logs for drift, bias and anomalies from a declarative config.')
+    .command('run <config>', 'Run the detectors and metrics of a config and print the report', (y) =>
+      y.positional('config', { type: 'string', describe: 'Config file (YAML or JSON)', demandOption: true })
+        .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: a readable table on stdout; json: only the report on stdout' })
+        .option('out', { type: 'string', describe: 'Also write the JSON report to this file' })
+        .option('seed', { type: 'number', describe: "Override the config's seed" })
+        .option('color', { type: 'boolean', describe: 'Force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)' })
+        .option('debug', { type: 'boolean', default: false, describe: 'Show debug logs and stack traces' }),
+    async (args) => {
+      const { runCommand } = await import('./commands/run.js');
+      exitCode = await runCommand({ config: args.config, format: args.format, out: args.out, seed: args.seed, color: args.color, debug: args.debug }, io);
+    })
+    .command('validate <config>', 'Check a config, its plugins and every option without reading data', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON)' })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      exitCode = await validateCommand({ config: args.config, debug: args.debug }, io);
+    })
+    .command('plugins', 'List every component with its options and defaults', (y) =>
+      y.option('config', { type: 'string', describe: "Also load the external plugins of this config's plugins: list" })
+        .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { pluginsCommand } = await import('./commands/plugins.js');
+      exitCode = await pluginsCommand({ config: args.config, json: args.json, debug: args.debug }, io);
+    })
+    .command('schema', 'Print the JSON Schema of configs (core + every component), for editors', (y) =>
+      y.option('config', { type: 'string', describe: "Also include the external plugins of this config's plugins: list" })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      exitCode = await schemaCommand({ config: args.config, debug: args.debug }, io);
+    })
+    .demandCommand(1, 'Name a command: run, validate, plugins or schema.')
+    .strict()
+    .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    });
+  let helpShown = false;
+  try {
+    await parser.parseAsync(argv, {}, (err, _argv, output) => {
+      if (output) {
+        helpShown = true;
+        (err ? io.stderr : io.stdout)(output + '\n');
+      }
+    });
+  } catch (error) {
+    usageError ??= error instanceof Error ? error.message : String(error);
+  }
+  if (usageError) {
+    if (!helpShown) io.stderr(`vigia: ${usageError}\nRun vigia --help for usage.\n`);
+    return 2;
+  }
+  return exitCode;
+}

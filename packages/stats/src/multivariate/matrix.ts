@@ -10,7 +10,7 @@ export interface Matrix {
   readonly data: Float64Array;
 }
 
-export function zeros(rows: number, cols: number): Matrix {
+export function zeroMatrix(rows: number, cols: number): Matrix {
   return { rows, cols, data: new Float64Array(rows * cols) };
 }
 
@@ -28,14 +28,14 @@ export function matrixFromRows(rows: readonly ArrayLike<number>[]): Matrix {
 }
 
 /** Row `i` as a view (no copy). */
-export function row(m: Matrix, i: number): Float64Array {
+export function matrixRow(m: Matrix, i: number): Float64Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);
 }
 
 /** The rows at `indices`, copied. */
 export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   const out = new Float64Array(indices.length * m.cols);
-  for (let r = 0; r < indices.length; r++) out.set(row(m, indices[r]!), r * m.cols);
+  for (let r = 0; r < indices.length; r++) out.set(matrixRow(m, indices[r]!), r * m.cols);
   return { rows: indices.length, cols: m.cols, data: out };
 }
 
@@ -167,7 +167,7 @@ export function lowerMedian(values: ArrayLike<number>): number {
 }
 
 /** The q-quantile (0..1) by linear interpolation between order statistics (type 7). Copies its input. */
-export function quantile(values: ArrayLike<number>, q: number): number {
+export function empiricalQuantile(values: ArrayLike<number>, q: number): number {
   const n = values.length;
   if (n === 0) return NaN;
   const sorted = Float64Array.from(values as ArrayLike<number>).sort();

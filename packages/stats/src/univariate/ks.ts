@@ -1,7 +1,7 @@
 /**
  * Two-sample Kolmogorov–Smirnov test, two-sided, matching `scipy.stats.ks_2samp`.
  */
-import { clipPValue, kolmogorovFiniteSf } from './special.js';
+import { clipPValue, kolmogorovFiniteSf, logGamma } from './special.js';
 import { sortedFinite } from './sorting.js';
 
 export interface Ks2SampOptions {
@@ -46,6 +46,10 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
   return d;
 }
 
+function logChoose(n: number, k: number): number {
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}
+
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
@@ -65,38 +69,54 @@ function probOutsideSquare(n: number, h: number): number {
 }
 
 /**
- * Pr(D_{m,n} ≥ h/lcm): one minus the share of monotone lattice paths from (0,0) to (m,n) that stay
- * strictly inside |x·n/g − y·m/g| < h (Hodges 1958). Counts are kept divided by C(x+y, y), so the
- * recursion A(x,y) = (x·A(x−1,y) + y·A(x,y−1))/(x+y) never overflows.
+ * Pr(D_{m,n} ≥ h/lcm) by lattice paths (Hodges 1958): a uniformly random monotone path from (0,0)
+ * to (m,n) and the band |x·n/g − y·m/g| < h. The recursion keeps path counts divided by C(x+y, y),
+ * A(x,y) = (x·A(x−1,y) + y·A(x,y−1))/(x+y), so nothing overflows; the probability is summed over
+ * the first point where a path leaves the band, A_exit(x,y)·C(x+y,x)·C(m+n−x−y, m−x)/C(m+n,m), a sum
+ * of positive terms, so tiny p-values keep their relative accuracy (1 − A(m,n) would cancel).
  */
 function probOutsideLattice(m0: number, n0: number, g: number, h: number): number {
   const m = Math.max(m0, n0);
   const n = Math.min(m0, n0);
   const mg = m / g;
   const ng = n / g;
+  const logTotal = logChoose(m + n, m);
+  const exitWeight = (x: number, y: number, a: number): number =>
+    a === 0 ? 0 : a * Math.exp(logChoose(x + y, x) + logChoose(m + n - x - y, m - x) - logTotal);
   // Column over y = 0..n for the current x; entries outside the band are 0.
   const A = new Float64Array(n + 1);
   // x = 0: inside iff y·mg < h.
   let lo = 0;
   let hi = Math.min(n, Math.ceil(h / mg) - 1); // largest y with y·mg < h
   for (let y = 0; y <= hi; y++) A[y] = 1;
+  let prob = hi < n ? exitWeight(0, hi + 1, 1) : 0;
   for (let x = 1; x <= m; x++) {
-    // Inside: |x·ng − y·mg| < h ⇔ (x·ng − h)/mg < y < (x·ng + h)/mg.
+    // Inside: |x·ng − y·mg| < h ⇔ (x·ng − h)/mg < y < (x·ng + h)/mg. Both bounds rise by at most
+    // one per column (n ≤ m), so paths leave only at (x, newLo − 1) or (x, newHi + 1).
     const newLo = Math.max(0, Math.floor((x * ng - h) / mg) + 1);
     const newHi = Math.min(n, Math.ceil((x * ng + h) / mg) - 1);
     if (newHi < newLo) return 1;
+    const prevAt = (y: number): number => (y >= lo && y <= hi ? A[y]! : 0); // A(x−1, y)
+    if (newLo > 0) {
+      const y = newLo - 1;
+      prob += exitWeight(x, y, (x * prevAt(y)) / (x + y));
+    }
     for (let y = lo; y < newLo && y <= hi; y++) A[y] = 0;
     let below = 0; // A(x, y−1)
     for (let y = newLo; y <= newHi; y++) {
-      const left = y >= lo && y <= hi ? A[y]! : 0; // A(x−1, y)
+      const left = y <= hi ? A[y]! : 0;
       const v = (x * left + y * below) / (x + y);
       A[y] = v;
       below = v;
     }
+    if (newHi < n) {
+      const y = newHi + 1;
+      prob += exitWeight(x, y, (x * prevAt(y) + y * below) / (x + y));
+    }
     lo = newLo;
     hi = newHi;
   }
-  return hi === n ? 1 - A[n]! : 1;
+  return Math.min(1, prob);
 }
 
 /**

@@ -61,7 +61,7 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
       if (!isVigiaError(error)) throw error;
       // Option errors come back as "/path must …" lines; prefix each with file:line.
       const lines = error.message.replace(/^invalid options:\n {2}/, '').split('\n  ');
-      for (const line of lines) problems.push(line.startsWith('/') ? `${at(line.split(' ')[0]!)}: ${line}` : line);
+      for (const line of lines) problems.push(line.startsWith(`${path}/`) ? `${at(line.split(' ')[0]!)}: ${line}` : line);
       return undefined;
     }
   };

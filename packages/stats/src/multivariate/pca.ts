@@ -70,3 +70,10 @@ export function pcaProject(pca: Pca, x: Matrix): Matrix {
   }
   return { rows: x.rows, cols: k, data: out };
 }
+
+/** The first `k` components of a fitted PCA (views, no copy). */
+export function truncatePca(pca: Pca, k: number): Pca {
+  const kk = Math.min(k, pca.components.rows);
+  const d = pca.components.cols;
+  return { ...pca, components: { rows: kk, cols: d, data: pca.components.data.subarray(0, kk * d) }, variances: pca.variances.subarray(0, kk) };
+}

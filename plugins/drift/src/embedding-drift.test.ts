@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Embedder } from '@vigia/core';
+import { createRandom } from '@vigia/stats';
+import { runDetector } from '@vigia/testing';
+import { embeddingDrift } from './embedding-drift.js';
+
+function vectors(n: number, d: number, seed: number, shift: (j: number) => number = () => 0): { v: number[] }[] {
+  const r = createRandom(seed);
+  // Distinct variances per dimension, so the reference's principal axes are the coordinate axes.
+  return Array.from({ length: n }, () => ({ v: Array.from({ length: d }, (_, j) => r.normal() * (1 + 0.3 * (d - j)) + shift(j)) }));
+}
+
+/** A fake embedder: topic words light up fixed dimensions, plus a little seeded noise per text. */
+const topicEmbedder: Embedder = {
+  id: 'fake-topics',
+  dimension: 6,
+  async embed(texts) {
+    return texts.map((t) => {
+      const r = createRandom(t.length * 7919 + t.charCodeAt(0));
+      const v = Float32Array.from({ length: 6 }, () => r.normal() * 0.3);
+      if (t.includes('refund')) v[0] += 2;
+      if (t.includes('password')) v[1] += 2;
+      if (t.includes('crypto')) v[2] += 2;
+      return v;
+    });
+  },
+};
+
+describe('embedding-drift', () => {
+  for (const method of ['mmd', 'classifier', 'pca-ks', 'centroid'] as const) {
+    it(`${method}: fails on a shifted sample and passes a null pair`, async () => {
+      const ref = vectors(150, 8, 1, () => 1);
+      const drifted = await runDetector(embeddingDrift, { field: 'v', method, seed: 3 }, { reference: ref, current: vectors(150, 8, 2, (j) => (j < 2 ? 3 : 1)) });
+      expect(drifted.status).toBe('fail');
+      expect(drifted.pValue!).toBeGreaterThan(0);
+      expect(drifted.test?.alpha).toBe(0.05);
+      const explanation = drifted.details!.explanation as { directions: { share: number; topDims: { dim: number }[] }[] };
+      expect(explanation.directions[0]!.share).toBeGreaterThan(0.3);
+      expect([0, 1]).toContain(explanation.directions[0]!.topDims[0]!.dim);
+      const same = await runDetector(embeddingDrift, { field: 'v', method, seed: 3 }, { reference: ref, current: vectors(150, 8, 4, () => 1) });
+      expect(same.status).toBe('pass');
+    });
+  }
+
+  it('embeds a text field through the context embedder and shows examples along the moved direction', async () => {
+    const topics = ['refund please', 'reset my password'];
+    const reference = Array.from({ length: 80 }, (_, i) => ({ prompt: `${topics[i % 2]} #${i}` }));
+    const current = Array.from({ length: 80 }, (_, i) => ({ prompt: i % 2 ? `buy crypto now #${i}` : `${topics[0]} #${i}` }));
+    const r = await runDetector(embeddingDrift, { textField: 'prompt', seed: 1 }, { reference, current }, { embedder: topicEmbedder });
+    expect(r.status).toBe('fail');
+    const examples = (r.details!.explanation as { examples: { current: string[] }[] }).examples;
+    expect(examples[0]!.current.some((t) => t.includes('crypto'))).toBe(true);
+  });
+
+  it('reduces with pca before testing', async () => {
+    const r = await runDetector(embeddingDrift, { field: 'v', pca: 3, seed: 2 }, { reference: vectors(60, 10, 5), current: vectors(60, 10, 6) });
+    expect(r.details!.pcaDimensions).toBe(3);
+  });
+
+  it('names the dataset and record on bad input', async () => {
+    const ref = vectors(5, 3, 7);
+    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, 2, 3] }, { v: [1, 2] }] })).rejects.toThrow(/dataset "current".*record 2.*2 values/);
+    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, NaN, 3] }] })).rejects.toThrow(/record 1.*"v"\[1\]/);
+    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [] })).rejects.toThrow(/dataset "current".*empty/);
+    await expect(runDetector(embeddingDrift, { field: 'w' }, { reference: ref, current: ref })).rejects.toThrow(/dataset "reference".*missing in every/);
+    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: ref })).resolves.toHaveProperty('status');
+    const err = await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: 'x' }] }).catch((e: unknown) => e);
+    expect((err as { exitCode: number }).exitCode).toBe(3);
+    await expect(runDetector(embeddingDrift, {}, { reference: ref, current: ref })).rejects.toThrow(/needs `field`/);
+  });
+});

@@ -6,3 +6,4 @@ export * from './random.js';
 export * from './sketch/index.js';
 export * from './multivariate/index.js';
 export * from './univariate/index.js';
+export * from './anomaly/index.js';

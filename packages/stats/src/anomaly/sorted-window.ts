@@ -1,0 +1,98 @@
+/**
+ * A fixed-size sliding window kept both in arrival order (a ring) and sorted, for rolling order
+ * statistics. Insert/evict cost a binary search plus one `copyWithin` (O(w) memmove, fast in
+ * practice); median is O(1), MAD O(log w) (k-th smallest of two sorted distance sequences),
+ * rank O(log w). Memory: 2·w doubles.
+ */
+export class SortedWindow {
+  readonly capacity: number;
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  private count = 0;
+  private head = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SortedWindow: capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
+    this.ring = new Float64Array(capacity);
+    this.sorted = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Number of values strictly below `v` (binary search). */
+  countBelow(v: number): number {
+    const a = this.sorted;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  push(v: number): void {
+    const a = this.sorted;
+    if (this.count === this.capacity) {
+      const i = this.countBelow(this.ring[this.head]!);
+      a.copyWithin(i, i + 1, this.count);
+      this.count--;
+    }
+    const j = this.countBelow(v);
+    a.copyWithin(j + 1, j, this.count);
+    a[j] = v;
+    this.count++;
+    this.ring[this.head] = v;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+  }
+
+  max(): number {
+    return this.count === 0 ? NaN : this.sorted[this.count - 1]!;
+  }
+
+  median(): number {
+    const n = this.count;
+    const a = this.sorted;
+    if (n === 0) return NaN;
+    return n & 1 ? a[n >> 1]! : 0.5 * (a[n / 2 - 1]! + a[n / 2]!);
+  }
+
+  /**
+   * Median absolute deviation around `center` (unscaled). The distances to the left and right of
+   * `center` form two ascending sequences; the k-th smallest of their union is found by binary
+   * search on how many come from the left (O(log w)).
+   */
+  mad(center: number = this.median()): number {
+    const n = this.count;
+    if (n === 0) return NaN;
+    const a = this.sorted;
+    const c = this.countBelow(center);
+    const nL = c;
+    const nR = n - c;
+    const left = (j: number) => (j < 0 ? -Infinity : j >= nL ? Infinity : center - a[c - 1 - j]!);
+    const right = (j: number) => (j < 0 ? -Infinity : j >= nR ? Infinity : a[c + j]! - center);
+    const kth = (k: number): number => {
+      const need = k + 1;
+      let lo = Math.max(0, need - nR);
+      let hi = Math.min(need, nL);
+      while (lo <= hi) {
+        const i = (lo + hi) >> 1;
+        const j = need - i;
+        if (i > 0 && j < nR && left(i - 1) > right(j)) hi = i - 1;
+        else if (j > 0 && i < nL && right(j - 1) > left(i)) lo = i + 1;
+        else return Math.max(left(i - 1), right(j - 1));
+      }
+      return NaN; // unreachable for 0 <= k < n
+    };
+    return n & 1 ? kth(n >> 1) : 0.5 * (kth(n / 2 - 1) + kth(n / 2));
+  }
+
+  /** The values in sorted order (a copy). */
+  toSortedArray(): Float64Array {
+    return this.sorted.slice(0, this.count);
+  }
+}

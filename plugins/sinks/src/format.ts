@@ -1,0 +1,191 @@
+/**
+ * Formatting a report for people: number formats and the console table. Pure functions (no I/O,
+ * no environment), so the CLI and tests can reuse them.
+ */
+import type { DetectorReport, MetricValue, Report, Status } from '@vigia/core';
+
+/** A statistic, threshold or metric value: 4 significant digits, exponent form when tiny or huge. */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (Number.isInteger(value) && abs < 1e6) return String(value);
+  if (abs < 1e-3 || abs >= 1e6) return exponent(value, 3);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** A p-value: two significant digits, `3.2e-5` below 0.001. */
+export function formatPValue(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === 0) return '0';
+  if (value < 1e-3) return exponent(value, 1);
+  return String(Number(value.toPrecision(2)));
+}
+
+/** `x.toExponential(d)` without a `+` in the exponent or trailing zeros in the mantissa. */
+function exponent(value: number, digits: number): string {
+  const [mantissa, exp] = value.toExponential(digits).split('e') as [string, string];
+  const m = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+  return `${m}e${exp.replace('+', '')}`;
+}
+
+/** A duration: `812 ms`, `1.23 s`, `2m 03s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+}
+
+export interface TableOptions {
+  /** ANSI colours (default false). */
+  color?: boolean;
+  /** Terminal width the table must fit; messages are truncated to it (default 100). */
+  width?: number;
+}
+
+const ANSI = {
+  reset: '\u001b[0m',
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  yellow: '\u001b[33m',
+  magenta: '\u001b[35m',
+} as const;
+
+const STATUS_COLOR: Record<Status, keyof typeof ANSI> = { pass: 'green', warn: 'yellow', fail: 'red', error: 'magenta' };
+
+/** Printable width of a string (code points; good enough for the text a report holds). */
+function visibleLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Cut `text` to `max` printable characters, with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  if (max <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** One line of plain text: line breaks folded, control characters (ANSI escapes included) made visible. */
+function oneLine(text: string): string {
+  return text
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .trim();
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - visibleLength(text)));
+}
+
+function formatLabels(labels: Record<string, string> | undefined): string {
+  if (!labels) return '';
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+function formatUnit(unit: string): string {
+  if (unit === '1' || unit === '') return '';
+  // UCUM annotations such as {token} read better without braces.
+  return unit.replace(/^\{(.+)\}$/, '$1');
+}
+
+/**
+ * The report as a readable table: one row per detector (id, status, statistic, p-value, threshold,
+ * message cut to `width`), then the metrics, then a one-line summary. With `color`, statuses are
+ * coloured with ANSI codes.
+ */
+export function formatReportTable(report: Report, options: TableOptions = {}): string {
+  const width = Math.max(40, Math.floor(options.width ?? 100));
+  const color = options.color === true;
+  const paint = (style: keyof typeof ANSI, text: string) => (color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
+  const lines: string[] = [];
+
+  lines.push(`${paint('bold', report.name)}  ${paint(STATUS_COLOR[report.status], report.status.toUpperCase())}`);
+  lines.push('');
+
+  const detectors: DetectorReport[] = report.detectors ?? [];
+  if (detectors.length > 0) {
+    const adjusted = detectors.some((d) => d.pValueAdjusted !== undefined && d.pValueAdjusted !== null);
+    const header = ['ID', 'STATUS', 'STATISTIC', 'P-VALUE', ...(adjusted ? ['P-ADJ'] : []), 'THRESHOLD'];
+    const rows = detectors.map((d) => [
+      d.id,
+      d.status,
+      formatNumber(d.statistic),
+      formatPValue(d.pValue),
+      ...(adjusted ? [formatPValue(d.pValueAdjusted)] : []),
+      formatNumber(d.threshold),
+    ]);
+    const widths = header.map((h, k) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[k]!))));
+    const used = widths.reduce((a, b) => a + b + 2, 0);
+    // On a narrow terminal the message goes on its own indented line instead of being cut to nothing.
+    const stacked = width - used < 20;
+    const messageWidth = stacked ? width - 4 : width - used;
+    const statusColumn = 1;
+    lines.push(paint('dim', [...header.map((h, k) => pad(h, widths[k]!)), ...(stacked ? [] : ['MESSAGE'])].join('  ').trimEnd()));
+    detectors.forEach((d, r) => {
+      const cells = rows[r]!.map((cell, k) => {
+        const padded = pad(cell, widths[k]!);
+        return k === statusColumn ? paint(STATUS_COLOR[d.status], padded) : padded;
+      });
+      const message = truncate(oneLine(d.message ?? ''), messageWidth);
+      if (stacked) {
+        lines.push(cells.join('  ').trimEnd());
+        if (message) lines.push(`    ${message}`);
+      } else {
+        cells.push(message);
+        lines.push(cells.join('  ').trimEnd());
+      }
+    });
+  } else {
+    lines.push(paint('dim', 'no detectors'));
+  }
+
+  const metrics: MetricValue[] = report.metrics ?? [];
+  if (metrics.length > 0) {
+    lines.push('');
+    lines.push(paint('dim', 'METRICS'));
+    const names = metrics.map((m) => m.name);
+    const numbers = metrics.map((m) => formatNumber(m.value));
+    const units = metrics.map((m) => formatUnit(m.unit));
+    const nameWidth = Math.max(...names.map(visibleLength));
+    const numberWidth = Math.max(...numbers.map(visibleLength));
+    const unitWidth = Math.max(...units.map(visibleLength));
+    metrics.forEach((m, k) => {
+      const labels = formatLabels(m.labels);
+      const value = `${numbers[k]!.padStart(numberWidth)}${unitWidth > 0 ? ` ${pad(units[k]!, unitWidth)}` : ''}`;
+      const used = nameWidth + 2 + visibleLength(value) + 2;
+      lines.push(`${pad(names[k]!, nameWidth)}  ${value}${labels ? `  ${paint('dim', truncate(oneLine(labels), Math.max(10, width - used)))}` : ''}`.trimEnd());
+    });
+  }
+
+  lines.push('');
+  const count = (s: Status) => detectors.filter((d) => d.status === s).length;
+  const parts = [
+    paint(count('pass') > 0 ? 'green' : 'dim', `${count('pass')} passed`),
+    paint(count('warn') > 0 ? 'yellow' : 'dim', `${count('warn')} warned`),
+    paint(count('fail') > 0 ? 'red' : 'dim', `${count('fail')} failed`),
+    paint(count('error') > 0 ? 'magenta' : 'dim', `${count('error')} errored`),
+  ];
+  const datasets = Object.entries(report.datasets ?? {}).map(
+    ([name, d]) => `${name} ${d.records} record${d.records === 1 ? '' : 's'}${d.skipped > 0 ? ` (${d.skipped} skipped)` : ''}`,
+  );
+  const summary = [parts.join(', ')];
+  if (datasets.length > 0) summary.push(`datasets: ${datasets.join(', ')}`);
+  summary.push(formatDuration(report.durationMs));
+  lines.push(summary.join(' · '));
+
+  for (const warning of report.warnings ?? []) {
+    lines.push(`${paint('yellow', 'warning:')} ${oneLine(warning)}`); // never cut: it may name a path
+  }
+  return `${lines.join('\n')}\n`;
+}

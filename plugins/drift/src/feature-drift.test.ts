@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DataError } from '@vigia/core';
+import { createRandom, ks2Samp, wasserstein1, stdPopulation, chiSquareTest } from '@vigia/stats';
+import { runDetector } from '@vigia/testing';
+import { featureDrift } from './feature-drift.js';
+
+const rng = createRandom(7);
+const normals = (n: number, shift = 0) => Array.from({ length: n }, () => ({ latency_ms: 200 + 40 * (rng.normal() + shift) }));
+const cats = (n: number, probs: Record<string, number>) =>
+  Array.from({ length: n }, () => {
+    let u = rng.next();
+    for (const [k, p] of Object.entries(probs)) {
+      if ((u -= p) < 0) return { attributes: { intent: k } };
+    }
+    return { attributes: { intent: Object.keys(probs).at(-1)! } };
+  });
+
+describe('feature-drift on numbers', () => {
+  const reference = normals(500);
+  const same = normals(500);
+  const shifted = normals(500, 0.5);
+
+  it('defaults to KS for n ≤ 1000, equal to ks2Samp, and fails on a shift', async () => {
+    const r = await runDetector(featureDrift, { field: 'latency_ms' }, { reference, current: shifted });
+    const expected = ks2Samp(reference.map((x) => x.latency_ms), shifted.map((x) => x.latency_ms));
+    expect(r.status).toBe('fail');
+    expect(r.statistic).toBe(expected.statistic);
+    expect(r.pValue).toBe(expected.pValue);
+    expect(r.threshold).toBe(0.05);
+    expect(r.test).toEqual({ alpha: 0.05, effectSize: r.details!.effectSize, minEffect: null });
+    expect(r.message).toMatch(/^ks: D=0\.\d+, p=\d\.\de-\d+ on latency_ms \(n=500 vs 500\)$/);
+    expect(r.details).toMatchObject({ test: 'ks', type: 'numeric', nReference: 500, nCurrent: 500, missingReference: 0, effectSizeName: 'wasserstein_normalized', method: 'exact' });
+    const d = r.details as { reference: { mean: number; quantiles: Record<string, number> }; current: { mean: number } };
+    expect(d.current.mean - d.reference.mean).toBeGreaterThan(10);
+    expect(Object.keys(d.reference.quantiles)).toEqual(['p05', 'p25', 'p50', 'p75', 'p95']);
+  });
+
+  it('passes on the same distribution', async () => {
+    const r = await runDetector(featureDrift, { field: 'latency_ms' }, { reference, current: same });
+    expect(r.status).toBe('pass');
+    expect(r.pValue!).toBeGreaterThan(0.05);
+  });
+
+  it('warns instead of failing when the effect is below minEffect', async () => {
+    const r = await runDetector(featureDrift, { field: 'latency_ms', minEffect: 5 }, { reference, current: shifted });
+    expect(r.status).toBe('warn');
+    expect(r.test!.minEffect).toBe(5);
+  });
+
+  it('defaults to normalised Wasserstein above 1000 values, threshold 0.1', async () => {
+    const big = normals(1500);
+    const bigShift = normals(1200, 0.3);
+    const r = await runDetector(featureDrift, { field: 'latency_ms' }, { reference: big, current: bigShift });
+    const a = big.map((x) => x.latency_ms);
+    const b = bigShift.map((x) => x.latency_ms);
+    expect(r.details!.test).toBe('wasserstein');
+    expect(r.pValue).toBeNull();
+    expect(r.test).toBeUndefined();
+    expect(r.threshold).toBe(0.1);
+    expect(r.statistic!).toBeCloseTo(wasserstein1(a, b) / stdPopulation(a), 12);
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/^wasserstein: W\/sd=0\.\d+ > 0\.1 on latency_ms \(n=1500 vs 1200\)$/);
+  });
+
+  it.each(['cvm', 'energy', 'psi', 'jensenshannon'] as const)('runs %s', async (test) => {
+    const r = await runDetector(featureDrift, { field: 'latency_ms', test, bins: 8 }, { reference, current: shifted });
+    expect(r.details!.test).toBe(test);
+    expect(r.status).toBe('fail');
+    expect(Number.isFinite(r.statistic)).toBe(true);
+  });
+
+  it('counts missing values and reads numeric strings', async () => {
+    const ref = [...reference.slice(0, 100), { latency_ms: null }, {}];
+    const cur = [...shifted.slice(0, 99).map((x) => ({ latency_ms: String(x.latency_ms) })), { other: 1 }];
+    const r = await runDetector(featureDrift, { field: 'latency_ms' }, { reference: ref, current: cur });
+    expect(r.details).toMatchObject({ type: 'numeric', nReference: 100, nCurrent: 99, missingReference: 2, missingCurrent: 1 });
+  });
+});
+
+describe('feature-drift on categories', () => {
+  const reference = cats(600, { search: 0.5, chat: 0.3, code: 0.2 });
+  const shifted = cats(400, { search: 0.3, chat: 0.3, code: 0.2, image: 0.2 });
+
+  it('detects categories and defaults to chi-square, counting categories unseen in the reference', async () => {
+    const r = await runDetector(featureDrift, { field: 'attributes.intent' }, { reference, current: shifted });
+    expect(r.status).toBe('fail');
+    expect(r.details).toMatchObject({ test: 'chi2', type: 'categorical', effectSizeName: 'tvd', unseenInReference: ['image'], dof: 3 });
+    const count = (rows: typeof reference, k: string) => rows.filter((x) => x.attributes.intent === k).length;
+    const ks = ['search', 'chat', 'code', 'image'];
+    const expected = chiSquareTest(ks.map((k) => count(reference, k)), ks.map((k) => count(shifted, k)));
+    expect(r.statistic).toBeCloseTo(expected.statistic, 9);
+    expect(r.message).toMatch(/^chi2: chi2=\d+, p=.* on attributes\.intent \(n=600 vs 400\)$/);
+    const shares = (r.details!.current as { shares: Record<string, number> }).shares;
+    expect(shares.image).toBeCloseTo(count(shifted, 'image') / 400, 12);
+  });
+
+  it('passes on the same mix with tvd and jensenshannon', async () => {
+    const same = cats(600, { search: 0.5, chat: 0.3, code: 0.2 });
+    for (const test of ['tvd', 'jensenshannon', 'psi'] as const) {
+      const r = await runDetector(featureDrift, { field: 'attributes.intent', test }, { reference, current: same });
+      expect(r.status).toBe('pass');
+      expect(r.pValue).toBeNull();
+    }
+  });
+});
+
+describe('feature-drift errors', () => {
+  it('needs a reference dataset', async () => {
+    const p = runDetector(featureDrift, { field: 'x' }, { current: [{ x: 1 }] });
+    await expect(p).rejects.toThrow(ConfigError);
+    await expect(p).rejects.toThrow(/feature-drift "test" needs a reference dataset/);
+  });
+  it('names the datasets when the field is missing everywhere', async () => {
+    const p = runDetector(featureDrift, { field: 'latncy_ms' }, { reference: [{ latency_ms: 1 }], current: [{ latency_ms: 2 }] });
+    await expect(p).rejects.toThrow(DataError);
+    await expect(p).rejects.toThrow(/field "latncy_ms" is missing in every record of dataset "reference".*dataset "current"/);
+  });
+  it('rejects non-numeric values in a numeric test, naming dataset and record', async () => {
+    const p = runDetector(featureDrift, { field: 'x', test: 'ks' }, { reference: [{ x: 1 }, { x: 2 }], current: [{ x: 3 }, { x: 'slow' }] });
+    await expect(p).rejects.toThrow(DataError);
+    await expect(p).rejects.toThrow(/dataset "current".*record 2: field "x" is "slow".*needs numbers/);
+  });
+  it('rejects an empty dataset, naming it', async () => {
+    const p = runDetector(featureDrift, { field: 'x' }, { reference: [{ x: 1 }], current: [] });
+    await expect(p).rejects.toThrow(DataError);
+    await expect(p).rejects.toThrow(/dataset "current".*is empty/);
+    await expect(runDetector(featureDrift, { field: 'x', test: 'ks' }, { reference: [], current: [{ x: 1 }] })).rejects.toThrow(/dataset "reference".*is empty/);
+  });
+  it('rejects a test that contradicts the type, and unknown options', async () => {
+    await expect(runDetector(featureDrift, { field: 'x', test: 'ks', type: 'categorical' }, { current: [] })).rejects.toThrow(/needs numbers but type is categorical/);
+    await expect(runDetector(featureDrift, { field: 'x', tset: 'ks' }, { current: [] })).rejects.toThrow(/tset is not a known option/);
+    await expect(runDetector(featureDrift, { field: 'x', test: 'anova' }, { current: [] })).rejects.toThrow(/must be one of/);
+  });
+});

@@ -1,5 +1,4 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
-import { embeddingDrift } from './embedding-drift.js';
 import { featureDrift } from './feature-drift.js';
 
 /** The drift plugin family. */
@@ -7,7 +6,6 @@ const plugin = definePlugin({
   name: '@vigia/plugin-drift',
   apiVersion: CORE_API_VERSION,
   detectors: {
-    'embedding-drift': embeddingDrift,
     'feature-drift': featureDrift,
   },
 });

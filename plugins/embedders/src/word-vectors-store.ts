@@ -188,7 +188,12 @@ async function readWinkJson(path: string, tuning: ConversionTuning): Promise<Tab
     slice = [];
     sliceBytes = 0;
     if (text.trim() === '') return;
-    const entries = JSON.parse(`{${text}}`) as Record<string, unknown>;
+    let entries: Record<string, unknown>;
+    try {
+      entries = JSON.parse(`{${text}}`) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${path}: "vectors" is not valid JSON after its ${words.length}th entry (${(error as Error).message}); expected { "word": [numbers…], … }`, { cause: error });
+    }
     for (const word in entries) {
       const values = entries[word];
       if (!Array.isArray(values) || values.length === 0) throw new Error(`${path}: vectors["${word}"] is not an array of numbers`);
@@ -275,7 +280,7 @@ async function readWinkJson(path: string, tuning: ConversionTuning): Promise<Tab
   try {
     header = JSON.parse(Buffer.concat(outside).toString('utf8')) as typeof header;
   } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof header !== 'object' || header === null || typeof header.vectors !== 'object') {
     throw new Error(`${path} has no "vectors" object; expected the wink-embeddings format { dimensions, vectors: { word: [numbers…] } }`);

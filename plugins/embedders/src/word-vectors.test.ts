@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, createComponentContext, createMemoryCache, createStandaloneServices, validateOptions, type Cache } from '@vigia/core';
 import { defaultWordVectorsSource, embedWithTable, wordVectorsEmbedder, SIF_A, type WordVectorsEmbedder } from './word-vectors.js';
-import { convertWordVectors, loadWordVectors } from './word-vectors-store.js';
+import { convertWordVectors, loadWordVectors, type ConversionTuning } from './word-vectors-store.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vigia-wv-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ function writeSynthetic(path: string, indent?: number): void {
 const expectedOrder = Object.entries(synthetic).filter(([w]) => !w.includes('\n')).sort((a, b) => a[1].rank - b[1].rank).map(([w]) => w);
 
 describe('word-vector table conversion', () => {
-  it.each([
+  it.each<[string, number | undefined, ConversionTuning]>([
     ['compact, one chunk', undefined, {}],
     ['indented, 7-byte reads, tiny slices', 2, { chunkBytes: 7, sliceBytes: 16 }],
     ['compact, 1-byte reads', undefined, { chunkBytes: 1, sliceBytes: 1 }],
@@ -78,6 +78,9 @@ describe('word-vector table conversion', () => {
     const ragged = join(work, 'ragged.json');
     writeFileSync(ragged, JSON.stringify({ vectors: { a: [1, 2], b: [1, 2, 3] } }));
     await expect(convertWordVectors(ragged, join(work, 'x.wv1'))).rejects.toThrow('vectors["b"] has 3 values');
+    const broken = join(work, 'broken.json');
+    writeFileSync(broken, '{"vectors":{"a":[1,2],"b":[1,2}}');
+    await expect(convertWordVectors(broken, join(work, 'x.wv1'))).rejects.toThrow('"vectors" is not valid JSON after its 0th entry');
     const badText = join(work, 'bad.txt');
     writeFileSync(badText, 'a 1 2\nb 1 x\n');
     await expect(convertWordVectors(badText, join(work, 'x.wv1'))).rejects.toThrow('bad.txt:2: "x" is not a number');

@@ -160,21 +160,30 @@ export function smirnovSf(n: number, x: number): number {
   if (x >= 1) return 0;
   const jmax = Math.floor(n * (1 - x));
   let logC = 0; // ln C(n, j)
+  // Streaming log-sum-exp. The terms are unimodal in j, so once past the peak and 60 nats below it
+  // (e^−60 ≈ 1e−26 relative) the remaining ≤ n terms cannot change the sum in double precision.
   let maxLog = -Infinity;
-  const logs: number[] = [];
+  let s = 0; // Σ exp(lt − maxLog)
+  let prev = -Infinity;
   for (let j = 0; j <= jmax; j++) {
     if (j > 0) logC += Math.log((n - j + 1) / j);
     const a = 1 - x - j / n;
+    let lt: number;
     if (a <= 0) {
-      if (n - j === 0) logs.push(logC + (j - 1) * Math.log(x + j / n));
-      continue;
+      if (n - j !== 0) continue;
+      lt = logC + (j - 1) * Math.log(x + j / n);
+    } else {
+      lt = logC + (n - j) * Math.log(a) + (j - 1) * Math.log(x + j / n);
     }
-    const lt = logC + (n - j) * Math.log(a) + (j - 1) * Math.log(x + j / n);
-    logs.push(lt);
-    if (lt > maxLog) maxLog = lt;
+    if (lt > maxLog) {
+      s = s * Math.exp(maxLog - lt) + 1;
+      maxLog = lt;
+    } else {
+      s += Math.exp(lt - maxLog);
+      if (lt < prev && lt < maxLog - 60) break;
+    }
+    prev = lt;
   }
-  let s = 0;
-  for (const l of logs) s += Math.exp(l - maxLog);
   return Math.min(1, x * s * Math.exp(maxLog));
 }
 

@@ -31,7 +31,7 @@ const RECORD_EPS = 0.1;
  * 3. Repeat suppression: a score that does not exceed the (raw) scores of the last `suppress`
  *    points is multiplied by `damping`, so one event raises one alarm, not a run of them.
  *
- * Memory: 4·window + 2·history + suppress doubles per series (≈ 250 KB at the defaults); time
+ * Memory: 4·window + 2·history + suppress doubles per series (≈ 340 KB at the defaults); time
  * O(window) memmove + O(log) searches + O(suppress) per point.
  */
 export class NoveltyScorer implements StreamingScorer {

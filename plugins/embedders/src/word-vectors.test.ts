@@ -77,10 +77,13 @@ describe('word-vector table conversion', () => {
     await expect(convertWordVectors(noVectors, join(work, 'x.wv1'))).rejects.toThrow('no "vectors" object');
     const ragged = join(work, 'ragged.json');
     writeFileSync(ragged, JSON.stringify({ vectors: { a: [1, 2], b: [1, 2, 3] } }));
-    await expect(convertWordVectors(ragged, join(work, 'x.wv1'))).rejects.toThrow('vectors["b"] has 3 values');
+    await expect(convertWordVectors(ragged, join(work, 'x.wv1'))).rejects.toThrow('vectors["b"] has more than 2 values');
     const broken = join(work, 'broken.json');
     writeFileSync(broken, '{"vectors":{"a":[1,2],"b":[1,2}}');
-    await expect(convertWordVectors(broken, join(work, 'x.wv1'))).rejects.toThrow('"vectors" is not valid JSON after its 0th entry');
+    await expect(convertWordVectors(broken, join(work, 'x.wv1'))).rejects.toThrow('"vectors" is not valid JSON after 1 entries: expected "," or "]"');
+    const notNumber = join(work, 'nan.json');
+    writeFileSync(notNumber, '{"vectors":{"a":[1,"x"]}}');
+    await expect(convertWordVectors(notNumber, join(work, 'x.wv1'))).rejects.toThrow('vectors["a"] holds a value that is not a number');
     const badText = join(work, 'bad.txt');
     writeFileSync(badText, 'a 1 2\nb 1 x\n');
     await expect(convertWordVectors(badText, join(work, 'x.wv1'))).rejects.toThrow('bad.txt:2: "x" is not a number');

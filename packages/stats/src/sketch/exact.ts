@@ -4,19 +4,13 @@
  * x[0..n-1], Q(p) = x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]) where h = (n − 1)·p. When h is an
  * integer (e.g. p = 0, 1, or the median of an odd n) Q(p) is exactly the order statistic x[h].
  */
+import { quantileSorted } from '../univariate/quantile.js';
 
-/** Type-7 quantiles of values already sorted ascending (NaN for an empty array). */
+/** Type-7 quantiles of values already sorted ascending (NaN for an empty array); one rule with univariate's `quantileSorted`. */
 export function sortedQuantiles(sorted: ArrayLike<number>, ps: readonly number[]): number[] {
-  const n = sorted.length;
   return ps.map((p) => {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile probability must be in [0, 1], got ${p}`);
-    if (n === 0) return NaN;
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    const hi = Math.min(lo + 1, n - 1);
-    const frac = h - lo;
-    const a = sorted[lo]!;
-    return frac === 0 ? a : a + frac * (sorted[hi]! - a);
+    return quantileSorted(sorted, p);
   });
 }
 

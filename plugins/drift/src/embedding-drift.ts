@@ -25,7 +25,7 @@ export const embeddingDrift = defineDetector({
       field: { type: 'string', description: 'Record field holding a vector (array of numbers), e.g. `response_embedding`.' },
       textField: { type: 'string', description: 'Record field holding text: embedded through `embedder` when `field` is not set; with `field`, only used to show examples in details.' },
       embedder: { type: 'string', description: 'Name of the embedder under `embedders:` in the config (default: the first one, or the hashing fallback).' },
-      method: { type: 'string', enum: ['mmd', 'classifier', 'pca-ks', 'centroid'], default: 'mmd', description: 'mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component, Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.' },
+      method: { type: 'string', enum: ['mmd', 'classifier', 'pca-ks', 'centroid'], default: 'mmd', description: 'mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.' },
       sample: { type: 'integer', minimum: 2, default: 2000, description: 'Cap on the records used per side (a seeded sample above it).' },
       pca: { type: 'integer', minimum: 1, description: 'Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10).' },
       permutations: { type: 'integer', minimum: 0, default: 100, description: 'Permutations (mmd) or bootstrap draws (centroid) for the p-value.' },
@@ -93,9 +93,9 @@ export const embeddingDrift = defineDetector({
             break;
           }
           case 'pca-ks': {
-            const components = options.pca ?? EXPLAIN_COMPONENTS;
-            const pca = components <= explainPca.components.rows ? truncatePca(explainPca, components) : fitPca(ref.matrix, components);
-            const r = pcaKsTest(x, y, { pca });
+            // Components fitted on the pooled sample (see pcaKsTest: a reference-only fit is miscalibrated).
+            const r = pcaKsTest(x, y, { components: options.pca ?? EXPLAIN_COMPONENTS });
+            const pca = r.pca;
             statistic = r.statistic;
             pValue = r.pValue;
             threshold = alpha;
@@ -105,6 +105,7 @@ export const embeddingDrift = defineDetector({
             methodDetails = {
               components: r.components.map((c) => ({ ...c, variance: pca.variances[c.component], topDims: topLoadings(pca, c.component, 5) })),
               correction: 'bonferroni',
+              pcaFittedOn: 'pooled reference + current',
             };
             break;
           }

@@ -94,7 +94,7 @@ describe('classifier and AUC', () => {
     expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]).auc).toBe(0.75);
   });
   it('separates shifted samples and not a null pair', () => {
-    const drift = classifierTest(gaussian(200, 8, 30), gaussian(200, 8, 31, (j) => (j < 2 ? 0.5 : 0)), { seed: 1 });
+    const drift = classifierTest(gaussian(200, 8, 30), gaussian(200, 8, 31, (j) => (j < 2 ? 0.8 : 0)), { seed: 1 });
     expect(drift.auc).toBeGreaterThan(0.6);
     expect(drift.pValue).toBeLessThan(0.01);
     const none = classifierTest(gaussian(200, 8, 32), gaussian(200, 8, 33), { seed: 1 });

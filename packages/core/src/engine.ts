@@ -217,6 +217,9 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
         const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
         return checkMetricValues(await metric.compute({ dataset: datasets.get(planned.dataset)!, datasets }, ctx));
       });
+      // The dataset a value was computed on is part of its identity (the same metric often runs on
+      // reference and current), so exporters never see two values with one name and label set.
+      for (const v of values) v.labels = { dataset: planned.dataset, ...v.labels };
       metricValues.push(...values);
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
@@ -315,9 +318,10 @@ function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], t
     const r = reports[index]!;
     const p = adjusted[k]!;
     r.pValueAdjusted = p;
-    if (r.status !== 'pass' && r.status !== 'fail') return;
+    if (r.status === 'error') return;
+    // Significant but smaller than the detector's effect-size floor: a warning, never a failure.
     const effectOk = test.minEffect == null || test.effectSize == null || test.effectSize >= test.minEffect;
-    const status: Status = p < test.alpha && effectOk ? 'fail' : 'pass';
+    const status: Status = p < test.alpha ? (effectOk ? 'fail' : 'warn') : 'pass';
     if (status !== r.status) r.message = `${r.message} [${kind === 'bh' ? 'Benjamini–Hochberg' : 'Bonferroni'}-adjusted p=${p.toPrecision(3)} → ${status}]`;
     r.status = status;
   });

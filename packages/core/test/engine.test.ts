@@ -38,16 +38,16 @@ describe('run engine', () => {
     expect(report.detectors[1]!.status).toBe('pass');
   });
 
-  it('applies Benjamini–Hochberg across p-value detectors and respects minEffect', async () => {
+  it('applies Benjamini–Hochberg across p-value detectors and turns significant results below minEffect into warnings', async () => {
     const cfg = (correction: string) => `version: 1\ncorrection: ${correction}\n${data}detectors:\n  - { id: a, use: p-value, with: { p: 0.01 } }\n  - { id: b, use: p-value, with: { p: 0.04 } }\n  - { id: c, use: p-value, with: { p: 0.03 } }\n  - { id: d, use: p-value, with: { p: 0.001, effect: 0.01, minEffect: 0.1 } }\n`;
     const none = await run(cfg('none'));
     expect(none.detectors.map((d) => d.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
     const bh = await run(cfg('bh'));
     // BH on [0.01, 0.04, 0.03, 0.001]: adjusted [0.02, 0.04, 0.04, 0.004]
     expect(bh.detectors.map((d) => d.pValueAdjusted)).toEqual([0.02, 0.04, 0.04, 0.004].map((x) => expect.closeTo(x, 12)));
-    expect(bh.detectors.map((d) => d.status)).toEqual(['fail', 'fail', 'fail', 'pass']);
+    expect(bh.detectors.map((d) => d.status)).toEqual(['fail', 'fail', 'fail', 'warn']);
     const bonf = await run(cfg('bonferroni'));
-    expect(bonf.detectors.map((d) => d.status)).toEqual(['fail', 'pass', 'pass', 'pass']);
+    expect(bonf.detectors.map((d) => d.status)).toEqual(['fail', 'pass', 'pass', 'warn']);
   });
 
   it('reports severity: warn failures as warnings', async () => {

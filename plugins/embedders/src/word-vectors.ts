@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError, defineEmbedder, type ComponentContext, type Embedder } from '@vigia/core';
 import { embedWithCache, throwIfAborted } from './cache.js';
-import { tokenParts, wordTokens } from './tokenize.js';
+import { contractionParts, tokenParts, wordTokens } from './tokenize.js';
 import { convertWordVectors, loadWordVectors, type WordVectors } from './word-vectors-store.js';
 
 const require = createRequire(import.meta.url);
@@ -105,7 +105,8 @@ export function embedWithTable(table: WordVectors, text: string, options: WordVe
       add(row);
       continue;
     }
-    const parts = tokenParts(token).map((p) => index.get(p));
+    const contraction = contractionParts(token);
+    const parts = (contraction.length > 0 ? contraction : tokenParts(token)).map((p) => index.get(p));
     if (parts.length > 0 && parts.every((p) => p !== undefined)) {
       for (const p of parts) add(p!);
       continue;

@@ -75,18 +75,35 @@ export class CsvParser {
     const delimiter = this.#delimiter;
     const n = text.length;
     let state = this.#state;
+    const delimiterChar = String.fromCharCode(delimiter);
     let segment = 0;
+    // Cached next positions of the delimiter and of a line feed at or after i (n when none):
+    // plain runs of text are skipped with indexOf instead of being walked one character at a time.
+    let nextDelimiter = -1;
+    let nextLf = -1;
+    const find = (what: string, from: number) => {
+      const k = text.indexOf(what, from);
+      return k === -1 ? n : k;
+    };
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       switch (state) {
-        case State.Quoted:
+        case State.Quoted: {
           if (c === QUOTE) {
             this.#field += text.slice(segment, i);
             state = State.QuoteSeen;
-          } else if (c === LF) {
-            this.#line++;
+            break;
           }
+          // Jump to the next quote, counting the line feeds inside the field.
+          const q = find('"', i);
+          if (nextLf < i) nextLf = find('\n', i);
+          while (nextLf < q) {
+            this.#line++;
+            nextLf = find('\n', nextLf + 1);
+          }
+          i = q - 1;
           break;
+        }
         case State.QuoteSeen:
           if (c === QUOTE) {
             this.#field += '"';
@@ -135,6 +152,9 @@ export class CsvParser {
             state = State.Quoted;
           } else {
             state = State.Unquoted;
+            if (nextDelimiter < i) nextDelimiter = find(delimiterChar, i);
+            if (nextLf < i) nextLf = find('\n', i);
+            i = (nextDelimiter < nextLf ? nextDelimiter : nextLf) - 1;
           }
       }
     }
@@ -214,7 +234,7 @@ export async function readCsv(options: CsvOptions, ctx: ComponentContext): Promi
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new ConfigError('VIGIA_CONFIG_INVALID', `dataset "${ctx.id}": csv option delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
   }
-  const collector = new RecordCollector<unknown[]>(options, file.display, ctx.rng);
+  const collector = new RecordCollector<VigiaRecord>(options, file.display, ctx.rng);
   let header: string[] | undefined;
   let types: ColumnType[] = [];
   /** Per auto column: still numeric after every value so far. */
@@ -240,26 +260,25 @@ export async function readCsv(options: CsvOptions, ctx: ComponentContext): Promi
       collector.invalid(line, `has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${header.length} (check the delimiter and quoting)`);
       return true;
     }
-    const row: unknown[] = fields;
-    for (let k = 0; k < row.length; k++) {
-      const value = fields[k];
-      if (value === null || value === '') {
-        row[k] = value;
+    // Build the record now (values as strings); numeric columns are converted once all rows are seen.
+    const names = header;
+    const record: VigiaRecord = {};
+    for (let k = 0; k < fields.length; k++) {
+      const value = fields[k]!;
+      const type = types[k]!;
+      if (value === null || value === '' || type === 'auto') {
+        if (value !== null && value !== '' && numeric[k] && !NUMBER.test(value)) numeric[k] = false;
+        record[names[k]!] = value;
         continue;
       }
-      const type = types[k]!;
-      if (type === 'auto') {
-        if (numeric[k] && !NUMBER.test(value)) numeric[k] = false;
-      } else {
-        try {
-          row[k] = convert(value, type, header[k]!);
-        } catch (reason) {
-          collector.invalid(line, String(reason));
-          return true;
-        }
+      try {
+        record[names[k]!] = convert(value, type, names[k]!);
+      } catch (reason) {
+        collector.invalid(line, String(reason));
+        return true;
       }
     }
-    return collector.add(row);
+    return collector.add(record);
   };
 
   const parser = new CsvParser(delimiter, onRow);
@@ -280,19 +299,23 @@ export async function readCsv(options: CsvOptions, ctx: ComponentContext): Promi
   if (header === undefined) return { records: [], skipped: 0 };
 
   const result = collector.finish();
-  const names = header;
-  const records: VigiaRecord[] = new Array(result.items.length);
-  for (let r = 0; r < result.items.length; r++) {
-    const row = result.items[r]!;
-    const record: VigiaRecord = {};
-    for (let k = 0; k < names.length; k++) {
-      let value = row[k];
-      if (numeric[k] && (typeof value === 'string' || value === null)) value = value === null || value === '' ? null : Number(value);
-      record[names[k]!] = value;
+  const numericNames = header.filter((_, k) => numeric[k]);
+  const sampled = options.sample !== undefined;
+  for (const record of result.items) {
+    for (const name of numericNames) {
+      const value = record[name] as string | null;
+      record[name] = value === null || value === '' ? null : Number(value);
     }
-    records[r] = record;
+    // A kept string may be a slice of a whole 1 MiB chunk; with a sample, copy it so the few kept
+    // records do not hold the entire file in memory.
+    if (sampled) {
+      for (const name of header) {
+        const value = record[name];
+        if (typeof value === 'string' && value.length > 12) record[name] = Buffer.from(value, 'utf8').toString('utf8');
+      }
+    }
   }
-  return toOutput({ ...result, items: records });
+  return toOutput(result);
 }
 
 function readHeader(fields: (string | null)[], file: string, line: number): string[] {

@@ -95,8 +95,8 @@ function formatLabels(labels: Record<string, string> | undefined): string {
 
 function formatUnit(unit: string): string {
   if (unit === '1' || unit === '') return '';
-  // UCUM annotations such as {token} read better without braces.
-  return unit.replace(/^\{(.+)\}$/, '$1');
+  // UCUM annotations such as {token} or {request}/s read better without braces.
+  return unit.replace(/\{([^{}]*)\}/g, '$1');
 }
 
 /**

@@ -27,6 +27,7 @@ const report: Report = {
     { name: 'latency_ms.p95', value: 812.5, unit: 'ms', labels: { model: 'gpt-4o-mini' } },
     { name: 'output_tokens.mean', value: 153.25, unit: '{token}' },
     { name: 'records', value: 998, unit: '1' },
+    { name: 'throughput', value: 0.5691, unit: '{request}/s' },
   ],
   warnings: ['2 records skipped in current (samples/current.jsonl:12: not valid JSON)'],
 };
@@ -63,9 +64,10 @@ describe('formatReportTable', () => {
       broken          error   —          —        —          field "x" is missing in every record\\u0001
 
       METRICS
-      latency_ms.p95      812.5 ms     model=gpt-4o-mini
-      output_tokens.mean  153.3 token
-      records               998
+      latency_ms.p95       812.5 ms         model=gpt-4o-mini
+      output_tokens.mean   153.3 token
+      records                998
+      throughput          0.5691 request/s
 
       1 passed, 1 warned, 1 failed, 1 errored · datasets: reference 1000 records, current 998 records (2 skipped) · 812 ms
       warning: 2 records skipped in current (samples/current.jsonl:12: not valid JSON)

@@ -73,7 +73,7 @@ export async function locateFile(path: string, ctx: ComponentContext): Promise<D
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new DataError(
-        `data file not found: ${path} (resolved to ${resolved}); paths are relative to the config file, check the \`path\` of dataset "${ctx.id}"`,
+        `data file not found: ${path} (resolved to ${resolved}); check \`path\`, which is relative to the config file`,
         { code: 'VIGIA_DATA_NOT_FOUND', cause: error },
       );
     }

@@ -123,7 +123,7 @@ export async function readParquet(options: ParquetOptions, ctx: ComponentContext
 function parquetError(error: unknown, path: string, resolved: string): DataError {
   const message = (error as Error).message ?? String(error);
   if (/no files found/i.test(message)) {
-    return new DataError(`data file not found: ${path} (resolved to ${resolved}); paths are relative to the config file`, { code: 'VIGIA_DATA_NOT_FOUND', cause: error });
+    return new DataError(`data file not found: ${path} (resolved to ${resolved}); check \`path\`, which is relative to the config file`, { code: 'VIGIA_DATA_NOT_FOUND', cause: error });
   }
   if (/Binder Error.*column/is.test(message) || /Referenced column/i.test(message)) {
     return new DataError(`${path}: ${clip(message.split('\n')[0]!, 200)}; check \`columns\` against the file's schema`, { cause: error });

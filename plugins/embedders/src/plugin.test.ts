@@ -2,18 +2,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CORE_API_VERSION, validateOptions } from '@vigia/core';
+import { CORE_API_VERSION, validateOptions, type Embedder, type ErasedDef } from '@vigia/core';
 import plugin from './index.js';
 
 const srcDir = dirname(fileURLToPath(import.meta.url));
+const embedders: [string, ErasedDef<'embedder', Embedder>][] = Object.entries(plugin.embedders as Record<string, ErasedDef<'embedder', Embedder>>);
 
 describe('@vigia/plugin-embedders', () => {
   it('registers the three embedders for the current core API', () => {
     expect(plugin.apiVersion).toBe(CORE_API_VERSION);
-    expect(Object.keys(plugin.embedders).sort()).toEqual(['hashing', 'transformers', 'word-vectors']);
+    expect(embedders.map(([name]) => name).sort()).toEqual(['hashing', 'transformers', 'word-vectors']);
   });
 
-  it.each(Object.entries(plugin.embedders))('%s documents every option and its example validates', (_name, def) => {
+  it.each(embedders)('%s documents every option and its example validates', (_name, def) => {
     expect(def.kind).toBe('embedder');
     expect(def.description.length).toBeGreaterThan(40);
     const schema = def.options as { properties: Record<string, { description?: string }>; additionalProperties?: boolean };
@@ -26,7 +27,7 @@ describe('@vigia/plugin-embedders', () => {
   });
 
   it('keeps its option schemas stable', () => {
-    expect(Object.fromEntries(Object.entries(plugin.embedders).map(([name, def]) => [name, def.options]))).toMatchSnapshot();
+    expect(Object.fromEntries(embedders.map(([name, def]) => [name, def.options]))).toMatchSnapshot();
   });
 
   it('never imports the heavy modules at plugin import time', () => {

@@ -38,9 +38,9 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     if (args.format === 'json') {
       io.stdout(JSON.stringify(report, null, 2) + '\n');
     } else if (consoleSinks.length === 0) {
-      const { formatReportTable } = await import('@vigia/plugin-sinks');
-      const color = args.color ?? (io.stdoutIsTTY && !io.env.NO_COLOR);
-      io.stdout(formatReportTable(report, { color, width: process.stdout.columns || 120 }) + '\n');
+      const { formatReportTable, shouldColor } = await import('@vigia/plugin-sinks');
+      const color = args.color ?? shouldColor('auto', process.stdout, io.env);
+      io.stdout(formatReportTable(report, { color, width: process.stdout.columns || 120 }));
     }
     if (args.out) {
       const file = resolve(io.cwd, args.out);

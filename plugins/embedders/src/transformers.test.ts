@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,8 +38,8 @@ function tokenState(id: number): Float64Array {
   return out;
 }
 
-function manual(text: string, pooling: 'mean' | 'cls', normalize: boolean): number[] {
-  const states = tokenIds(text).map(tokenState);
+function manual(text: string, pooling: 'mean' | 'cls', normalize: boolean, maxTokens = Infinity): number[] {
+  const states = tokenIds(text).slice(0, maxTokens).map(tokenState);
   const pooled = pooling === 'cls' ? states[0]! : states.reduce((acc, s) => acc.map((x, j) => x + s[j]! / states.length), new Float64Array(hidden));
   const norm = normalize ? Math.hypot(...pooled) : 1;
   return Array.from(pooled, (x) => x / norm);
@@ -91,6 +92,29 @@ describe('transformers embedder (tiny BERT fixture, offline)', () => {
     }
     const again = await (await make({ batchSize: 3, cache: false })).embed(texts);
     expect(again.map((v) => Array.from(v))).toEqual(batched.map((v) => Array.from(v)));
+  });
+
+  it('truncates to maxTokens, and to the tokenizer\'s model_max_length by default', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => (i % 2 ? 'cat' : 'dog')).join(' ');
+    const [short] = await (await make({ maxTokens: 4, cache: false })).embed(['the cat and the dog']);
+    expectClose(short!, manual('the cat and the dog', 'mean', true, 4));
+    const [capped] = await (await make({ cache: false })).embed([long]);
+    expectClose(capped!, manual(long, 'mean', true, 32)); // tokenizer_config.json: model_max_length 32
+
+    // A tokenizer without model_max_length falls back to config.json's max_position_embeddings.
+    const copy = mkdtempSync(join(tmpdir(), 'vigia-tiny-bert-'));
+    try {
+      cpSync(modelDir, copy, { recursive: true });
+      const configPath = join(copy, 'config.json');
+      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), max_position_embeddings: 6 }));
+      const tokenizerConfigPath = join(copy, 'tokenizer_config.json');
+      const { model_max_length: _dropped, ...rest } = JSON.parse(readFileSync(tokenizerConfigPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(tokenizerConfigPath, JSON.stringify(rest));
+      const [fallback] = await (await make({ model: copy, cache: false })).embed([long]);
+      expectClose(fallback!, manual(long, 'mean', true, 6));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('embeds words outside the vocabulary through word pieces and handles empty text', async () => {

@@ -35,6 +35,7 @@ export const transformersEmbedder = defineEmbedder({
       batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 32, description: 'Texts per forward pass.' },
       pooling: { type: 'string', enum: ['mean', 'cls'], default: 'mean', description: 'Mean of the token vectors (padding masked out), or the first ([CLS]) token\'s vector.' },
       normalize: { type: 'boolean', default: true, description: 'Scale each vector to unit L2 norm.' },
+      maxTokens: { type: 'integer', minimum: 2, description: 'Truncate each text to this many tokens (special tokens included). Default: the tokenizer\'s model_max_length, or the model\'s max_position_embeddings when the tokenizer sets none.' },
       dtype: { type: 'string', enum: ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'], default: 'fp32', description: 'Weights to load: fp32 reads onnx/model.onnx, q8 onnx/model_quantized.onnx, fp16 onnx/model_fp16.onnx, …' },
       cache: { type: 'boolean', default: true, description: 'Cache each text\'s vector in the run cache.' },
     },
@@ -47,6 +48,7 @@ export const transformersEmbedder = defineEmbedder({
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
     let fingerprint = '';
     let dimension: number | undefined;
+    let positionLimit: number | undefined;
     if (location.folder) {
       const missing = ['config.json', 'tokenizer.json', onnxFile].filter((f) => !existsSync(join(location.folder!, f)));
       if (missing.length > 0) {
@@ -56,9 +58,16 @@ export const transformersEmbedder = defineEmbedder({
       const stat = statSync(join(location.folder, onnxFile));
       fingerprint = `@${stat.size}-${Math.round(stat.mtimeMs)}`;
       try {
-        const config = JSON.parse(readFileSync(join(location.folder, 'config.json'), 'utf8')) as { hidden_size?: unknown; dim?: unknown; d_model?: unknown };
+        const config = JSON.parse(readFileSync(join(location.folder, 'config.json'), 'utf8')) as {
+          hidden_size?: unknown; dim?: unknown; d_model?: unknown; max_position_embeddings?: unknown; model_type?: unknown;
+        };
         const size = config.hidden_size ?? config.dim ?? config.d_model;
         if (typeof size === 'number') dimension = size;
+        if (typeof config.max_position_embeddings === 'number') {
+          // RoBERTa-style models number positions from padding_idx + 1 = 2.
+          const offset = typeof config.model_type === 'string' && /roberta|camembert/.test(config.model_type) ? 2 : 0;
+          positionLimit = config.max_position_embeddings - offset;
+        }
       } catch (error) {
         throw new ConfigError('VIGIA_CONFIG_INVALID', `transformers: ${join(location.folder, 'config.json')} is not valid JSON: ${(error as Error).message}`);
       }
@@ -66,7 +75,8 @@ export const transformersEmbedder = defineEmbedder({
       throw new ConfigError('VIGIA_CONFIG_INVALID', `transformers: model "${options.model}" is not a local folder${modelsDir ? ` nor found under ${modelsDir}` : ''}, and downloads are off. ` +
         `Download it once (e.g. \`git clone https://huggingface.co/${options.model}\`) and set \`model\` to that folder, or set \`allowRemote: true\`.`);
     }
-    const id = `transformers:${location.folder ?? location.hubId}${fingerprint};pool=${options.pooling};norm=${options.normalize};dtype=${options.dtype}`;
+    const id = `transformers:${location.folder ?? location.hubId}${fingerprint};pool=${options.pooling};norm=${options.normalize};dtype=${options.dtype}` +
+      (options.maxTokens !== undefined ? `;max=${options.maxTokens}` : '');
 
     let extractor: Promise<FeatureExtractor> | undefined;
     const load = () => {
@@ -89,7 +99,10 @@ export const transformersEmbedder = defineEmbedder({
           device: 'cpu',
           local_files_only: !options.allowRemote,
         });
-        ctx.logger.debug(`loaded ${location.folder ?? location.hubId} in ${Math.round(performance.now() - started)} ms`);
+        const tokenizer = (pipe as unknown as { tokenizer: { model_max_length: number } }).tokenizer;
+        const limit = options.maxTokens ?? (Number.isFinite(tokenizer.model_max_length) ? undefined : positionLimit);
+        if (limit !== undefined) Object.defineProperty(tokenizer, 'model_max_length', { value: limit, configurable: true });
+        ctx.logger.debug(`loaded ${location.folder ?? location.hubId} in ${Math.round(performance.now() - started)} ms`, { maxTokens: tokenizer.model_max_length });
         return pipe as unknown as FeatureExtractor;
       })();
       extractor.catch(() => { extractor = undefined; });

@@ -3,6 +3,7 @@ import {
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import type { StreamingScorer } from '@vigia/stats';
+import { bucketize, parseDuration, type AggregateSettings, type BucketSeries } from './aggregate.js';
 import { createSeriesScorer, learnSeason, trainForest, type AnomalyMethod } from './scorers.js';
 
 /** Parse a timestamp: a number is epoch milliseconds; a string is ISO 8601 (a space instead of `T`
@@ -123,11 +124,17 @@ function readRows(dataset: Dataset, s: ReadSettings): Rows {
   }
   return { index, values, timestamps, count, missing, skipped, skippedExamples, reordered };
 }
+/** A series to score: `values` row-major with a fixed number of values per row, in time order. */
+interface Series {
+  values: Float64Array;
+  timestamps: Float64Array | undefined;
+  count: number;
+}
 
 /** Streaming scorers for all fields; a point's score is the largest of its fields' scores. */
 interface PointScorer {
-  learn(row: number, rows: Rows): void;
-  score(row: number, rows: Rows): number;
+  learn(row: number, rows: Series): void;
+  score(row: number, rows: Series): number;
 }
 
 function streamingPointScorer(scorers: StreamingScorer[]): PointScorer {
@@ -150,51 +157,107 @@ const MAX_FOREST_ROWS = 65_536;
 
 export const anomalyDetector = defineDetector({
   description:
-    'Scores each point of a numeric field (or several fields) in time order with a streaming anomaly scorer (novelty of robust deviations, robust z-score, seasonal baseline, or isolation forest); fails when a score reaches `threshold`.',
+    'Scores each point of a numeric field (or several fields), or of per-bucket aggregates of records (request rate, token totals), in time order with a streaming anomaly scorer (novelty of robust deviations, robust z-score, seasonal baseline, or isolation forest); fails when a score reaches `threshold`.',
   options: {
     type: 'object',
     properties: {
-      field: { type: 'string', description: 'Numeric field to score (dotted path). Give `field` or `fields`.' },
+      field: { type: 'string', description: 'Numeric field to score (dotted path). Give `field` or `fields` (neither with aggregate.value count).' },
       fields: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'Several numeric fields scored as one multivariate point.' },
-      timestampField: { type: 'string', description: 'Field with the record time (ISO 8601 or epoch ms). Without it, records are scored in dataset order.' },
+      timestampField: { type: 'string', description: 'Field with the record time (ISO 8601 or epoch ms). Without it, records are scored in dataset order. Required by aggregate.' },
+      aggregate: {
+        type: 'object',
+        description: 'Score time buckets instead of records: the records of each epoch-aligned bucket of `every` are aggregated into one value (e.g. requests per 10 s). Needs timestampField.',
+        properties: {
+          every: { type: 'string', description: 'Bucket width: a number and a unit ms, s, m, h or d (10s, 1m, 5m, 1h). Buckets start at multiples of it from the Unix epoch (UTC).' },
+          value: {
+            type: 'string', enum: ['count', 'sum', 'mean', 'max', 'p95'], default: 'count',
+            description: 'count: records per bucket (no field needed; with a field, records where it is present); sum, mean, max, p95 (type-7 quantile): of field(s) over the bucket.',
+          },
+          fillEmpty: {
+            type: 'boolean', default: true,
+            description: 'count/sum: empty buckets between the first and last record count as 0 (false: leave them out). mean/max/p95 always leave empty buckets out.',
+          },
+          edges: {
+            type: 'string', enum: ['trim', 'keep'], default: 'trim',
+            description: "trim: leave out each dataset's first and last bucket, which lie only partly inside its time range (a partial count or sum reads as a drop); keep: score them.",
+          },
+        },
+        required: ['every'],
+        additionalProperties: false,
+      },
       method: {
         type: 'string', enum: ['auto', 'robust-z', 'seasonal', 'isolation-forest'], default: 'auto',
         description: 'auto: novelty of robust deviations, chosen on NAB; robust-z: rolling median/MAD z; seasonal: daily/weekly baseline (needs timestampField); isolation-forest: multivariate, trained on the learning data.',
       },
-      window: { type: 'integer', minimum: 10, default: 6400, description: 'Rolling window in points for auto and robust-z.' },
+      window: { type: 'integer', minimum: 10, default: 6400, description: 'Rolling window in points (buckets with aggregate) for auto and robust-z.' },
       threshold: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'The detector fails when a score in the current dataset reaches this.' },
       probation: {
         type: 'number', minimum: 0, maximum: 0.9,
-        description: 'Share of the current points at the start that are learned, not scored (score null). Default 0.15 without a reference dataset, 0 with one.',
+        description: 'Share of the current points (buckets with aggregate) at the start that are learned, not scored (score null). Default 0.15 without a reference dataset, 0 with one.',
       },
-      useReference: { type: 'boolean', default: true, description: 'Learn from the reference dataset (in time order) before scoring current.' },
-      emitScores: { type: 'boolean', default: false, description: 'Put every score in details.scores, in input order (null when not scored).' },
-      top: { type: 'integer', minimum: 0, default: 10, description: 'How many of the highest-scoring points details.anomalies lists.' },
+      useReference: { type: 'boolean', default: true, description: 'Learn from the reference dataset (in time order; its bucket series with aggregate) before scoring current.' },
+      emitScores: { type: 'boolean', default: false, description: 'Put every score in details.scores: per record in input order (null when not scored), or with aggregate per bucket in time order as { start, value, score }.' },
+      top: { type: 'integer', minimum: 0, default: 10, description: 'How many of the highest-scoring points (buckets) details.anomalies lists.' },
       onInvalid: { type: 'string', enum: ['error', 'skip'], default: 'error', description: 'Non-numeric values or unparseable timestamps: fail with a DataError, or skip and count them in details.skipped.' },
-      sort: { type: 'boolean', default: false, description: 'Sort records by timestamp when they are out of order (otherwise a DataError).' },
+      sort: { type: 'boolean', default: false, description: 'Sort records by timestamp when they are out of order (otherwise a DataError). Always on with aggregate.' },
     },
     additionalProperties: false,
   },
   example: { field: 'latency_ms', timestampField: 'timestamp', threshold: 0.95, top: 5 },
   create(options, ctx: ComponentContext) {
-    const { field, fields: fieldList, timestampField, method, window, threshold, useReference, emitScores, top, onInvalid, sort } = options;
-    if ((field === undefined) === (fieldList === undefined)) {
-      throw new ConfigError('VIGIA_CONFIG_INVALID', `anomaly detector "${ctx.id}": give exactly one of \`field\` (one numeric field) or \`fields\` (several)`);
+    const { field, fields: fieldList, timestampField, aggregate, method, window, threshold, useReference, emitScores, top, onInvalid, sort } = options;
+    let agg: AggregateSettings | undefined;
+    if (aggregate) {
+      const everyMs = parseDuration(aggregate.every);
+      if (!Number.isFinite(everyMs)) {
+        throw new ConfigError('VIGIA_CONFIG_INVALID', `anomaly detector "${ctx.id}": option aggregate.every is ${JSON.stringify(aggregate.every)}, not a duration; write a number and a unit ms, s, m, h or d, e.g. 10s, 1m, 5m, 1h (at least 1ms, a whole number of milliseconds)`);
+      }
+      if (!timestampField) {
+        throw new ConfigError('VIGIA_CONFIG_INVALID', `anomaly detector "${ctx.id}": option aggregate needs \`timestampField\` (records are put in time buckets by their timestamp)`);
+      }
+      agg = { everyMs, value: aggregate.value ?? 'count', fillEmpty: aggregate.fillEmpty ?? true, trimEdges: (aggregate.edges ?? 'trim') === 'trim' };
+    }
+    const countOnly = agg?.value === 'count';
+    if (field !== undefined && fieldList !== undefined) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `anomaly detector "${ctx.id}": give exactly one of \`field\` (one numeric field) or \`fields\` (several), not both`);
+    }
+    if (field === undefined && fieldList === undefined && !countOnly) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', agg
+        ? `anomaly detector "${ctx.id}": give exactly one of \`field\` (one numeric field) or \`fields\` (several) to aggregate with aggregate.value ${agg.value}; only aggregate.value count needs no field`
+        : `anomaly detector "${ctx.id}": give exactly one of \`field\` (one numeric field) or \`fields\` (several), or use aggregate with value count to score record counts per time bucket`);
     }
     if (method === 'seasonal' && !timestampField) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `anomaly detector "${ctx.id}": method seasonal needs \`timestampField\` (periods are found on the timestamp grid)`);
     }
-    const fields = fieldList ?? [field!];
-    const read: ReadSettings = { fields, timestampField, onInvalid, sort };
+    const fields = fieldList ?? (field !== undefined ? [field] : []);
+    // bucketing does not care about record order, so aggregation sorts rather than rejecting
+    const read: ReadSettings = { fields, timestampField, onInvalid, sort: sort || agg !== undefined };
+
+    const toBuckets = (dataset: Dataset, rows: Rows): BucketSeries => {
+      try {
+        return bucketize(rows.timestamps!, rows.values, rows.count, fields.length, agg!);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new DataError(`anomaly detector "${ctx.id}": dataset "${dataset.name}" (${dataset.origin}): ${e.message}; raise aggregate.every or check the timestamps in field "${timestampField}"`, { cause: e });
+      }
+    };
+
     return {
       evaluate({ reference, current }): DetectorResult {
-        const cur = readRows(current, read);
-        const ref = reference && useReference ? readRows(reference, read) : undefined;
-        const d = fields.length;
+        const curRows = readRows(current, read);
+        const refRows = reference && useReference ? readRows(reference, read) : undefined;
+        const curBuckets = agg ? toBuckets(current, curRows) : undefined;
+        const refBuckets = agg && refRows && reference ? toBuckets(reference, refRows) : undefined;
+        const asSeries = (b: BucketSeries): Series => ({ values: b.values, timestamps: b.starts, count: b.count });
+        const cur: Series = curBuckets ? asSeries(curBuckets) : curRows;
+        const ref: Series | undefined = refBuckets ? asSeries(refBuckets) : refRows;
+        // values per point: one per field, or the one count per bucket
+        const d = curBuckets ? curBuckets.dimension : fields.length;
+        const names = countOnly ? ['count'] : fields;
         const probationShare = options.probation ?? (ref && ref.count > 0 ? 0 : 0.15);
         const probationCount = Math.floor(probationShare * cur.count);
 
-        // learning data: reference rows, then the probationary rows of current
+        // learning data: reference points, then the probationary points of current
         const learnValues = (k: number): number[] => {
           const out: number[] = [];
           if (ref) for (let r = 0; r < ref.count; r++) out.push(ref.values[r * d + k]!);
@@ -213,11 +276,11 @@ export const anomalyDetector = defineDetector({
         if (method === 'isolation-forest') {
           const n = Math.min(MAX_FOREST_ROWS, (ref?.count ?? 0) + probationCount);
           if (n < 16) {
-            throw new DataError(`anomaly detector "${ctx.id}": isolation-forest needs at least 16 learning points (reference dataset or probationary share of "${current.name}"); it has ${n}. Provide a reference dataset or raise \`probation\``);
+            throw new DataError(`anomaly detector "${ctx.id}": isolation-forest needs at least 16 learning ${agg ? 'buckets' : 'points'} (reference dataset or probationary share of "${current.name}"); it has ${n}. Provide a reference dataset or raise \`probation\``);
           }
           const rows = new Float64Array(n * d);
           let k = 0;
-          const take = (src: Rows, count: number) => {
+          const take = (src: Series, count: number) => {
             for (let r = 0; r < count && k < n; r++, k++) for (let j = 0; j < d; j++) rows[k * d + j] = src.values[r * d + j]!;
           };
           if (ref) take(ref, ref.count);
@@ -225,7 +288,7 @@ export const anomalyDetector = defineDetector({
           const forest = trainForest(rows, k, d, ctx.rng.fork('isolation-forest').next);
           pointScorer = { learn() {}, score: (r, rs) => forest.score(rs.values, r * d) };
         } else {
-          const scorers = fields.map((f, k) => {
+          const scorers = names.map((f, k) => {
             let season;
             if (method === 'seasonal') {
               season = learnSeason(learnValues(k), learnTimes());
@@ -237,7 +300,8 @@ export const anomalyDetector = defineDetector({
           if (ref) for (let r = 0; r < ref.count; r++) pointScorer.learn(r, ref);
         }
 
-        const scores: (number | null)[] = new Array(current.records.length).fill(null);
+        // score of each point of `cur` (NaN = learned as probation, not scored)
+        const pointScores = new Float64Array(cur.count).fill(NaN);
         const scoredRows: { row: number; score: number }[] = [];
         let maxScore = 0;
         let exceed = 0;
@@ -247,45 +311,80 @@ export const anomalyDetector = defineDetector({
             continue;
           }
           const s = pointScorer.score(r, cur);
-          scores[cur.index[r]!] = s;
+          pointScores[r] = s;
           scoredRows.push({ row: r, score: s });
           if (s > maxScore) maxScore = s;
           if (s >= threshold) exceed++;
         }
-        const anomalies = scoredRows
-          .sort((a, b) => b.score - a.score || a.row - b.row)
-          .slice(0, top)
-          .map(({ row, score }) => ({
-            index: cur.index[row]!,
-            timestamp: cur.timestamps ? new Date(cur.timestamps[row]!).toISOString() : null,
-            value: d === 1 ? cur.values[row]! : Object.fromEntries(fields.map((f, k) => [f, cur.values[row * d + k]!])),
-            score,
-          }));
-        const skippedCount = Object.values(cur.skipped).reduce((a, b) => a + b, 0);
+        const top_ = scoredRows.sort((a, b) => b.score - a.score || a.row - b.row).slice(0, top);
+        const valueAt = (row: number): number | Record<string, number> =>
+          d === 1 ? cur.values[row]! : Object.fromEntries(names.map((f, k) => [f, cur.values[row * d + k]!]));
+        const skippedCount = Object.values(curRows.skipped).reduce((a, b) => a + b, 0);
         const failed = scoredRows.length > 0 && maxScore >= threshold;
-        const what = d === 1 ? `"${fields[0]}"` : `${d} fields`;
+        const fieldText = d === 1 ? `"${fields[0]}"` : `${d} fields`;
+        const common = {
+          method,
+          fields,
+          scored: scoredRows.length,
+          exceedances: exceed,
+          probation: probationCount,
+          learnedFromReference: ref?.count ?? 0,
+          missing: curRows.missing,
+          skipped: { count: skippedCount, reasons: curRows.skipped, examples: curRows.skippedExamples },
+          reordered: curRows.reordered,
+          ...(method === 'seasonal' ? { periods } : {}),
+        };
+        const status = failed ? 'fail' : 'pass';
+        const statistic = scoredRows.length > 0 ? maxScore : null;
+
+        if (curBuckets && agg && aggregate) {
+          const iso = (row: number) => new Date(curBuckets.starts[row]!).toISOString();
+          const anomalies = top_.map(({ row, score }) => ({ start: iso(row), value: valueAt(row), score, records: curBuckets.records[row]! }));
+          const what = countOnly
+            ? `records per ${aggregate.every}${fields.length > 0 ? ` with ${fieldText}` : ''}`
+            : `${agg.value} of ${fieldText} per ${aggregate.every}`;
+          const message = scoredRows.length === 0
+            ? `no buckets of ${what} were scored (${cur.count} buckets from ${curRows.count} records, ${probationCount} learned as probation)`
+            : failed
+              ? `${exceed} of ${scoredRows.length} buckets of ${what} scored >= ${threshold} (max ${maxScore.toFixed(3)}, bucket starting ${anomalies[0]!.start})`
+              : `max anomaly score of ${what} is ${maxScore.toFixed(3)} over ${scoredRows.length} buckets (threshold ${threshold})${
+                method === 'auto' && (ref?.count ?? 0) + cur.count < 100 ? '; auto scores 0 until it has 100 points of history: use method robust-z, a reference, or a smaller aggregate.every' : ''}`;
+          let records = 0;
+          for (let b = 0; b < curBuckets.count; b++) records += curBuckets.records[b]!;
+          return {
+            status, statistic, pValue: null, threshold, message,
+            details: {
+              ...common,
+              aggregate: { every: aggregate.every, everyMs: agg.everyMs, value: agg.value, fillEmpty: agg.fillEmpty, edges: agg.trimEdges ? 'trim' : 'keep' },
+              buckets: curBuckets.count,
+              records,
+              emptyBuckets: { filled: curBuckets.emptyFilled, leftOut: curBuckets.emptyLeftOut },
+              trimmedEdges: { buckets: curBuckets.trimmed, records: curBuckets.trimmedRecords },
+              anomalies,
+              ...(emitScores
+                ? { scores: Array.from({ length: curBuckets.count }, (_, b) => ({ start: iso(b), value: valueAt(b), score: Number.isNaN(pointScores[b]!) ? null : pointScores[b]! })) }
+                : {}),
+            },
+          };
+        }
+
+        const scores: (number | null)[] = new Array(current.records.length).fill(null);
+        for (let r = probationCount; r < curRows.count; r++) scores[curRows.index[r]!] = pointScores[r]!;
+        const anomalies = top_.map(({ row, score }) => ({
+          index: curRows.index[row]!,
+          timestamp: curRows.timestamps ? new Date(curRows.timestamps[row]!).toISOString() : null,
+          value: valueAt(row),
+          score,
+        }));
         const message = scoredRows.length === 0
-          ? `no points of ${what} were scored (${cur.count} read, ${probationCount} learned as probation)`
+          ? `no points of ${fieldText} were scored (${cur.count} read, ${probationCount} learned as probation)`
           : failed
-            ? `${exceed} of ${scoredRows.length} points of ${what} scored >= ${threshold} (max ${maxScore.toFixed(3)}, record ${anomalies[0]!.index + 1})`
-            : `max anomaly score of ${what} is ${maxScore.toFixed(3)} over ${scoredRows.length} points (threshold ${threshold})`;
+            ? `${exceed} of ${scoredRows.length} points of ${fieldText} scored >= ${threshold} (max ${maxScore.toFixed(3)}, record ${anomalies[0]!.index + 1})`
+            : `max anomaly score of ${fieldText} is ${maxScore.toFixed(3)} over ${scoredRows.length} points (threshold ${threshold})`;
         return {
-          status: failed ? 'fail' : 'pass',
-          statistic: scoredRows.length > 0 ? maxScore : null,
-          pValue: null,
-          threshold,
-          message,
+          status, statistic, pValue: null, threshold, message,
           details: {
-            method,
-            fields,
-            scored: scoredRows.length,
-            exceedances: exceed,
-            probation: probationCount,
-            learnedFromReference: ref?.count ?? 0,
-            missing: cur.missing,
-            skipped: { count: skippedCount, reasons: cur.skipped, examples: cur.skippedExamples },
-            reordered: cur.reordered,
-            ...(method === 'seasonal' ? { periods } : {}),
+            ...common,
             anomalies,
             ...(emitScores ? { scores } : {}),
           },

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, defineEmbedder, type Embedder } from '@vigia/core';
 import { embedWithCache, throwIfAborted } from './cache.js';
+import { resolveOptionPath } from './paths.js';
 
 type TransformersModule = typeof import('@huggingface/transformers');
 type FeatureExtractor = Awaited<ReturnType<TransformersModule['pipeline']>> & {
@@ -43,8 +44,9 @@ export const transformersEmbedder = defineEmbedder({
   },
   example: { model: './models/all-MiniLM-L6-v2', batchSize: 32 },
   create(options, ctx): Embedder {
-    const modelsDir = options.modelsDir !== undefined ? ctx.resolvePath(options.modelsDir) : undefined;
-    const location = locateModel(options.model, (p) => ctx.resolvePath(p), modelsDir);
+    const resolve = (p: string) => resolveOptionPath(p, ctx.resolvePath);
+    const modelsDir = options.modelsDir !== undefined ? resolve(options.modelsDir) : undefined;
+    const location = locateModel(options.model, resolve, modelsDir);
     const onnxFile = `onnx/model${DTYPE_SUFFIX[options.dtype]}.onnx`;
     let fingerprint = '';
     let dimension: number | undefined;

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError, defineEmbedder, type ComponentContext, type Embedder } from '@vigia/core';
 import { embedWithCache, throwIfAborted } from './cache.js';
+import { resolveOptionPath } from './paths.js';
 import { contractionParts, tokenParts, wordTokens } from './tokenize.js';
 import { convertWordVectors, loadWordVectors, type WordVectors } from './word-vectors-store.js';
 
@@ -150,8 +151,8 @@ export const wordVectorsEmbedder = defineEmbedder({
   },
   example: { weighting: 'sif' },
   async create(options, ctx): Promise<WordVectorsEmbedder> {
-    const source = options.source !== undefined ? ctx.resolvePath(options.source) : defaultWordVectorsSource();
-    const explicitBinary = options.binaryPath !== undefined ? ctx.resolvePath(options.binaryPath) : undefined;
+    const source = options.source !== undefined ? resolveOptionPath(options.source, ctx.resolvePath) : defaultWordVectorsSource();
+    const explicitBinary = options.binaryPath !== undefined ? resolveOptionPath(options.binaryPath, ctx.resolvePath) : undefined;
     const sourceExists = existsSync(source);
     if (!sourceExists && !(explicitBinary && existsSync(explicitBinary))) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `word-vectors: source ${source} does not exist; set \`source\` to a word-vector file or \`binaryPath\` to a converted table`);

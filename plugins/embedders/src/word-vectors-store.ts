@@ -10,7 +10,7 @@
  * The header is 24 bytes, so the matrix starts 4-byte aligned and is viewed in place as a
  * Float32Array over the file's Buffer: no per-row parsing, no copy.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
@@ -91,6 +91,21 @@ async function writeBinary(outPath: string, dimension: number, words: readonly s
     await rm(tmp, { force: true });
     throw error;
   });
+}
+
+/** The header of a binary table (dimension and row count), or undefined when the file is not one. */
+export function readWordVectorsHeader(binaryPath: string): { dimension: number; size: number } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(binaryPath, 'r');
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || header.toString('latin1', 0, 8) !== MAGIC) return undefined;
+    return { dimension: header.readUInt32LE(8), size: header.readUInt32LE(12) };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Load a binary table written by {@link convertWordVectors}: one file read, the matrix viewed in place. */

@@ -108,6 +108,24 @@ describe('word-vectors embedder', () => {
     expect(embedder.dimension).toBe(3);
   });
 
+  it('knows its dimension before loading once the table is converted', async () => {
+    await (await make({ cache: false })).embed(['the']);
+    const fresh = await make({ cache: false });
+    expect(fresh.dimension).toBe(3);
+  });
+
+  it('warns that sif falls back to means when the table has no frequency ranks', async () => {
+    const unranked = join(work, 'unranked.json');
+    writeFileSync(unranked, JSON.stringify({ dimensions: 2, vectors: { the: [1, 0], cat: [0, 1] } }));
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => { warnings.push(m); }, error() {} };
+    const ctx = createComponentContext(createStandaloneServices({ logger, configDir: work }), { id: 'wv', use: 'word-vectors' });
+    const embedder = await wordVectorsEmbedder.create(validateOptions(wordVectorsEmbedder, { source: 'unranked.json', binaryPath: 'unranked.wv1', weighting: 'sif', normalize: false, cache: false }) as never, ctx);
+    const [v] = await embedder.embed(['the cat']);
+    expect(Array.from(v!)).toEqual([0.5, 0.5]);
+    expect(warnings.some((w) => w.includes('sif needs words in frequency order'))).toBe(true);
+  });
+
   it('splits an unknown compound into known parts', async () => {
     const embedder = await make({ normalize: false, cache: false });
     const [v] = await embedder.embed(['cat-mail']);

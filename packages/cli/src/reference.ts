@@ -8,8 +8,8 @@ const show = (v: unknown) => (v === undefined ? '' : `\`${JSON.stringify(v)}\``)
 
 function typeName(p: SchemaNode): string {
   if (p.const !== undefined) return JSON.stringify(p.const);
-  if (Array.isArray(p.enum)) return p.enum.map((v) => JSON.stringify(v)).join(' \\| ');
-  if (Array.isArray(p.anyOf)) return (p.anyOf as SchemaNode[]).map(typeName).join(' \\| ');
+  if (Array.isArray(p.enum)) return p.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (Array.isArray(p.anyOf)) return (p.anyOf as SchemaNode[]).map(typeName).join(' | ');
   if (p.type === 'array') return `${p.items ? typeName(p.items as SchemaNode) : 'any'}[]`;
   if (typeof p.type === 'string') return p.type;
   return 'any';
@@ -68,5 +68,37 @@ export function renderConfigReference(registry: Registry): string {
       if (c.def.example) out.push('Example:', '', '```yaml', `use: ${c.name}`, `with: ${JSON.stringify(c.def.example)}`, '```', '');
     }
   }
+  out.push(
+    '## Report',
+    '',
+    'What `vigia run --format json` prints and `--out` / the `json` sink write (contract):',
+    '',
+    '```json',
+    '{',
+    '  "version": 1, "name": "quickstart", "status": "warn", "startedAt": "2026-01-01T00:00:00.000Z", "durationMs": 812, "seed": 42,',
+    '  "datasets": { "reference": { "records": 1000, "skipped": 0 }, "current": { "records": 1000, "skipped": 0 } },',
+    '  "detectors": [',
+    '    { "id": "prompt-length-drift", "use": "feature-drift", "status": "warn", "statistic": 0.133, "pValue": 4e-8,',
+    '      "threshold": 0.05, "durationMs": 3.1, "message": "…", "details": { } }',
+    '  ],',
+    '  "metrics": [ { "name": "gen_ai.client.operation.duration.p95", "value": 13.0, "unit": "s", "labels": { "dataset": "current" } } ]',
+    '}',
+    '```',
+    '',
+    '- `status` (run and detector): `pass`, `warn`, `fail` or `error`; the run\'s is the worst of its detectors\' (an errored metric makes it `error`).',
+    '- `statistic`, `pValue`, `threshold`: numbers or `null`. With `correction:`, p-value detectors also carry `pValueAdjusted`.',
+    '- `details`: each detector\'s own, documented in its plugin\'s README.',
+    '- `warnings` (optional): skipped records, failed sinks or metrics.',
+    '',
+    '## Exit codes',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+    '| 0 | every detector passed or warned |',
+    '| 1 | a detector failed (the CI gate) |',
+    '| 2 | usage or config error |',
+    '| 3 | runtime or data error: a missing or malformed data file, an unreachable service, a detector or metric that errored |',
+    '',
+  );
   return out.join('\n').replace(/\n+$/, '\n');
 }

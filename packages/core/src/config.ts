@@ -83,7 +83,7 @@ export const coreConfigSchema = {
     $schema: { type: 'string', description: 'Editor hint; ignored.' },
     version: { const: 1, description: 'Config format version. Always 1.' },
     name: { type: 'string', description: 'Run name, shown in reports (default: the config file name).' },
-    description: { type: 'string' },
+    description: { type: 'string', description: 'Free text about this config.' },
     seed: { type: 'integer', default: 42, description: 'Seed for every randomised step; the same seed gives the same numbers.' },
     plugins: {
       type: 'array', items: { type: 'string', minLength: 1 }, default: [],
@@ -112,6 +112,7 @@ export const coreConfigSchema = {
     },
     detectors: {
       type: 'array', default: [],
+      description: 'Checks that compare datasets and pass, warn or fail.',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -120,7 +121,7 @@ export const coreConfigSchema = {
           id: { type: 'string', pattern: idPattern, description: 'Unique id of this detector in the config (default: its `use`).' },
           use: componentRef.properties.use,
           with: componentRef.properties.with,
-          description: { type: 'string' },
+          description: { type: 'string', description: 'Free text about this detector.' },
           reference: { type: 'string', description: 'Dataset compared against (default `reference`).' },
           current: { type: 'string', description: 'Dataset under test (default `current`).' },
           timeoutMs: { type: 'integer', minimum: 1, description: 'Time limit for this detector (default: the config-level timeoutMs).' },
@@ -133,6 +134,7 @@ export const coreConfigSchema = {
     },
     metrics: {
       type: 'array', default: [],
+      description: 'Named values computed on one dataset (latency percentiles, throughput, token usage, …).',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -142,11 +144,11 @@ export const coreConfigSchema = {
           use: componentRef.properties.use,
           with: componentRef.properties.with,
           dataset: { type: 'string', description: 'Dataset the metric is computed on (default `current`).' },
-          timeoutMs: { type: 'integer', minimum: 1 },
+          timeoutMs: { type: 'integer', minimum: 1, description: 'Time limit for this metric (default: the config-level timeoutMs).' },
         },
       },
     },
-    sinks: { type: 'array', items: componentRef, default: [] },
+    sinks: { type: 'array', items: componentRef, default: [], description: 'Where events and the report go (console, json, junit, …).' },
   },
 } as const;
 

@@ -75,3 +75,31 @@ export function categoricalColumn(dataset: Dataset, field: string): { values: st
   }
   return { values, recordIndex, missing };
 }
+
+/**
+ * Milliseconds since the epoch of a timestamp field: a number is epoch milliseconds; a string is
+ * ISO 8601, where a space may stand for `T` and a string without a zone is read as UTC (as in
+ * `2014-04-10 07:15:00`), so results never depend on the machine's time zone. NaN when unparseable.
+ */
+export function parseTimestamp(raw: unknown): number {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : NaN;
+  if (raw instanceof Date) return raw.getTime();
+  if (typeof raw !== 'string' || raw.trim() === '') return NaN;
+  const text = raw.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  if (m) return Date.parse(`${m[1]}T${m[2]}${m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : ''}${(m[4] ?? 'Z').toUpperCase()}`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : NaN;
+}
+
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * `500ms`, `10s`, `1.5m`, `1h`, `1d` → milliseconds. NaN unless the text is a positive duration of
+ * a whole number of milliseconds with one of those units.
+ */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return NaN;
+  const ms = Number(m[1]) * DURATION_UNIT_MS[m[2] as keyof typeof DURATION_UNIT_MS];
+  return ms >= 1 && Number.isInteger(ms) ? ms : NaN;
+}

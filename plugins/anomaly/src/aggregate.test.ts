@@ -3,7 +3,8 @@ import { runDetector } from '@vigia/testing';
 import { createRandom } from '@vigia/stats';
 import { ConfigError, DataError } from '@vigia/core';
 import { anomalyDetector } from './index.js';
-import { bucketize, parseDuration } from './aggregate.js';
+import { parseDuration } from '@vigia/core';
+import { bucketize } from './aggregate.js';
 
 const t0 = Date.UTC(2024, 0, 1, 12); // a multiple of 10 s, so buckets start at t0 + k·10 s
 const second = 1000;

@@ -16,16 +16,7 @@ export interface AggregateSettings {
 /** Most buckets one dataset may span: a guard against `every: 1ms` over a year of data. */
 export const MAX_BUCKETS = 5_000_000;
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** `10s` → 10000, `1.5m` → 90000, `1h` → 3600000; NaN when `text` is not a positive duration of a
- * whole number of milliseconds with a unit ms, s, m, h or d. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) return NaN;
-  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  return ms >= 1 && Number.isInteger(ms) ? ms : NaN;
-}
 
 /** The bucketed series of one dataset. */
 export interface BucketSeries {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runDetector } from '@vigia/testing';
 import { createRandom } from '@vigia/stats';
-import plugin, { anomalyDetector, parseTimestamp } from './index.js';
+import { parseTimestamp } from '@vigia/core';
+import plugin, { anomalyDetector } from './index.js';
 
 const t0 = Date.UTC(2024, 0, 1);
 const minute = 60_000;

@@ -1,21 +1,11 @@
 import {
-  ConfigError, DataError, defineDetector, getField,
+  ConfigError, DataError, defineDetector, getField, parseDuration, parseTimestamp,
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import type { StreamingScorer } from '@vigia/stats';
-import { bucketize, parseDuration, type AggregateSettings, type BucketSeries } from './aggregate.js';
+import { bucketize, type AggregateSettings, type BucketSeries } from './aggregate.js';
 import { createSeriesScorer, learnSeason, trainForest, type AnomalyMethod } from './scorers.js';
 
-/** Parse a timestamp: a number is epoch milliseconds; a string is ISO 8601 (a space instead of `T`
- * and no zone, as in `2014-04-10 07:15:00`, are read as UTC). Returns NaN when unparseable. */
-export function parseTimestamp(raw: unknown): number {
-  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : NaN;
-  if (raw instanceof Date) return raw.getTime();
-  if (typeof raw !== 'string' || raw.trim() === '') return NaN;
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(raw.trim());
-  if (m) return Date.parse(`${m[1]}T${m[2]}${m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : ''}${m[4] ?? 'Z'}`);
-  return /^\d{4}-\d{2}-\d{2}$/.test(raw.trim()) ? Date.parse(`${raw.trim()}T00:00:00Z`) : NaN;
-}
 
 interface Rows {
   /** Record index (in the dataset) of each kept row, in scoring order. */

@@ -1,8 +1,8 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
 import { anomalyDetector } from './detector.js';
 
-export { anomalyDetector, parseTimestamp } from './detector.js';
-export { bucketize, parseDuration, MAX_BUCKETS, type AggregateSettings, type BucketSeries, type BucketValue } from './aggregate.js';
+export { anomalyDetector } from './detector.js';
+export { bucketize, MAX_BUCKETS, type AggregateSettings, type BucketSeries, type BucketValue } from './aggregate.js';
 export { scoreSeries, createSeriesScorer, learnSeason, type AnomalyMethod, type ScorerSettings } from './scorers.js';
 
 /** The anomaly plugin family. */

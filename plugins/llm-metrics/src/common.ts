@@ -7,7 +7,7 @@
  * summary statistics as gauges named `<name>.<stat>` with `<stat>` one of `p50`, `p90`, `p95`,
  * `p99` (any `pNN` from the `quantiles` option, `p99.9` for 0.999), `max`, `mean`, `sum`.
  */
-import { ConfigError, DataError, getField, type ComponentContext, type Dataset, type MetricValue } from '@vigia/core';
+import { ConfigError, DataError, getField, parseDuration, parseTimestamp, type ComponentContext, type Dataset, type MetricValue } from '@vigia/core';
 import { BucketHistogram, KllSketch, kllRankErrorBound, sortedCopy, sortedQuantiles } from '@vigia/stats';
 
 /** OTel attribute for the requested model, used as the label when grouping by `model`. */
@@ -79,19 +79,17 @@ export function readNonNegative(dataset: Dataset, index: number, field: string):
 export function readTimestamp(dataset: Dataset, index: number, field: string): number | undefined {
   const raw = getField(dataset.records[index]!, field);
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const t = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : NaN;
+  const t = parseTimestamp(raw);
   if (!Number.isFinite(t)) {
     throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${JSON.stringify(raw)}, not an ISO 8601 timestamp or epoch milliseconds`);
   }
   return t;
 }
 
-/** `1m`, `30s`, `500ms`, `1.5h`, `1d` → milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  const ms = m ? Number(m[1]) * scale[m[2] as keyof typeof scale] : NaN;
-  if (!(ms > 0)) throw new RangeError(`"${text}" is not a duration like 500ms, 30s, 1m, 1h`);
+/** `1m`, `30s`, `500ms`, `1.5h`, `1d` → milliseconds; a RangeError naming the text otherwise. */
+export function parseWindow(text: string): number {
+  const ms = parseDuration(text);
+  if (Number.isNaN(ms)) throw new RangeError(`"${text}" is not a duration like 500ms, 30s, 1m, 1h`);
   return ms;
 }
 

@@ -1,6 +1,6 @@
 import { ConfigError, DataError, defineMetric, type MetricValue } from '@vigia/core';
 import { sortedCopy, sortedQuantiles } from '@vigia/stats';
-import { fieldPresent, groupByOption, groupRecords, parseDuration, readNonNegative, readTimestamp } from './common.js';
+import { fieldPresent, groupByOption, groupRecords, parseWindow, readNonNegative, readTimestamp } from './common.js';
 
 /**
  * Requests per second and output tokens per second over fixed time windows. Windows are aligned to
@@ -26,7 +26,7 @@ export const throughput = defineMetric({
   },
   example: { window: '1m', groupBy: 'model' },
   create: (options) => {
-    const windowMs = parseDuration(options.window);
+    const windowMs = parseWindow(options.window);
     return {
       compute({ dataset }, ctx) {
         const n = dataset.records.length;

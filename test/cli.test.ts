@@ -81,6 +81,15 @@ describe('bad input: one clear message, the documented exit code, no stack trace
     expect(r.code).toBe(code);
   });
 
+  it('ragged embedding vectors: exit 3 naming the dataset and record', () => {
+    const vectors = (n: number, broken?: number) => records(n, (i) => ({ emb: i === broken ? [1, 2] : [Math.sin(i), Math.cos(i), 0.5] }));
+    const dir = tempProject({ 'reference.jsonl': vectors(50), 'current.jsonl': vectors(50, 7), 'vigia.yaml': `${base}detectors:\n  - { use: embedding-drift, with: { field: emb } }\n` });
+    const r = vigia(['run', 'vigia.yaml'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/current.*record 8/);
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
   it('counts skipped records with onInvalid: skip', () => {
     const dir = project(base.replace('./current.jsonl }', './current.jsonl, onInvalid: skip }') + `detectors:\n  - { use: feature-drift, with: { field: latency_ms } }\n`, { 'current.jsonl': current + 'not json\n[1,2]\n' });
     const r = vigia(['run', 'vigia.yaml', '--format', 'json'], { cwd: dir });

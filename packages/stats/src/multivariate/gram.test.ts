@@ -1,0 +1,74 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRandom } from '../random.js';
+import { createGramBlocks, gramWasmAvailable, setGramWasmDisabled } from './gram.js';
+import { GRAM_KERNEL_WASM_BASE64 } from './gram-kernel-wasm.js';
+import type { Matrix } from './matrix.js';
+import { mmd2UnbiasedDirect, mmdTest } from './mmd.js';
+
+function gaussian(n: number, d: number, seed: number, shift = 0): Matrix {
+  const r = createRandom(seed);
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < data.length; i++) data[i] = r.normal() + shift;
+  return { rows: n, cols: d, data };
+}
+
+afterEach(() => setGramWasmDisabled(false));
+
+describe('gram blocks', () => {
+  it('uses the WebAssembly SIMD kernel on Node 20', () => {
+    expect(gramWasmAvailable()).toBe(true);
+    setGramWasmDisabled(true);
+    expect(gramWasmAvailable()).toBe(false);
+  });
+
+  it('gives every upper-triangle dot product, wasm and JS alike, for odd widths and ragged blocks', () => {
+    for (const d of [1, 5, 8]) {
+      const x = gaussian(13, d, 1), y = gaussian(6, d, 2);
+      const z = [...Array.from({ length: 13 }, (_, i) => x.data.subarray(i * d, (i + 1) * d)), ...Array.from({ length: 6 }, (_, i) => y.data.subarray(i * d, (i + 1) * d))];
+      for (const disabled of [false, true]) {
+        setGramWasmDisabled(disabled);
+        const blocks = createGramBlocks(x, y, 7);
+        expect(blocks.wasm).toBe(!disabled);
+        for (let i0 = 0; i0 < 19; i0 += 7) {
+          const i1 = Math.min(19, i0 + 7);
+          const out = blocks.compute(i0, i1);
+          for (let i = i0; i < i1; i++) for (let j = i; j < 19; j++) {
+            let s = 0;
+            for (let k = 0; k < d; k++) s += z[i]![k]! * z[j]![k]!;
+            expect(out[(i - i0) * blocks.stride + j]).toBeCloseTo(s, 12);
+          }
+        }
+      }
+    }
+  });
+
+  it('gives the same MMD test through either kernel, full or blockwise', () => {
+    const x = gaussian(40, 7, 3), y = gaussian(33, 7, 4, 0.3);
+    const wasm = mmdTest(x, y, { permutations: 30, seed: 5 });
+    const wasmBlocked = mmdTest(x, y, { permutations: 30, seed: 5, blockRows: 5 });
+    setGramWasmDisabled(true);
+    const js = mmdTest(x, y, { permutations: 30, seed: 5 });
+    expect(wasm.pValue).toBe(js.pValue);
+    expect(wasmBlocked.pValue).toBe(js.pValue);
+    expect(wasm.statistic).toBeCloseTo(js.statistic, 12);
+    expect(wasm.nullMean!).toBeCloseTo(js.nullMean!, 12);
+    expect(Math.abs(js.statistic - mmd2UnbiasedDirect(x, y, js.sigma2))).toBeLessThanOrEqual(1e-9 * Math.abs(js.statistic));
+  });
+});
+
+const watPath = fileURLToPath(new URL('./gram-kernel.wat', import.meta.url));
+const wabtAvailable = await import('wabt').then(() => true, () => false);
+if (!wabtAvailable) console.warn('gram-kernel.wat check skipped: the wabt devDependency is not installed');
+
+describe.skipIf(!wabtAvailable || !existsSync(watPath))('gram-kernel-wasm.ts', () => {
+  it('embeds exactly the module compiled from gram-kernel.wat (regenerate: node packages/stats/scripts/build-wasm.mjs)', async () => {
+    // @ts-expect-error: plain .mjs script without type declarations
+    const { renderWasmModule } = (await import('../../scripts/build-wasm.mjs')) as { renderWasmModule: (wat: string) => Promise<string> };
+    const generated = await renderWasmModule(readFileSync(watPath, 'utf8'));
+    expect(generated).toContain(GRAM_KERNEL_WASM_BASE64.slice(0, 100));
+    const committed = readFileSync(fileURLToPath(new URL('./gram-kernel-wasm.ts', import.meta.url)), 'utf8');
+    expect(committed).toBe(generated);
+  });
+});

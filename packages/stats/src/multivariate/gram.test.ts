@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +56,39 @@ describe('gram blocks', () => {
     expect(wasm.statistic).toBeCloseTo(js.statistic, 12);
     expect(wasm.nullMean!).toBeCloseTo(js.nullMean!, 12);
     expect(Math.abs(js.statistic - mmd2UnbiasedDirect(x, y, js.sigma2))).toBeLessThanOrEqual(1e-9 * Math.abs(js.statistic));
+  });
+});
+
+describe('blockwise MMD (above 4,096 points)', () => {
+  it('equals the direct formula and keeps the permutation stream, whatever the block size', () => {
+    const x = gaussian(2000, 3, 6), y = gaussian(2101, 3, 7, 0.05);
+    const a = mmdTest(x, y, { permutations: 3, seed: 2, blockRows: 256, threads: 1 });
+    const b = mmdTest(x, y, { permutations: 3, seed: 2, blockRows: 100, threads: 1, sigma2: a.sigma2 });
+    const direct = mmd2UnbiasedDirect(x, y, a.sigma2);
+    expect(Math.abs(a.statistic - direct)).toBeLessThanOrEqual(1e-9 * Math.abs(direct));
+    expect(Math.abs(b.statistic - direct)).toBeLessThanOrEqual(1e-9 * Math.abs(direct));
+    expect(b.nullMean!).toBeCloseTo(a.nullMean!, 12);
+    expect(b.pValue).toBe(a.pValue);
+  });
+});
+
+const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const distWorker = fileURLToPath(new URL('../../dist/multivariate/mmd-worker.js', import.meta.url));
+if (!existsSync(distWorker)) console.warn('threaded MMD check skipped: build @vigia/stats first (dist/multivariate/mmd-worker.js is missing)');
+
+describe.skipIf(!existsSync(distWorker))('threaded MMD (built package)', () => {
+  it('gives bit-identical results on 1 and 3 threads', () => {
+    const script = `
+      const { mmdTest, createRandom } = await import(${JSON.stringify(distIndex)});
+      const r = createRandom(1);
+      const sample = (n) => ({ rows: n, cols: 4, data: Float64Array.from({ length: n * 4 }, () => r.normal()) });
+      const x = sample(2100), y = sample(2050);
+      const one = mmdTest(x, y, { permutations: 4, seed: 3, threads: 1, blockRows: 64 });
+      const three = mmdTest(x, y, { permutations: 4, seed: 3, threads: 3, blockRows: 64 });
+      console.log(JSON.stringify([one, three]));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const [one, three] = JSON.parse(out) as [Record<string, number>, Record<string, number>];
+    expect(three).toEqual(one);
   });
 });
 

@@ -3,7 +3,7 @@
  * WebAssembly SIMD kernel (gram-kernel.wat, f64x2, ~4× the scalar JS loop) where WebAssembly with
  * SIMD is available, the JS {@link gramUpper} otherwise. Both give float64 dot products.
  */
-import { GRAM_KERNEL_WASM_BASE64 } from './gram-kernel-wasm.js';
+import { GRAM_KERNEL_SHARED_WASM_BASE64, GRAM_KERNEL_WASM_BASE64 } from './gram-kernel-wasm.js';
 import { gramUpper, stackRows, type Matrix } from './matrix.js';
 
 /** Columns of the Gram matrix handled per kernel call, so that the rows swept stay in cache. */
@@ -13,10 +13,11 @@ const PAGE = 65536;
 const MAX_WASM_BYTES = 4 * 1024 ** 3 - PAGE;
 
 /** The few WebAssembly JS-API members used here (the ES2023 lib has no WebAssembly types). */
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+export interface WasmMemory { readonly buffer: ArrayBuffer | SharedArrayBuffer; grow(pages: number): number }
 interface WasmModule { readonly kind?: 'module' }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Instance: new (module: WasmModule, imports: object) => { exports: Record<string, unknown> };
 }
 const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -24,17 +25,20 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 type GramKernel = (z: number, dp: number, i0: number, i1: number, j0: number, j1: number, out: number, stride: number) => void;
 
 let wasmModule: WasmModule | null | undefined;
+let sharedModule: WasmModule | null | undefined;
 let wasmDisabled = false;
 
-function loadModule(): WasmModule | null {
-  if (wasmModule !== undefined) return wasmModule;
-  if (wasmApi === undefined) return (wasmModule = null);
+function compile(base64: string): WasmModule | null {
+  if (wasmApi === undefined) return null;
   try {
-    const bytes = Uint8Array.from(atob(GRAM_KERNEL_WASM_BASE64), (c) => c.charCodeAt(0));
-    wasmModule = new wasmApi.Module(bytes);
+    return new wasmApi.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
   } catch {
-    wasmModule = null; // no WebAssembly, or no SIMD: use the JS kernel
+    return null; // no WebAssembly SIMD (or threads): use the JS kernel
   }
+}
+
+function loadModule(): WasmModule | null {
+  if (wasmModule === undefined) wasmModule = compile(GRAM_KERNEL_WASM_BASE64);
   return wasmModule;
 }
 
@@ -76,22 +80,8 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number): GramBlo
       const kernel = instance.exports.gram as GramKernel;
       const need = Math.ceil((zBytes + outBytes) / PAGE) - memory.buffer.byteLength / PAGE;
       if (need > 0) memory.grow(need);
-      const z = new Float64Array(memory.buffer, 0, N * dp);
-      if (dp === d) {
-        z.set(x.data, 0);
-        z.set(y.data, x.data.length);
-      } else {
-        for (let i = 0; i < x.rows; i++) z.set(x.data.subarray(i * d, (i + 1) * d), i * dp);
-        for (let i = 0; i < y.rows; i++) z.set(y.data.subarray(i * d, (i + 1) * d), (x.rows + i) * dp);
-      }
-      const out = new Float64Array(memory.buffer, zBytes, maxRows * N);
-      return {
-        rows: N, stride: N, wasm: true,
-        compute(i0, i1) {
-          for (let j0 = i0; j0 < N; j0 += COLUMN_TILE) kernel(0, dp, i0, i1, j0, Math.min(N, j0 + COLUMN_TILE), zBytes, N);
-          return out;
-        },
-      };
+      copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
+      return wasmBlocks(kernel, memory, { N, dp, maxRows, zBytes }, 0);
     } catch {
       // memory could not grow (or instantiate): fall through to the JS kernel
     }
@@ -105,4 +95,73 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number): GramBlo
       return out;
     },
   };
+}
+
+function copyPadded(x: Matrix, y: Matrix, z: Float64Array, dp: number): void {
+  const d = x.cols;
+  if (dp === d) {
+    z.set(x.data, 0);
+    z.set(y.data, x.data.length);
+    return;
+  }
+  for (let i = 0; i < x.rows; i++) z.set(x.data.subarray(i * d, (i + 1) * d), i * dp);
+  for (let i = 0; i < y.rows; i++) z.set(y.data.subarray(i * d, (i + 1) * d), (x.rows + i) * dp);
+}
+
+interface WasmLayout {
+  readonly N: number;
+  /** Padded row length of the stacked samples at offset 0. */
+  readonly dp: number;
+  readonly maxRows: number;
+  /** Bytes of the stacked samples; output regions (maxRows × N f64 each) follow. */
+  readonly zBytes: number;
+}
+
+function wasmBlocks(kernel: GramKernel, memory: WasmMemory, layout: WasmLayout, region: number): GramBlocks {
+  const { N, dp, maxRows, zBytes } = layout;
+  const outOffset = zBytes + region * maxRows * N * 8;
+  const out = new Float64Array(memory.buffer, outOffset, maxRows * N);
+  return {
+    rows: N, stride: N, wasm: true,
+    compute(i0, i1) {
+      for (let j0 = i0; j0 < N; j0 += COLUMN_TILE) kernel(0, dp, i0, i1, j0, Math.min(N, j0 + COLUMN_TILE), outOffset, N);
+      return out;
+    },
+  };
+}
+
+/** The stacked samples in a shared WebAssembly memory, with one output region per thread. */
+export interface SharedGram extends WasmLayout {
+  readonly memory: WasmMemory;
+  readonly regions: number;
+}
+
+/**
+ * A shared-memory Gram workspace for `regions` threads, or null where shared WebAssembly memory
+ * (or SIMD) is unavailable or the problem exceeds 4 GiB.
+ */
+export function createSharedGram(x: Matrix, y: Matrix, maxRows: number, regions: number): SharedGram | null {
+  if (wasmDisabled || wasmApi === undefined || typeof SharedArrayBuffer === 'undefined') return null;
+  if (sharedModule === undefined) sharedModule = compile(GRAM_KERNEL_SHARED_WASM_BASE64);
+  if (sharedModule === null) return null;
+  const N = x.rows + y.rows, d = x.cols, dp = d + (d & 1);
+  const zBytes = N * dp * 8;
+  const bytes = zBytes + regions * maxRows * N * 8;
+  if (d === 0 || bytes > MAX_WASM_BYTES) return null;
+  try {
+    const pages = Math.ceil(bytes / PAGE);
+    const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
+    copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
+    return { memory, N, dp, maxRows, zBytes, regions };
+  } catch {
+    return null;
+  }
+}
+
+/** Gram blocks computed into output region `region` of a {@link SharedGram} (one per thread). */
+export function sharedGramBlocks(shared: SharedGram, region: number): GramBlocks {
+  if (sharedModule === undefined) sharedModule = compile(GRAM_KERNEL_SHARED_WASM_BASE64);
+  if (sharedModule === null || wasmApi === undefined) throw new Error('WebAssembly SIMD with shared memory is unavailable');
+  const instance = new wasmApi.Instance(sharedModule, { env: { memory: shared.memory } });
+  return wasmBlocks(instance.exports.gram as GramKernel, shared.memory, shared, region);
 }

@@ -14,7 +14,8 @@
  * Gram products come from a WebAssembly SIMD kernel where available (gram.ts).
  */
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
-import { createGramBlocks } from './gram.js';
+import { createGramBlocks, createSharedGram, sharedGramBlocks, type GramBlocks } from './gram.js';
+import { claimLanes, consumeBlock, runLane, type RowTables } from './mmd-rows.js';
 import { gramCross, selectInPlace, squaredNorms, type Matrix } from './matrix.js';
 
 export interface MmdOptions {
@@ -26,8 +27,14 @@ export interface MmdOptions {
   seed?: number;
   /** Kernel bandwidth σ² in k(x, y) = exp(−‖x−y‖² / 2σ²); default ½ · lower median of the squared reference–current distances. */
   sigma2?: number;
-  /** Rows of the kernel computed per block (default 256). */
+  /** Rows of the kernel computed per block above 4,096 points (default 256). */
   blockRows?: number;
+  /**
+   * Threads for the blockwise kernel above 4,096 points (default: the available cores, at most
+   * 4): the calling thread plus worker threads over shared memory, where Node's worker_threads,
+   * SharedArrayBuffer and WebAssembly SIMD are available. The result does not depend on it.
+   */
+  threads?: number;
   /**
    * Largest m·n for which the median distance is computed exactly (default 2²⁴); above it, the
    * median of a seeded sample of 2²⁰ reference–current pairs is used.
@@ -49,6 +56,9 @@ export interface MmdResult {
 }
 
 const FULL_KERNEL_MAX_N = 4096;
+/** Row blocks are dealt to this many lanes, each with its own accumulators (see mmd-rows.ts). */
+const LANES = 16;
+const MAX_DEFAULT_THREADS = 4;
 const SAMPLED_PAIRS = 1 << 20;
 
 /**
@@ -108,28 +118,35 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   // the pooled order per permutation, the first m positions labelled "reference").
   const groupIsX = m <= n;
   const g = groupIsX ? m : n;
-  const member = new Uint8Array(N * P);
+  const full = N <= FULL_KERNEL_MAX_N;
+  const blockRows = full ? N : Math.min(N, Math.max(3, Math.floor(options.blockRows ?? 256)));
+  const blocks = Math.ceil(N / blockRows);
+  const lanes = Math.min(blocks, LANES);
+  const threading = full ? null : threadSupport(options.threads);
+  const shared = threading !== null;
+  const alloc = (bytes: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const member = new Uint8Array(alloc(N * P));
   for (let i = groupIsX ? 0 : m, end = groupIsX ? m : N; i < end; i++) member[i * P] = 1;
   const order = Int32Array.from({ length: N }, (_, i) => i);
   for (let p = 1; p < P; p++) {
     shuffleInPlace(order, random);
     for (let r = groupIsX ? 0 : m, end = groupIsX ? m : N; r < end; r++) member[order[r]! * P + p] = 1;
   }
-  const lists = new Int32Array(P * g);
+  const lists = new Int32Array(alloc(P * g * 4));
+  const blockCursor = new Int32Array(alloc(blocks * P * 4));
   const cursor = new Int32Array(P);
   for (let i = 0; i < N; i++) {
     const o = i * P;
+    if (i % blockRows === 0) blockCursor.set(cursor, (i / blockRows) * P);
     for (let p = 0; p < P; p++) if (member[o + p] !== 0) lists[p * g + cursor[p]++] = i;
   }
-  cursor.fill(0);
 
-  const blockRows = Math.max(3, Math.floor(options.blockRows ?? 256));
   const exactPairs = options.exactMedianPairs ?? 1 << 24;
-  const full = N <= FULL_KERNEL_MAX_N;
-  const gram = createGramBlocks(x, y, full ? N : Math.min(N, blockRows));
   let sigma2 = options.sigma2;
+  let gram: GramBlocks | undefined;
   let fullGram: Float64Array | undefined;
   if (full) {
+    gram = createGramBlocks(x, y, N);
     fullGram = gram.compute(0, N);
     if (sigma2 === undefined) {
       if (m * n <= exactPairs) {
@@ -144,49 +161,29 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
     sigma2 = medianBandwidth(x, y, { exactPairs, random });
   }
   if (!(sigma2 > 0) || !Number.isFinite(sigma2)) throw new RangeError(`MMD bandwidth σ² must be a positive number (got ${sigma2})`);
-  const gamma = 1 / (2 * sigma2);
 
-  const quad = new Float64Array(P); // Σ_{i<j, both in G} Kᵢⱼ per column
-  const rowSums = new Float64Array(N);
-  const diag = new Float64Array(N);
-  const stride = gram.stride;
-  for (let i0 = 0; i0 < N; i0 += full ? N : blockRows) {
-    const i1 = full ? N : Math.min(N, i0 + blockRows);
-    const K = full ? fullGram! : gram.compute(i0, i1);
-    for (let i = i0; i < i1; i++) {
-      const base = (i - i0) * stride;
-      const ni = norms[i]!;
-      // Gram → kernel in place, for this row's upper part.
-      for (let j = i; j < N; j++) {
-        const d2 = ni + norms[j]! - 2 * K[base + j]!;
-        K[base + j] = Math.exp(-gamma * (d2 > 0 ? d2 : 0));
-      }
-      diag[i] = K[base + i]!;
-      let rs = 0;
-      for (let j = i + 1; j < N; j++) {
-        const k = K[base + j]!;
-        rs += k;
-        rowSums[j] += k;
-      }
-      rowSums[i] += rs + diag[i]!;
-      // For every split whose group G holds i: add Kᵢⱼ over the later members j of G, gathered
-      // along this (cache-resident) row by G's sorted index list.
-      const o = i * P;
-      for (let p = 0; p < P; p++) {
-        if (member[o + p] === 0) continue;
-        const end = (p + 1) * g;
-        let t = p * g + cursor[p]++ + 1;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (; t + 3 < end; t += 4) {
-          s0 += K[base + lists[t]!]!;
-          s1 += K[base + lists[t + 1]!]!;
-          s2 += K[base + lists[t + 2]!]!;
-          s3 += K[base + lists[t + 3]!]!;
-        }
-        for (; t < end; t++) s0 += K[base + lists[t]!]!;
-        quad[p] += s0 + s1 + (s2 + s3);
-      }
-    }
+  const sharedNorms = new Float64Array(alloc(N * 8));
+  sharedNorms.set(norms);
+  const tables: RowTables = {
+    N, P, g, blockRows, lanes, gamma: 1 / (2 * sigma2), norms: sharedNorms, member, lists, blockCursor,
+    diag: new Float64Array(alloc(N * 8)),
+    laneRows: new Float64Array(alloc(lanes * N * 8)),
+    laneQuad: new Float64Array(alloc(lanes * P * 8)),
+    control: new Int32Array(alloc((1 + lanes) * 4)),
+  };
+  if (full) {
+    consumeBlock(tables, 0, 0, N, fullGram!, 0);
+  } else if (threading !== null && runThreaded(x, y, tables, threading)) {
+    // done on this thread and the workers
+  } else {
+    gram = createGramBlocks(x, y, blockRows);
+    for (let lane = 0; lane < lanes; lane++) runLane(tables, lane, gram);
+  }
+  const { diag } = tables;
+  const rowSums = new Float64Array(N), quad = new Float64Array(P);
+  for (let lane = 0; lane < lanes; lane++) {
+    for (let j = 0; j < N; j++) rowSums[j] += tables.laneRows[lane * N + j]!;
+    for (let p = 0; p < P; p++) quad[p] += tables.laneQuad[lane * P + p]!;
   }
 
   let total = 0, diagTotal = 0;
@@ -224,6 +221,60 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   const nullMean = sum / permutations;
   const nullSd = Math.sqrt(Math.max(0, sumSq / permutations - nullMean * nullMean));
   return { statistic, pValue: (1 + exceed) / (1 + permutations), sigma2, permutations, nullMean, nullSd };
+}
+
+interface Threading {
+  readonly Worker: typeof import('node:worker_threads').Worker;
+  readonly workerUrl: URL;
+  readonly threads: number;
+}
+
+/** Node's worker_threads and the built worker script, when more than one thread is wanted and possible. */
+function threadSupport(requested: number | undefined): Threading | null {
+  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof getBuiltin !== 'function' || typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return null;
+  const os = getBuiltin('node:os') as typeof import('node:os') | undefined;
+  const threads = Math.floor(requested ?? Math.min(MAX_DEFAULT_THREADS, os?.availableParallelism?.() ?? 1));
+  if (!(threads > 1)) return null;
+  const wt = getBuiltin('node:worker_threads') as typeof import('node:worker_threads') | undefined;
+  const fs = getBuiltin('node:fs') as typeof import('node:fs') | undefined;
+  const workerUrl = new URL('./mmd-worker.js', import.meta.url);
+  // Under a TypeScript test runner the sources have no mmd-worker.js: run on this thread.
+  if (wt === undefined || fs === undefined || workerUrl.protocol !== 'file:' || !fs.existsSync(workerUrl)) return null;
+  return { Worker: wt.Worker, workerUrl, threads };
+}
+
+/**
+ * Runs the row lanes on this thread and `threads − 1` workers sharing the Gram workspace; false
+ * (nothing done) where shared WebAssembly memory is unavailable. Blocks until every lane is done.
+ */
+function runThreaded(x: Matrix, y: Matrix, tables: RowTables, threading: Threading): boolean {
+  const shared = createSharedGram(x, y, tables.blockRows, threading.threads);
+  if (shared === null) return false;
+  const gram = sharedGramBlocks(shared, 0);
+  const workers: import('node:worker_threads').Worker[] = [];
+  for (let region = 1; region < threading.threads; region++) {
+    try {
+      const worker = new threading.Worker(threading.workerUrl, { workerData: { shared, tables, region } });
+      worker.on('error', () => {}); // its lanes are redone here
+      worker.unref();
+      workers.push(worker);
+    } catch {
+      break;
+    }
+  }
+  try {
+    claimLanes(tables, gram);
+    const { control, lanes } = tables;
+    for (let lane = 0; lane < lanes; lane++) {
+      // Every lane has been claimed (0 only until its claimer marks it running).
+      for (let state = Atomics.load(control, 1 + lane); state < 2; state = Atomics.load(control, 1 + lane)) Atomics.wait(control, 1 + lane, state, 1000);
+      if (Atomics.load(control, 1 + lane) === 3) runLane(tables, lane, gram);
+    }
+  } finally {
+    for (const worker of workers) void worker.terminate();
+  }
+  return true;
 }
 
 /**

@@ -1,0 +1,110 @@
+/**
+ * The row pass of the MMD permutation test (unbiased MMD², Gretton et al. 2012; see mmd.ts): turns
+ * Gram rows into RBF kernel values and accumulates row sums and within-group sums. Shared by the
+ * calling thread and the worker threads (mmd-worker.ts). Row blocks are dealt to `lanes` lanes
+ * (block b to lane b mod lanes), each with its own accumulators, summed in lane order at the end:
+ * the result does not depend on which thread ran which lane, nor on how many threads there were.
+ */
+import type { GramBlocks } from './gram.js';
+
+export interface RowTables {
+  readonly N: number;
+  /** Splits: column 0 the observed one, then the permutations. */
+  readonly P: number;
+  /** Size of the tracked group G of every split. */
+  readonly g: number;
+  readonly blockRows: number;
+  readonly lanes: number;
+  /** 1 / 2σ². */
+  readonly gamma: number;
+  readonly norms: Float64Array;
+  /** member[i·P + p] = 1 when point i is in split p's group. */
+  readonly member: Uint8Array;
+  /** Split p's group, sorted, at [p·g, (p+1)·g). */
+  readonly lists: Int32Array;
+  /** For block b and split p, how many of p's group precede the block's first row. */
+  readonly blockCursor: Int32Array;
+  /** Kᵢᵢ (written once per row). */
+  readonly diag: Float64Array;
+  /** Per lane (N each): Σ over that lane's rows i of Kᵢⱼ, added to rⱼ for every j ≥ i and to rᵢ for j > i. */
+  readonly laneRows: Float64Array;
+  /** Per lane (P each): Σ_{i<j ∈ G} Kᵢⱼ over that lane's rows i. */
+  readonly laneQuad: Float64Array;
+  /**
+   * Lane hand-out: [0] the next lane to claim, then one state per lane
+   * (0 free, 1 running, 2 done, 3 failed and cleared).
+   */
+  readonly control: Int32Array;
+}
+
+/** Consumes rows [i0, i1) of block `b`, whose Gram products are in `K` (row stride N), into `lane`'s accumulators. */
+export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, K: Float64Array, lane: number): void {
+  const { N, P, g, gamma, norms, member, lists, diag } = t;
+  const rows = t.laneRows.subarray(lane * N, (lane + 1) * N);
+  const quad = t.laneQuad.subarray(lane * P, (lane + 1) * P);
+  const cursor = t.blockCursor.slice(b * P, (b + 1) * P);
+  for (let i = i0; i < i1; i++) {
+    const base = (i - i0) * N;
+    const ni = norms[i]!;
+    // Gram → kernel in place, for this row's upper part.
+    for (let j = i; j < N; j++) {
+      const d2 = ni + norms[j]! - 2 * K[base + j]!;
+      K[base + j] = Math.exp(-gamma * (d2 > 0 ? d2 : 0));
+    }
+    const kii = K[base + i]!;
+    diag[i] = kii;
+    let rs = 0;
+    for (let j = i + 1; j < N; j++) {
+      const k = K[base + j]!;
+      rs += k;
+      rows[j] += k;
+    }
+    rows[i] += rs + kii;
+    // For every split whose group G holds i: add Kᵢⱼ over the later members j of G, gathered
+    // along this (cache-resident) row by G's sorted index list.
+    const o = i * P;
+    for (let p = 0; p < P; p++) {
+      if (member[o + p] === 0) continue;
+      const end = (p + 1) * g;
+      let s = p * g + cursor[p]++ + 1;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (; s + 3 < end; s += 4) {
+        s0 += K[base + lists[s]!]!;
+        s1 += K[base + lists[s + 1]!]!;
+        s2 += K[base + lists[s + 2]!]!;
+        s3 += K[base + lists[s + 3]!]!;
+      }
+      for (; s < end; s++) s0 += K[base + lists[s]!]!;
+      quad[p] += s0 + s1 + (s2 + s3);
+    }
+  }
+}
+
+/** Runs every block of `lane` (blocks lane, lane + lanes, …), computing their Gram rows with `gram`. */
+export function runLane(t: RowTables, lane: number, gram: GramBlocks): void {
+  for (let b = lane; b * t.blockRows < t.N; b += t.lanes) {
+    const i0 = b * t.blockRows, i1 = Math.min(t.N, i0 + t.blockRows);
+    consumeBlock(t, b, i0, i1, gram.compute(i0, i1), lane);
+  }
+}
+
+/** Claims and runs lanes until none is left; a lane that throws is cleared and marked failed (3). */
+export function claimLanes(t: RowTables, gram: GramBlocks): void {
+  const { control, lanes, N, P } = t;
+  for (;;) {
+    const lane = Atomics.add(control, 0, 1);
+    if (lane >= lanes) return;
+    Atomics.store(control, 1 + lane, 1);
+    Atomics.notify(control, 1 + lane);
+    let state = 2;
+    try {
+      runLane(t, lane, gram);
+    } catch {
+      t.laneRows.fill(0, lane * N, (lane + 1) * N);
+      t.laneQuad.fill(0, lane * P, (lane + 1) * P);
+      state = 3;
+    }
+    Atomics.store(control, 1 + lane, state);
+    Atomics.notify(control, 1 + lane);
+  }
+}

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRandom } from '../random.js';
 import { createGramBlocks, gramWasmAvailable, setGramWasmDisabled } from './gram.js';
 import { GRAM_KERNEL_WASM_BASE64 } from './gram-kernel-wasm.js';
-import type { Matrix } from './matrix.js';
-import { mmd2UnbiasedDirect, mmdTest } from './mmd.js';
+import { lowerMedian, type Matrix } from './matrix.js';
+import { medianBandwidth, mmd2UnbiasedDirect, mmdTest } from './mmd.js';
 
 function gaussian(n: number, d: number, seed: number, shift = 0): Matrix {
   const r = createRandom(seed);
@@ -56,6 +56,28 @@ describe('gram blocks', () => {
     expect(wasm.statistic).toBeCloseTo(js.statistic, 12);
     expect(wasm.nullMean!).toBeCloseTo(js.nullMean!, 12);
     expect(Math.abs(js.statistic - mmd2UnbiasedDirect(x, y, js.sigma2))).toBeLessThanOrEqual(1e-9 * Math.abs(js.statistic));
+  });
+});
+
+describe('medianBandwidth', () => {
+  it('samples the same pairs as ever above exactPairs (visited in tile order, same multiset)', () => {
+    const x = gaussian(70, 5, 8), y = gaussian(60, 5, 9, 0.2);
+    const r = createRandom(4);
+    const d2 = new Float64Array(1 << 20);
+    for (let s = 0; s < d2.length; s++) {
+      const i = Math.floor(r.next() * 70), j = Math.floor(r.next() * 60);
+      let acc = 0;
+      for (let k = 0; k < 5; k++) acc += (x.data[i * 5 + k]! - y.data[j * 5 + k]!) ** 2;
+      d2[s] = acc;
+    }
+    expect(medianBandwidth(x, y, { exactPairs: 100, random: createRandom(4).next })).toBe(lowerMedian(d2) / 2);
+  });
+
+  it('is the same through the wasm and the JS cross-Gram kernels', () => {
+    const x = gaussian(50, 9, 10), y = gaussian(41, 9, 11);
+    const wasm = medianBandwidth(x, y);
+    setGramWasmDisabled(true);
+    expect(wasm).toBeCloseTo(medianBandwidth(x, y), 10);
   });
 });
 

@@ -165,3 +165,29 @@ export function sharedGramBlocks(shared: SharedGram, region: number): GramBlocks
   const instance = new wasmApi.Instance(sharedModule, { env: { memory: shared.memory } });
   return wasmBlocks(instance.exports.gram as GramKernel, shared.memory, shared, region);
 }
+
+/**
+ * Dot products of every row of `x` with every row of `y` (x.rows × y.rows, row-major) by the
+ * WebAssembly kernel, as a view into a fresh WebAssembly memory (rewrite it freely); null where
+ * the kernel is unavailable, so callers fall back to {@link gramCross}.
+ */
+export function gramCrossWasm(x: Matrix, y: Matrix): Float64Array | null {
+  if (x.cols !== y.cols) throw new RangeError(`column mismatch: ${x.cols} vs ${y.cols}`);
+  const m = x.rows, n = y.rows, N = m + n, d = x.cols, dp = d + (d & 1);
+  const zBytes = N * dp * 8, bytes = zBytes + m * n * 8;
+  const module = wasmDisabled || d === 0 || m === 0 || bytes > MAX_WASM_BYTES ? null : loadModule();
+  if (module === null) return null;
+  try {
+    const instance = new wasmApi!.Instance(module, {});
+    const memory = instance.exports.memory as WasmMemory;
+    const kernel = instance.exports.gram as GramKernel;
+    const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+    if (need > 0) memory.grow(need);
+    copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
+    // Rows i < m against rows j ≥ m of the stack (always j > i), written at (i·n + j − m).
+    for (let j0 = m; j0 < N; j0 += COLUMN_TILE) kernel(0, dp, 0, m, j0, Math.min(N, j0 + COLUMN_TILE), zBytes - m * 8, n);
+    return new Float64Array(memory.buffer, zBytes, m * n);
+  } catch {
+    return null;
+  }
+}

@@ -14,7 +14,7 @@
  * Gram products come from a WebAssembly SIMD kernel where available (gram.ts).
  */
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
-import { createGramBlocks, createSharedGram, sharedGramBlocks, type GramBlocks } from './gram.js';
+import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, type GramBlocks } from './gram.js';
 import { claimLanes, consumeBlock, runLane, type RowTables } from './mmd-rows.js';
 import { gramCross, selectInPlace, squaredNorms, type Matrix } from './matrix.js';
 
@@ -59,7 +59,7 @@ const FULL_KERNEL_MAX_N = 4096;
 /** Row blocks are dealt to this many lanes, each with its own accumulators (see mmd-rows.ts). */
 const LANES = 16;
 const MAX_DEFAULT_THREADS = 4;
-const SAMPLED_PAIRS = 1 << 20;
+const SAMPLED_PAIRS = 1 << 20; // a multiple of 4
 
 /**
  * σ² = ½ · lower median of ‖xᵢ − yⱼ‖² over reference–current pairs (the median heuristic, as in
@@ -70,21 +70,38 @@ export function medianBandwidth(x: Matrix, y: Matrix, options: { exactPairs?: nu
   const nx = squaredNorms(x), ny = squaredNorms(y);
   let d2: Float64Array;
   if (m * n <= (options.exactPairs ?? 1 << 24)) {
-    const g = gramCross(x, y);
+    const g = gramCrossWasm(x, y) ?? gramCross(x, y);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) g[i * n + j] = Math.max(0, nx[i]! + ny[j]! - 2 * g[i * n + j]!);
     d2 = g;
   } else {
     const random = options.random ?? createRandom(0).next;
-    d2 = new Float64Array(SAMPLED_PAIRS);
-    const d = x.cols;
+    const pi = new Int32Array(SAMPLED_PAIRS), pj = new Int32Array(SAMPLED_PAIRS);
     for (let s = 0; s < SAMPLED_PAIRS; s++) {
-      const i = Math.floor(random() * m), j = Math.floor(random() * n);
-      let acc = 0;
+      pi[s] = Math.floor(random() * m);
+      pj[s] = Math.floor(random() * n);
+    }
+    // Visit the pairs tile by tile (64 × 64 rows, a counting sort) so both rows come from cache;
+    // the median depends only on the multiset of distances, not on their order.
+    const tilesJ = Math.ceil(n / 64);
+    const start = new Int32Array(Math.ceil(m / 64) * tilesJ + 1);
+    for (let s = 0; s < SAMPLED_PAIRS; s++) start[(pi[s]! >> 6) * tilesJ + (pj[s]! >> 6) + 1]++;
+    for (let t = 1; t < start.length; t++) start[t] += start[t - 1]!;
+    const sorted = new Int32Array(SAMPLED_PAIRS);
+    for (let s = 0; s < SAMPLED_PAIRS; s++) sorted[start[(pi[s]! >> 6) * tilesJ + (pj[s]! >> 6)]++] = s;
+    d2 = new Float64Array(SAMPLED_PAIRS);
+    const d = x.cols, X = x.data, Y = y.data;
+    // Four pairs at a time, each summed in order over k (four independent add chains).
+    for (let t = 0; t < SAMPLED_PAIRS; t += 4) {
+      const s0 = sorted[t]!, s1 = sorted[t + 1]!, s2 = sorted[t + 2]!, s3 = sorted[t + 3]!;
+      const x0 = pi[s0]! * d, y0 = pj[s0]! * d, x1 = pi[s1]! * d, y1 = pj[s1]! * d;
+      const x2 = pi[s2]! * d, y2 = pj[s2]! * d, x3 = pi[s3]! * d, y3 = pj[s3]! * d;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       for (let k = 0; k < d; k++) {
-        const diff = x.data[i * d + k]! - y.data[j * d + k]!;
-        acc += diff * diff;
+        const e0 = X[x0 + k]! - Y[y0 + k]!, e1 = X[x1 + k]! - Y[y1 + k]!;
+        const e2 = X[x2 + k]! - Y[y2 + k]!, e3 = X[x3 + k]! - Y[y3 + k]!;
+        a0 += e0 * e0; a1 += e1 * e1; a2 += e2 * e2; a3 += e3 * e3;
       }
-      d2[s] = acc;
+      d2[t] = a0; d2[t + 1] = a1; d2[t + 2] = a2; d2[t + 3] = a3;
     }
   }
   return bandwidthFromSquaredDistances(d2);

@@ -5,6 +5,7 @@
 ;; accumulators + 4 row vectors + 1 column vector fit the 16 xmm registers; measured against 3x3, 2x4,
 ;; 4x3 and 2-way k unrolling). Rows past i1 - 1 (or j1 - 1) are clamped to it, so edge blocks rewrite
 ;; the same cell with the same value, and cells with j < i inside a diagonal block may also be written.
+;; rbf (below) turns a row of Gram products into kernel values in place.
 ;; Regenerate the embedded bytes with: node packages/stats/scripts/build-wasm.mjs
 (module
   (memory (export "memory") 1)
@@ -78,4 +79,73 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br_if $li (i32.lt_s (local.get $i) (local.get $i1))))))
   )
+
+  ;; rbf(row, norms, ni, gamma, j0, j1): for j in [j0, j1), the Gram product g at row + 8j becomes the
+  ;; Gaussian RBF kernel value exp(-gamma * max(0, ni + norms[j] - 2g)) (norms: f64 at byte offset norms).
+  ;; exp(x), x <= 0, is 2^n e^r with n = x / ln2 rounded to nearest and |r| <= ln2 / 2, e^r by its Taylor
+  ;; series to r^13 (truncation < 4e-18 relative; within ~1 ulp of Math.exp in tests); x < -708 gives 0.
+  ;; Two values per step (the same code runs on a splatted pair for an odd last one).
+  (func (export "rbf") (param $row i32) (param $norms i32) (param $ni f64) (param $gamma f64) (param $j0 i32) (param $j1 i32)
+    (local $j i32) (local $p i32) (local $q i32)
+    (local $g v128) (local $nj v128) (local $v v128) (local $x v128) (local $t v128) (local $n v128) (local $r v128) (local $under v128)
+    (local $r2 v128) (local $r4 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128)
+    (local.set $j (local.get $j0))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.gt_s (i32.add (local.get $j) (i32.const 2)) (local.get $j1)))
+        (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $q (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $g (v128.load (local.get $p)))
+        (local.set $nj (v128.load (local.get $q)))
+        (local.set $x (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni)) (local.get $nj)) (f64x2.add (local.get $g) (local.get $g))))
+        ;; pmax(0, d2) = 0 < d2 ? d2 : 0, like the JS (d2 > 0 ? d2 : 0); then x = -gamma d2
+        (local.set $x (f64x2.mul (f64x2.pmax (f64x2.splat (f64.const 0)) (local.get $x)) (f64x2.splat (f64.neg (local.get $gamma)))))
+        (local.set $under (f64x2.lt (local.get $x) (f64x2.splat (f64.const -708))))
+        (local.set $x (f64x2.pmax (f64x2.splat (f64.const -708)) (local.get $x)))
+        ;; t = x log2(e) + 1.5 * 2^52 rounds to the integer n held in t's low mantissa bits
+        (local.set $t (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 0x1.8p52))))
+        (local.set $n (f64x2.sub (local.get $t) (f64x2.splat (f64.const 0x1.8p52))))
+        ;; r = x - n ln2, ln2 = 0x1.62e42feep-1 (exact times n) + 0x1.a39ef35793c76p-33
+        (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $n) (f64x2.splat (f64.const 0x1.62e42feep-1)))) (f64x2.mul (local.get $n) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))))
+        (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+        (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+        ;; e^r = sum of r^k / k! to k = 13 in Estrin's scheme (pairs, then r^2, r^4, r^8)
+        (local.set $s0 (f64x2.add (f64x2.add (f64x2.splat (f64.const 1.0)) (f64x2.mul (f64x2.splat (f64.const 1.0)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2))))
+        (local.set $s1 (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))))
+        (local.set $s2 (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $s1) (local.get $r4))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r4))))
+        (local.set $v (f64x2.add (local.get $s0) (f64x2.mul (local.get $s2) (f64x2.mul (local.get $r4) (local.get $r4)))))
+        ;; times 2^n (n + 1023 shifted into the exponent field; the bits of t above n are shifted out); 0 below e^-708
+        (local.set $v (v128.andnot (f64x2.mul (local.get $v) (i64x2.shl (i64x2.add (local.get $t) (i64x2.splat (i64.const 1023))) (i32.const 52))) (local.get $under)))
+        (v128.store (local.get $p) (local.get $v))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $pairs)))
+    (if (i32.lt_s (local.get $j) (local.get $j1)) (then
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+      (local.set $q (i32.add (local.get $norms) (i32.shl (local.get $j) (i32.const 3))))
+      (local.set $g (f64x2.splat (f64.load (local.get $p))))
+      (local.set $nj (f64x2.splat (f64.load (local.get $q))))
+      (local.set $x (f64x2.sub (f64x2.add (f64x2.splat (local.get $ni)) (local.get $nj)) (f64x2.add (local.get $g) (local.get $g))))
+      ;; pmax(0, d2) = 0 < d2 ? d2 : 0, like the JS (d2 > 0 ? d2 : 0); then x = -gamma d2
+      (local.set $x (f64x2.mul (f64x2.pmax (f64x2.splat (f64.const 0)) (local.get $x)) (f64x2.splat (f64.neg (local.get $gamma)))))
+      (local.set $under (f64x2.lt (local.get $x) (f64x2.splat (f64.const -708))))
+      (local.set $x (f64x2.pmax (f64x2.splat (f64.const -708)) (local.get $x)))
+      ;; t = x log2(e) + 1.5 * 2^52 rounds to the integer n held in t's low mantissa bits
+      (local.set $t (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 0x1.8p52))))
+      (local.set $n (f64x2.sub (local.get $t) (f64x2.splat (f64.const 0x1.8p52))))
+      ;; r = x - n ln2, ln2 = 0x1.62e42feep-1 (exact times n) + 0x1.a39ef35793c76p-33
+      (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $n) (f64x2.splat (f64.const 0x1.62e42feep-1)))) (f64x2.mul (local.get $n) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))))
+      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+      ;; e^r = sum of r^k / k! to k = 13 in Estrin's scheme (pairs, then r^2, r^4, r^8)
+      (local.set $s0 (f64x2.add (f64x2.add (f64x2.splat (f64.const 1.0)) (f64x2.mul (f64x2.splat (f64.const 1.0)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.5)) (f64x2.mul (f64x2.splat (f64.const 0.16666666666666666)) (local.get $r))) (local.get $r2))))
+      (local.set $s1 (f64x2.add (f64x2.add (f64x2.splat (f64.const 0.041666666666666664)) (f64x2.mul (f64x2.splat (f64.const 0.008333333333333333)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 0.001388888888888889)) (f64x2.mul (f64x2.splat (f64.const 0.0001984126984126984)) (local.get $r))) (local.get $r2))))
+      (local.set $s2 (f64x2.add (f64x2.add (f64x2.splat (f64.const 2.48015873015873e-05)) (f64x2.mul (f64x2.splat (f64.const 2.7557319223985893e-06)) (local.get $r))) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.755731922398589e-07)) (f64x2.mul (f64x2.splat (f64.const 2.505210838544172e-08)) (local.get $r))) (local.get $r2))))
+      (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $s1) (local.get $r4))))
+      (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (f64x2.add (f64x2.splat (f64.const 2.08767569878681e-09)) (f64x2.mul (f64x2.splat (f64.const 1.6059043836821613e-10)) (local.get $r))) (local.get $r4))))
+      (local.set $v (f64x2.add (local.get $s0) (f64x2.mul (local.get $s2) (f64x2.mul (local.get $r4) (local.get $r4)))))
+      ;; times 2^n (n + 1023 shifted into the exponent field; the bits of t above n are shifted out); 0 below e^-708
+      (local.set $v (v128.andnot (f64x2.mul (local.get $v) (i64x2.shl (i64x2.add (local.get $t) (i64x2.splat (i64.const 1023))) (i32.const 52))) (local.get $under)))
+      (f64.store (local.get $p) (f64x2.extract_lane 0 (local.get $v))))))
 )

@@ -24,13 +24,15 @@ describe('gram blocks', () => {
     expect(gramWasmAvailable()).toBe(false);
   });
 
-  it('gives every upper-triangle dot product, wasm and JS alike, for odd widths and ragged blocks', () => {
+  it('gives every upper-triangle dot product and kernel value, wasm and JS alike, for odd widths and ragged blocks', () => {
     for (const d of [1, 5, 8]) {
       const x = gaussian(13, d, 1), y = gaussian(6, d, 2);
       const z = [...Array.from({ length: 13 }, (_, i) => x.data.subarray(i * d, (i + 1) * d)), ...Array.from({ length: 6 }, (_, i) => y.data.subarray(i * d, (i + 1) * d))];
+      const norms = Float64Array.from(z, (row) => row.reduce((s, v) => s + v * v, 0));
+      const gamma = 0.3 / d;
       for (const disabled of [false, true]) {
         setGramWasmDisabled(disabled);
-        const blocks = createGramBlocks(x, y, 7);
+        const blocks = createGramBlocks(x, y, 7, norms);
         expect(blocks.wasm).toBe(!disabled);
         for (let i0 = 0; i0 < 19; i0 += 7) {
           const i1 = Math.min(19, i0 + 7);
@@ -39,6 +41,13 @@ describe('gram blocks', () => {
             let s = 0;
             for (let k = 0; k < d; k++) s += z[i]![k]! * z[j]![k]!;
             expect(out[(i - i0) * blocks.stride + j]).toBeCloseTo(s, 12);
+          }
+          blocks.toKernel(i0, i1, gamma);
+          for (let i = i0; i < i1; i++) for (let j = i; j < 19; j++) {
+            let s = 0;
+            for (let k = 0; k < d; k++) s += (z[i]![k]! - z[j]![k]!) ** 2;
+            const k = out[(i - i0) * blocks.stride + j]!;
+            expect(Math.abs(k - Math.exp(-gamma * s))).toBeLessThanOrEqual(1e-13 * Math.exp(-gamma * s));
           }
         }
       }

@@ -23,6 +23,7 @@ interface WasmApi {
 const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 type GramKernel = (z: number, dp: number, i0: number, i1: number, j0: number, j1: number, out: number, stride: number) => void;
+type RbfKernel = (row: number, norms: number, ni: number, gamma: number, j0: number, j1: number) => void;
 
 let wasmModule: WasmModule | null | undefined;
 let sharedModule: WasmModule | null | undefined;
@@ -64,24 +65,32 @@ export interface GramBlocks {
    * next call and may be rewritten freely until then.
    */
   compute(i0: number, i1: number): Float64Array;
+  /**
+   * Turns rows [i0, i1) of the last {@link compute} result, j ≥ i, into Gaussian RBF kernel values
+   * exp(−γ·max(0, ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ)) in place (the wasm path: a SIMD exp within 2 ulp of Math.exp).
+   */
+  toKernel(i0: number, i1: number, gamma: number): void;
 }
 
-/** A Gram workspace for the rows of `x` stacked over the rows of `y`, computing up to `maxRows` rows at a time. */
-export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number): GramBlocks {
+/**
+ * A Gram workspace for the rows of `x` stacked over the rows of `y`, computing up to `maxRows`
+ * rows at a time; `norms` are the stacked rows' squared norms (for {@link GramBlocks.toKernel}).
+ */
+export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: Float64Array): GramBlocks {
   if (x.cols !== y.cols) throw new RangeError(`cannot stack ${x.cols}-column and ${y.cols}-column matrices`);
   const N = x.rows + y.rows, d = x.cols;
   const dp = d + (d & 1); // even, so every row is a whole number of f64x2 lanes (zero padding)
-  const zBytes = N * dp * 8, outBytes = maxRows * N * 8;
+  const zBytes = N * dp * 8, outBytes = N * 8 + maxRows * N * 8;
   const module = wasmDisabled || d === 0 || zBytes + outBytes > MAX_WASM_BYTES ? null : loadModule();
   if (module !== null) {
     try {
       const instance = new wasmApi!.Instance(module, {});
       const memory = instance.exports.memory as WasmMemory;
-      const kernel = instance.exports.gram as GramKernel;
       const need = Math.ceil((zBytes + outBytes) / PAGE) - memory.buffer.byteLength / PAGE;
       if (need > 0) memory.grow(need);
       copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
-      return wasmBlocks(kernel, memory, { N, dp, maxRows, zBytes }, 0);
+      new Float64Array(memory.buffer, zBytes, N).set(norms);
+      return wasmBlocks(instance.exports, memory, { N, dp, maxRows, zBytes }, 0);
     } catch {
       // memory could not grow (or instantiate): fall through to the JS kernel
     }
@@ -93,6 +102,15 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number): GramBlo
     compute(i0, i1) {
       gramUpper(z, i0, i1, out, N);
       return out;
+    },
+    toKernel(i0, i1, gamma) {
+      for (let i = i0; i < i1; i++) {
+        const base = (i - i0) * N, ni = norms[i]!;
+        for (let j = i; j < N; j++) {
+          const d2 = ni + norms[j]! - 2 * out[base + j]!;
+          out[base + j] = Math.exp(-gamma * (d2 > 0 ? d2 : 0));
+        }
+      }
     },
   };
 }
@@ -113,19 +131,24 @@ interface WasmLayout {
   /** Padded row length of the stacked samples at offset 0. */
   readonly dp: number;
   readonly maxRows: number;
-  /** Bytes of the stacked samples; output regions (maxRows × N f64 each) follow. */
+  /** Bytes of the stacked samples; their squared norms (N f64), then output regions (maxRows × N f64 each) follow. */
   readonly zBytes: number;
 }
 
-function wasmBlocks(kernel: GramKernel, memory: WasmMemory, layout: WasmLayout, region: number): GramBlocks {
+function wasmBlocks(exports: Record<string, unknown>, memory: WasmMemory, layout: WasmLayout, region: number): GramBlocks {
+  const kernel = exports.gram as GramKernel, rbf = exports.rbf as RbfKernel;
   const { N, dp, maxRows, zBytes } = layout;
-  const outOffset = zBytes + region * maxRows * N * 8;
+  const outOffset = zBytes + N * 8 + region * maxRows * N * 8;
   const out = new Float64Array(memory.buffer, outOffset, maxRows * N);
+  const norms = new Float64Array(memory.buffer, zBytes, N);
   return {
     rows: N, stride: N, wasm: true,
     compute(i0, i1) {
       for (let j0 = i0; j0 < N; j0 += COLUMN_TILE) kernel(0, dp, i0, i1, j0, Math.min(N, j0 + COLUMN_TILE), outOffset, N);
       return out;
+    },
+    toKernel(i0, i1, gamma) {
+      for (let i = i0; i < i1; i++) rbf(outOffset + (i - i0) * N * 8, zBytes, norms[i]!, gamma, i, N);
     },
   };
 }
@@ -140,18 +163,19 @@ export interface SharedGram extends WasmLayout {
  * A shared-memory Gram workspace for `regions` threads, or null where shared WebAssembly memory
  * (or SIMD) is unavailable or the problem exceeds 4 GiB.
  */
-export function createSharedGram(x: Matrix, y: Matrix, maxRows: number, regions: number): SharedGram | null {
+export function createSharedGram(x: Matrix, y: Matrix, maxRows: number, regions: number, norms: Float64Array): SharedGram | null {
   if (wasmDisabled || wasmApi === undefined || typeof SharedArrayBuffer === 'undefined') return null;
   if (sharedModule === undefined) sharedModule = compile(GRAM_KERNEL_SHARED_WASM_BASE64);
   if (sharedModule === null) return null;
   const N = x.rows + y.rows, d = x.cols, dp = d + (d & 1);
   const zBytes = N * dp * 8;
-  const bytes = zBytes + regions * maxRows * N * 8;
+  const bytes = zBytes + N * 8 + regions * maxRows * N * 8;
   if (d === 0 || bytes > MAX_WASM_BYTES) return null;
   try {
     const pages = Math.ceil(bytes / PAGE);
     const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
+    new Float64Array(memory.buffer, zBytes, N).set(norms);
     return { memory, N, dp, maxRows, zBytes, regions };
   } catch {
     return null;
@@ -163,7 +187,7 @@ export function sharedGramBlocks(shared: SharedGram, region: number): GramBlocks
   if (sharedModule === undefined) sharedModule = compile(GRAM_KERNEL_SHARED_WASM_BASE64);
   if (sharedModule === null || wasmApi === undefined) throw new Error('WebAssembly SIMD with shared memory is unavailable');
   const instance = new wasmApi.Instance(sharedModule, { env: { memory: shared.memory } });
-  return wasmBlocks(instance.exports.gram as GramKernel, shared.memory, shared, region);
+  return wasmBlocks(instance.exports, shared.memory, shared, region);
 }
 
 /**

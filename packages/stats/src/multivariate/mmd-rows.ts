@@ -9,6 +9,8 @@ import type { GramBlocks } from './gram.js';
 
 export interface RowTables {
   readonly N: number;
+  /** Reference points (rows [0, m) of the stack). */
+  readonly m: number;
   /** Splits: column 0 the observed one, then the permutations. */
   readonly P: number;
   /** Size of the tracked group G of every split. */
@@ -17,7 +19,6 @@ export interface RowTables {
   readonly lanes: number;
   /** 1 / 2σ². */
   readonly gamma: number;
-  readonly norms: Float64Array;
   /** member[i·P + p] = 1 when point i is in split p's group. */
   readonly member: Uint8Array;
   /** Split p's group, sorted, at [p·g, (p+1)·g). */
@@ -30,6 +31,8 @@ export interface RowTables {
   readonly laneRows: Float64Array;
   /** Per lane (P each): Σ_{i<j ∈ G} Kᵢⱼ over that lane's rows i. */
   readonly laneQuad: Float64Array;
+  /** Per lane (3 each): Σ_{i<j<m} Kᵢⱼ, Σ_{i<m≤j} Kᵢⱼ, Σ_{m≤i<j} Kᵢⱼ over that lane's rows i (the observed split, summed directly). */
+  readonly laneObserved: Float64Array;
   /**
    * Lane hand-out: [0] the next lane to claim, then one state per lane
    * (0 free, 1 running, 2 done, 3 failed and cleared).
@@ -37,29 +40,38 @@ export interface RowTables {
   readonly control: Int32Array;
 }
 
-/** Consumes rows [i0, i1) of block `b`, whose Gram products are in `K` (row stride N), into `lane`'s accumulators. */
+/** Consumes rows [i0, i1) of block `b`, whose kernel values are in `K` (row stride N, j ≥ i), into `lane`'s accumulators. */
 export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, K: Float64Array, lane: number): void {
-  const { N, P, g, gamma, norms, member, lists, diag } = t;
+  const { N, P, g, member, lists, diag } = t;
   const rows = t.laneRows.subarray(lane * N, (lane + 1) * N);
   const quad = t.laneQuad.subarray(lane * P, (lane + 1) * P);
+  const observed = t.laneObserved.subarray(lane * 3, (lane + 1) * 3);
+  const m = t.m;
   const cursor = t.blockCursor.slice(b * P, (b + 1) * P);
   for (let i = i0; i < i1; i++) {
     const base = (i - i0) * N;
-    const ni = norms[i]!;
-    // Gram → kernel in place, for this row's upper part.
-    for (let j = i; j < N; j++) {
-      const d2 = ni + norms[j]! - 2 * K[base + j]!;
-      K[base + j] = Math.exp(-gamma * (d2 > 0 ? d2 : 0));
-    }
     const kii = K[base + i]!;
     diag[i] = kii;
-    let rs = 0;
-    for (let j = i + 1; j < N; j++) {
+    // Row sum over j > i, split at the reference/current boundary m for the observed sums.
+    let before = 0, after = 0;
+    const split = Math.max(i + 1, m);
+    for (let j = i + 1; j < split; j++) {
       const k = K[base + j]!;
-      rs += k;
+      before += k;
       rows[j] += k;
     }
-    rows[i] += rs + kii;
+    for (let j = split; j < N; j++) {
+      const k = K[base + j]!;
+      after += k;
+      rows[j] += k;
+    }
+    rows[i] += before + after + kii;
+    if (i < m) {
+      observed[0] += before;
+      observed[1] += after;
+    } else {
+      observed[2] += after;
+    }
     // For every split whose group G holds i: add Kᵢⱼ over the later members j of G, gathered
     // along this (cache-resident) row by G's sorted index list.
     const o = i * P;
@@ -84,7 +96,9 @@ export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, K:
 export function runLane(t: RowTables, lane: number, gram: GramBlocks): void {
   for (let b = lane; b * t.blockRows < t.N; b += t.lanes) {
     const i0 = b * t.blockRows, i1 = Math.min(t.N, i0 + t.blockRows);
-    consumeBlock(t, b, i0, i1, gram.compute(i0, i1), lane);
+    const K = gram.compute(i0, i1);
+    gram.toKernel(i0, i1, t.gamma);
+    consumeBlock(t, b, i0, i1, K, lane);
   }
 }
 
@@ -102,6 +116,7 @@ export function claimLanes(t: RowTables, gram: GramBlocks): void {
     } catch {
       t.laneRows.fill(0, lane * N, (lane + 1) * N);
       t.laneQuad.fill(0, lane * P, (lane + 1) * P);
+      t.laneObserved.fill(0, lane * 3, (lane + 1) * 3);
       state = 3;
     }
     Atomics.store(control, 1 + lane, state);

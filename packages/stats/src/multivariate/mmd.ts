@@ -163,7 +163,7 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   let gram: GramBlocks | undefined;
   let fullGram: Float64Array | undefined;
   if (full) {
-    gram = createGramBlocks(x, y, N);
+    gram = createGramBlocks(x, y, N, norms);
     fullGram = gram.compute(0, N);
     if (sigma2 === undefined) {
       if (m * n <= exactPairs) {
@@ -179,28 +179,29 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   }
   if (!(sigma2 > 0) || !Number.isFinite(sigma2)) throw new RangeError(`MMD bandwidth σ² must be a positive number (got ${sigma2})`);
 
-  const sharedNorms = new Float64Array(alloc(N * 8));
-  sharedNorms.set(norms);
   const tables: RowTables = {
-    N, P, g, blockRows, lanes, gamma: 1 / (2 * sigma2), norms: sharedNorms, member, lists, blockCursor,
+    N, m, P, g, blockRows, lanes, gamma: 1 / (2 * sigma2), member, lists, blockCursor,
     diag: new Float64Array(alloc(N * 8)),
     laneRows: new Float64Array(alloc(lanes * N * 8)),
     laneQuad: new Float64Array(alloc(lanes * P * 8)),
+    laneObserved: new Float64Array(alloc(lanes * 3 * 8)),
     control: new Int32Array(alloc((1 + lanes) * 4)),
   };
   if (full) {
+    gram!.toKernel(0, N, tables.gamma);
     consumeBlock(tables, 0, 0, N, fullGram!, 0);
-  } else if (threading !== null && runThreaded(x, y, tables, threading)) {
+  } else if (threading !== null && runThreaded(x, y, norms, tables, threading)) {
     // done on this thread and the workers
   } else {
-    gram = createGramBlocks(x, y, blockRows);
+    gram = createGramBlocks(x, y, blockRows, norms);
     for (let lane = 0; lane < lanes; lane++) runLane(tables, lane, gram);
   }
   const { diag } = tables;
-  const rowSums = new Float64Array(N), quad = new Float64Array(P);
+  const rowSums = new Float64Array(N), quad = new Float64Array(P), observed = new Float64Array(3);
   for (let lane = 0; lane < lanes; lane++) {
     for (let j = 0; j < N; j++) rowSums[j] += tables.laneRows[lane * N + j]!;
     for (let p = 0; p < P; p++) quad[p] += tables.laneQuad[lane * P + p]!;
+    for (let s = 0; s < 3; s++) observed[s] += tables.laneObserved[lane * 3 + s]!;
   }
 
   let total = 0, diagTotal = 0;
@@ -224,14 +225,17 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
     const sxx = groupIsX ? within : rest, syy = groupIsX ? rest : within;
     stats[p] = sxx * wXX + syy * wYY - across * wXY;
   }
-  const statistic = stats[0]!;
+  // The reported statistic from the observed split's own sums (no cancellation against the
+  // totals); the p-value compares like with like: column 0 by the permutations' formula.
+  const statistic = 2 * observed[0]! * wXX + 2 * observed[2]! * wYY - observed[1]! * wXY;
+  const reference = stats[0]!;
   if (permutations === 0) return { statistic, pValue: null, sigma2, permutations, nullMean: null, nullSd: null };
   let exceed = 0, sum = 0, sumSq = 0;
   // A relative tolerance so that a permutation equal to the observed split up to rounding counts as ≥.
-  const tolerance = 1e-12 * Math.max(1, Math.abs(statistic));
+  const tolerance = 1e-12 * Math.max(1, Math.abs(reference));
   for (let p = 1; p < P; p++) {
     const s = stats[p]!;
-    if (s >= statistic - tolerance) exceed++;
+    if (s >= reference - tolerance) exceed++;
     sum += s;
     sumSq += s * s;
   }
@@ -265,8 +269,8 @@ function threadSupport(requested: number | undefined): Threading | null {
  * Runs the row lanes on this thread and `threads − 1` workers sharing the Gram workspace; false
  * (nothing done) where shared WebAssembly memory is unavailable. Blocks until every lane is done.
  */
-function runThreaded(x: Matrix, y: Matrix, tables: RowTables, threading: Threading): boolean {
-  const shared = createSharedGram(x, y, tables.blockRows, threading.threads);
+function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, tables: RowTables, threading: Threading): boolean {
+  const shared = createSharedGram(x, y, tables.blockRows, threading.threads, norms);
   if (shared === null) return false;
   const gram = sharedGramBlocks(shared, 0);
   const workers: import('node:worker_threads').Worker[] = [];

@@ -5,7 +5,7 @@
 ;; accumulators + 4 row vectors + 1 column vector fit the 16 xmm registers; measured against 3x3, 2x4,
 ;; 4x3 and 2-way k unrolling). Rows past i1 - 1 (or j1 - 1) are clamped to it, so edge blocks rewrite
 ;; the same cell with the same value, and cells with j < i inside a diagonal block may also be written.
-;; rbf (below) turns a row of Gram products into kernel values in place.
+;; rbf (below) turns a row of Gram products into kernel values in place; gsum sums a row at listed indices.
 ;; Regenerate the embedded bytes with: node packages/stats/scripts/build-wasm.mjs
 (module
   (memory (export "memory") 1)
@@ -148,4 +148,24 @@
       ;; times 2^n (n + 1023 shifted into the exponent field; the bits of t above n are shifted out); 0 below e^-708
       (local.set $v (v128.andnot (f64x2.mul (local.get $v) (i64x2.shl (i64x2.add (local.get $t) (i64x2.splat (i64.const 1023))) (i32.const 52))) (local.get $under)))
       (f64.store (local.get $p) (f64x2.extract_lane 0 (local.get $v))))))
+
+  ;; gsum(row, p, end): the sum of the f64 at row + 8 * idx over the i32 indices idx at [p, end) (byte
+  ;; offsets), in four running sums (index t mod 4) added as (s0 + s1) + (s2 + s3), like the JS fallback.
+  (func (export "gsum") (param $row i32) (param $p i32) (param $end i32) (result f64)
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64) (local $e4 i32)
+    (local.set $e4 (i32.sub (local.get $end) (i32.const 12)))
+    (block $b4 (loop $l4
+      (br_if $b4 (i32.ge_s (local.get $p) (local.get $e4)))
+      (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
+      (local.set $s1 (f64.add (local.get $s1) (f64.load (i32.add (local.get $row) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 3))))))
+      (local.set $s2 (f64.add (local.get $s2) (f64.load (i32.add (local.get $row) (i32.shl (i32.load offset=8 (local.get $p)) (i32.const 3))))))
+      (local.set $s3 (f64.add (local.get $s3) (f64.load (i32.add (local.get $row) (i32.shl (i32.load offset=12 (local.get $p)) (i32.const 3))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l4)))
+    (block $b1 (loop $l1
+      (br_if $b1 (i32.ge_s (local.get $p) (local.get $end)))
+      (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l1)))
+    (f64.add (f64.add (local.get $s0) (local.get $s1)) (f64.add (local.get $s2) (local.get $s3))))
 )

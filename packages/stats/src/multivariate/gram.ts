@@ -24,6 +24,7 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 type GramKernel = (z: number, dp: number, i0: number, i1: number, j0: number, j1: number, out: number, stride: number) => void;
 type RbfKernel = (row: number, norms: number, ni: number, gamma: number, j0: number, j1: number) => void;
+type GatherKernel = (row: number, p: number, end: number) => number;
 
 let wasmModule: WasmModule | null | undefined;
 let sharedModule: WasmModule | null | undefined;
@@ -70,17 +71,23 @@ export interface GramBlocks {
    * exp(−γ·max(0, ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ)) in place (the wasm path: a SIMD exp within 2 ulp of Math.exp).
    */
   toKernel(i0: number, i1: number, gamma: number): void;
+  /**
+   * Σ over t in [start, end) of the last result at `offset + lists[t]` (`lists` as given at
+   * creation), in four running sums (t mod 4) added as (s0 + s1) + (s2 + s3) on every path.
+   */
+  gather(offset: number, start: number, end: number): number;
 }
 
 /**
  * A Gram workspace for the rows of `x` stacked over the rows of `y`, computing up to `maxRows`
- * rows at a time; `norms` are the stacked rows' squared norms (for {@link GramBlocks.toKernel}).
+ * rows at a time; `norms` are the stacked rows' squared norms (for {@link GramBlocks.toKernel}),
+ * `lists` the indices for {@link GramBlocks.gather}.
  */
-export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: Float64Array): GramBlocks {
+export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: Float64Array, lists: Int32Array = new Int32Array(0)): GramBlocks {
   if (x.cols !== y.cols) throw new RangeError(`cannot stack ${x.cols}-column and ${y.cols}-column matrices`);
   const N = x.rows + y.rows, d = x.cols;
   const dp = d + (d & 1); // even, so every row is a whole number of f64x2 lanes (zero padding)
-  const zBytes = N * dp * 8, outBytes = N * 8 + maxRows * N * 8;
+  const zBytes = N * dp * 8, outBytes = tablesBytes(N, lists) + maxRows * N * 8;
   const module = wasmDisabled || d === 0 || zBytes + outBytes > MAX_WASM_BYTES ? null : loadModule();
   if (module !== null) {
     try {
@@ -88,9 +95,9 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: F
       const memory = instance.exports.memory as WasmMemory;
       const need = Math.ceil((zBytes + outBytes) / PAGE) - memory.buffer.byteLength / PAGE;
       if (need > 0) memory.grow(need);
-      copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
-      new Float64Array(memory.buffer, zBytes, N).set(norms);
-      return wasmBlocks(instance.exports, memory, { N, dp, maxRows, zBytes }, 0);
+      const layout = { N, dp, maxRows, zBytes, listsLength: lists.length };
+      fillMemory(memory, layout, x, y, norms, lists);
+      return wasmBlocks(instance.exports, memory, layout, 0);
     } catch {
       // memory could not grow (or instantiate): fall through to the JS kernel
     }
@@ -112,7 +119,30 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: F
         }
       }
     },
+    gather(offset, start, end) {
+      let t = start, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (; t + 3 < end; t += 4) {
+        s0 += out[offset + lists[t]!]!;
+        s1 += out[offset + lists[t + 1]!]!;
+        s2 += out[offset + lists[t + 2]!]!;
+        s3 += out[offset + lists[t + 3]!]!;
+      }
+      for (; t < end; t++) s0 += out[offset + lists[t]!]!;
+      return s0 + s1 + (s2 + s3);
+    },
   };
+}
+
+/** Bytes of the norms (N f64) and the gather lists (i32, padded to 8 bytes) between the samples and the outputs. */
+function tablesBytes(N: number, lists: Int32Array): number {
+  return N * 8 + Math.ceil(lists.length / 2) * 8;
+}
+
+function fillMemory(memory: WasmMemory, layout: WasmLayout, x: Matrix, y: Matrix, norms: Float64Array, lists: Int32Array): void {
+  const { N, dp, zBytes } = layout;
+  copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
+  new Float64Array(memory.buffer, zBytes, N).set(norms);
+  new Int32Array(memory.buffer, zBytes + N * 8, lists.length).set(lists);
 }
 
 function copyPadded(x: Matrix, y: Matrix, z: Float64Array, dp: number): void {
@@ -131,14 +161,19 @@ interface WasmLayout {
   /** Padded row length of the stacked samples at offset 0. */
   readonly dp: number;
   readonly maxRows: number;
-  /** Bytes of the stacked samples; their squared norms (N f64), then output regions (maxRows × N f64 each) follow. */
+  /**
+   * Bytes of the stacked samples; their squared norms (N f64), the gather lists (listsLength i32,
+   * padded to 8 bytes), then the output regions (maxRows × N f64 each) follow.
+   */
   readonly zBytes: number;
+  readonly listsLength: number;
 }
 
 function wasmBlocks(exports: Record<string, unknown>, memory: WasmMemory, layout: WasmLayout, region: number): GramBlocks {
-  const kernel = exports.gram as GramKernel, rbf = exports.rbf as RbfKernel;
-  const { N, dp, maxRows, zBytes } = layout;
-  const outOffset = zBytes + N * 8 + region * maxRows * N * 8;
+  const kernel = exports.gram as GramKernel, rbf = exports.rbf as RbfKernel, gsum = exports.gsum as GatherKernel;
+  const { N, dp, maxRows, zBytes, listsLength } = layout;
+  const listsOffset = zBytes + N * 8;
+  const outOffset = listsOffset + Math.ceil(listsLength / 2) * 8 + region * maxRows * N * 8;
   const out = new Float64Array(memory.buffer, outOffset, maxRows * N);
   const norms = new Float64Array(memory.buffer, zBytes, N);
   return {
@@ -149,6 +184,9 @@ function wasmBlocks(exports: Record<string, unknown>, memory: WasmMemory, layout
     },
     toKernel(i0, i1, gamma) {
       for (let i = i0; i < i1; i++) rbf(outOffset + (i - i0) * N * 8, zBytes, norms[i]!, gamma, i, N);
+    },
+    gather(offset, start, end) {
+      return gsum(outOffset + offset * 8, listsOffset + start * 4, listsOffset + end * 4);
     },
   };
 }
@@ -163,20 +201,20 @@ export interface SharedGram extends WasmLayout {
  * A shared-memory Gram workspace for `regions` threads, or null where shared WebAssembly memory
  * (or SIMD) is unavailable or the problem exceeds 4 GiB.
  */
-export function createSharedGram(x: Matrix, y: Matrix, maxRows: number, regions: number, norms: Float64Array): SharedGram | null {
+export function createSharedGram(x: Matrix, y: Matrix, maxRows: number, regions: number, norms: Float64Array, lists: Int32Array): SharedGram | null {
   if (wasmDisabled || wasmApi === undefined || typeof SharedArrayBuffer === 'undefined') return null;
   if (sharedModule === undefined) sharedModule = compile(GRAM_KERNEL_SHARED_WASM_BASE64);
   if (sharedModule === null) return null;
   const N = x.rows + y.rows, d = x.cols, dp = d + (d & 1);
   const zBytes = N * dp * 8;
-  const bytes = zBytes + N * 8 + regions * maxRows * N * 8;
+  const bytes = zBytes + tablesBytes(N, lists) + regions * maxRows * N * 8;
   if (d === 0 || bytes > MAX_WASM_BYTES) return null;
   try {
     const pages = Math.ceil(bytes / PAGE);
     const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
-    copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
-    new Float64Array(memory.buffer, zBytes, N).set(norms);
-    return { memory, N, dp, maxRows, zBytes, regions };
+    const shared = { memory, N, dp, maxRows, zBytes, listsLength: lists.length, regions };
+    fillMemory(memory, shared, x, y, norms, lists);
+    return shared;
   } catch {
     return null;
   }

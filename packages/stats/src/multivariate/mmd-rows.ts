@@ -40,9 +40,12 @@ export interface RowTables {
   readonly control: Int32Array;
 }
 
-/** Consumes rows [i0, i1) of block `b`, whose kernel values are in `K` (row stride N, j ≥ i), into `lane`'s accumulators. */
-export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, K: Float64Array, lane: number): void {
-  const { N, P, g, member, lists, diag } = t;
+/**
+ * Consumes rows [i0, i1) of block `b`, whose kernel values are in `K` (row stride N, j ≥ i; the
+ * last result of `gram`, which was given `lists`), into `lane`'s accumulators.
+ */
+export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, gram: GramBlocks, K: Float64Array, lane: number): void {
+  const { N, P, g, member, diag } = t;
   const rows = t.laneRows.subarray(lane * N, (lane + 1) * N);
   const quad = t.laneQuad.subarray(lane * P, (lane + 1) * P);
   const observed = t.laneObserved.subarray(lane * 3, (lane + 1) * 3);
@@ -77,17 +80,7 @@ export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, K:
     const o = i * P;
     for (let p = 0; p < P; p++) {
       if (member[o + p] === 0) continue;
-      const end = (p + 1) * g;
-      let s = p * g + cursor[p]++ + 1;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (; s + 3 < end; s += 4) {
-        s0 += K[base + lists[s]!]!;
-        s1 += K[base + lists[s + 1]!]!;
-        s2 += K[base + lists[s + 2]!]!;
-        s3 += K[base + lists[s + 3]!]!;
-      }
-      for (; s < end; s++) s0 += K[base + lists[s]!]!;
-      quad[p] += s0 + s1 + (s2 + s3);
+      quad[p] += gram.gather(base, p * g + cursor[p]++ + 1, (p + 1) * g);
     }
   }
 }
@@ -98,7 +91,7 @@ export function runLane(t: RowTables, lane: number, gram: GramBlocks): void {
     const i0 = b * t.blockRows, i1 = Math.min(t.N, i0 + t.blockRows);
     const K = gram.compute(i0, i1);
     gram.toKernel(i0, i1, t.gamma);
-    consumeBlock(t, b, i0, i1, K, lane);
+    consumeBlock(t, b, i0, i1, gram, K, lane);
   }
 }
 

@@ -163,7 +163,7 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   let gram: GramBlocks | undefined;
   let fullGram: Float64Array | undefined;
   if (full) {
-    gram = createGramBlocks(x, y, N, norms);
+    gram = createGramBlocks(x, y, N, norms, lists);
     fullGram = gram.compute(0, N);
     if (sigma2 === undefined) {
       if (m * n <= exactPairs) {
@@ -189,11 +189,11 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   };
   if (full) {
     gram!.toKernel(0, N, tables.gamma);
-    consumeBlock(tables, 0, 0, N, fullGram!, 0);
+    consumeBlock(tables, 0, 0, N, gram!, fullGram!, 0);
   } else if (threading !== null && runThreaded(x, y, norms, tables, threading)) {
     // done on this thread and the workers
   } else {
-    gram = createGramBlocks(x, y, blockRows, norms);
+    gram = createGramBlocks(x, y, blockRows, norms, lists);
     for (let lane = 0; lane < lanes; lane++) runLane(tables, lane, gram);
   }
   const { diag } = tables;
@@ -270,7 +270,7 @@ function threadSupport(requested: number | undefined): Threading | null {
  * (nothing done) where shared WebAssembly memory is unavailable. Blocks until every lane is done.
  */
 function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, tables: RowTables, threading: Threading): boolean {
-  const shared = createSharedGram(x, y, tables.blockRows, threading.threads, norms);
+  const shared = createSharedGram(x, y, tables.blockRows, threading.threads, norms, tables.lists);
   if (shared === null) return false;
   const gram = sharedGramBlocks(shared, 0);
   const workers: import('node:worker_threads').Worker[] = [];

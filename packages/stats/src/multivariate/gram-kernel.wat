@@ -152,10 +152,10 @@
   ;; gsum(row, p, end): the sum of the f64 at row + 8 * idx over the i32 indices idx at [p, end) (byte
   ;; offsets), in four running sums (index t mod 4) added as (s0 + s1) + (s2 + s3), like the JS fallback.
   (func (export "gsum") (param $row i32) (param $p i32) (param $end i32) (result f64)
-    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64) (local $e4 i32)
-    (local.set $e4 (i32.sub (local.get $end) (i32.const 12)))
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    ;; byte offsets compare unsigned (memories above 2 GiB)
     (block $b4 (loop $l4
-      (br_if $b4 (i32.ge_s (local.get $p) (local.get $e4)))
+      (br_if $b4 (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
       (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
       (local.set $s1 (f64.add (local.get $s1) (f64.load (i32.add (local.get $row) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 3))))))
       (local.set $s2 (f64.add (local.get $s2) (f64.load (i32.add (local.get $row) (i32.shl (i32.load offset=8 (local.get $p)) (i32.const 3))))))
@@ -163,7 +163,7 @@
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $l4)))
     (block $b1 (loop $l1
-      (br_if $b1 (i32.ge_s (local.get $p) (local.get $end)))
+      (br_if $b1 (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $l1)))

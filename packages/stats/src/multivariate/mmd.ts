@@ -11,7 +11,10 @@
  * for the dense product K·A). The kernel is built once, upper triangle only: whole for up to 4,096
  * points, in blocks of rows beyond, each row turned into kernel values and consumed while in
  * cache, so memory is O(block·N + N·P) and 10,000 vs 10,000 never holds the 20k×20k kernel. The
- * Gram products come from a WebAssembly SIMD kernel where available (gram.ts).
+ * Gram products, kernel values and gathers run in a WebAssembly SIMD kernel where available
+ * (gram.ts, gram-kernel.wat), in JS otherwise; blockwise, row blocks are dealt to lanes with their
+ * own accumulators (mmd-rows.ts), run by this thread and worker threads (mmd-worker.ts) over
+ * shared memory, so the result is the same for any number of threads.
  */
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, type GramBlocks } from './gram.js';

@@ -23,6 +23,9 @@ describe('docs', () => {
       expect(c.def.description.length, `${c.kind} ${c.name}`).toBeGreaterThan(10);
       const props = (c.def.options as { properties?: Record<string, { description?: string }> }).properties ?? {};
       for (const [name, p] of Object.entries(props)) expect(p.description, `${c.kind} ${c.name} option ${name} has no description`).toBeTruthy();
+      const readme = readFileSync(join(repoRoot, 'plugins', c.plugin.replace('@vigia/plugin-', ''), 'README.md'), 'utf8');
+      const mentioned = new RegExp(`(^|[^\\w-])${c.name.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}([^\\w-]|$)`, 'm');
+      expect(readme, `plugins/${c.plugin.replace('@vigia/plugin-', '')}/README.md does not document ${c.kind} ${c.name}`).toMatch(mentioned);
     }
   });
 });

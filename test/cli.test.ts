@@ -71,6 +71,8 @@ describe('bad input: one clear message, the documented exit code, no stack trace
     ['a malformed JSONL line', () => ({ args: ['run', 'vigia.yaml'], cwd: project(`${base}detectors:\n  - { use: feature-drift, with: { field: latency_ms } }\n`, { 'current.jsonl': current + '{"latency_ms": 1,,}\n' }) }), 3, /current\.jsonl:201/],
     ['a YAML syntax error', () => ({ args: ['run', 'vigia.yaml'], cwd: project(`${base}detectors:\n  - { use: feature-drift, with: { field: latency_ms }\n`) }), 2, /vigia\.yaml:\d+:\d+: YAML syntax error/],
     ['a config path that does not exist', () => ({ args: ['run', 'missing.yaml'], cwd: project(base) }), 2, /config file not found: missing\.yaml/],
+    ['an invalid --format (nothing runs)', () => ({ args: ['run', 'vigia.yaml', '--format', 'xml', '--out', 'should-not-exist.json'], cwd: project(base) }), 2, /Invalid values:[\s\S]*format/],
+    ['run without a config', () => ({ args: ['run'], cwd: project(base) }), 2, /Not enough non-option arguments/],
     ['an unknown command', () => ({ args: ['rnu', 'vigia.yaml'], cwd: project(base) }), 2, /Unknown argument|Unknown command/i],
   ];
   it.each(cases)('%s', (_name, setup, code, message) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 
 export interface Io {
@@ -18,6 +19,16 @@ const defaultIo = (): Io => ({
   env: process.env,
   cwd: process.cwd(),
 });
+
+class UsageError extends Error {}
+
+function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code (contract: 0/1/2/3). */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
@@ -64,12 +75,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
     .help()
     .alias('h', 'help')
-    .version()
+    .version(cliVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
+      // Throwing stops yargs before any command handler runs on invalid arguments.
+      throw error ?? new UsageError(message);
     });
   let helpShown = false;
   try {
@@ -80,7 +91,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       }
     });
   } catch (error) {
-    usageError ??= error instanceof Error ? error.message : String(error);
+    usageError = error instanceof Error ? error.message : String(error);
   }
   if (usageError) {
     if (!helpShown) io.stderr(`vigia: ${usageError}\nRun vigia --help for usage.\n`);

@@ -53,6 +53,21 @@ describe('NoveltyScorer', () => {
     s.update(0);
     expect(s.update(25)).toBeLessThan(0.9);
   });
+
+  it('weights a deviation by how surprising the transition is after a learned pattern', () => {
+    const pattern = [0, 1, 2, 3, 4, 5, 6, 7];
+    const s = new NoveltyScorer({ window: 500, history: 1000 });
+    for (let i = 0; i < 400; i++) s.learn(pattern[i % 8]!);
+    s.update(pattern[400 % 8]!);
+    expect(s.lastSurprise).toBe(0); // the pattern's next level was always this one
+    s.update(7); // breaks the 0..7 ramp (expected 1): an unseen transition
+    expect(s.lastSurprise).toBe(1);
+    const off = new NoveltyScorer({ window: 500, history: 1000, context: 0 });
+    for (let i = 0; i < 401; i++) off.learn(pattern[i % 8]!);
+    off.update(7);
+    expect(off.lastSurprise).toBe(0);
+    expect(() => new NoveltyScorer({ levels: 0 })).toThrow(RangeError);
+  });
 });
 
 describe('detectPeriods / SeasonalBaseline', () => {

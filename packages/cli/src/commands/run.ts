@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createLogger, planFromFile, runPlan, type Report, type Sink } from '@vigia/core';
+import { createLogger, planFromFile, runPlan, VigiaError, type Report, type Sink } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
 import { builtinRegistry, reportError } from '../shared.js';
@@ -44,9 +44,13 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     }
     if (args.out) {
       const file = resolve(io.cwd, args.out);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
-      await rename(`${file}.tmp`, file);
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
+        await rename(`${file}.tmp`, file);
+      } catch (error) {
+        throw new VigiaError('VIGIA_RUNTIME', `could not write the report to --out ${args.out} (${file}): ${(error as Error).message}; check that the directory is writable`, { cause: error });
+      }
     }
     for (const w of report.warnings ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: warning: ${w}\n`);
     return exitCodeOf(report);

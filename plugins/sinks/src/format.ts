@@ -184,6 +184,10 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
   summary.push(formatDuration(report.durationMs));
   lines.push(summary.join(' · '));
 
+  // An error message says what to fix (dataset, record, field): show it whole, not cut to the column.
+  for (const d of detectors.filter((x) => x.status === 'error')) {
+    lines.push(`${paint('magenta', 'error:')} ${d.id}: ${oneLine(d.message ?? '')}`);
+  }
   for (const warning of report.warnings ?? []) {
     lines.push(`${paint('yellow', 'warning:')} ${oneLine(warning)}`); // never cut: it may name a path
   }

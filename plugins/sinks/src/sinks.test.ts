@@ -70,6 +70,7 @@ describe('formatReportTable', () => {
       throughput          0.5691 request/s
 
       1 passed, 1 warned, 1 failed, 1 errored · datasets: reference 1000 records, current 998 records (2 skipped) · 812 ms
+      error: broken: field "x" is missing in every record\\u0001
       warning: 2 records skipped in current (samples/current.jsonl:12: not valid JSON)
       "
     `);

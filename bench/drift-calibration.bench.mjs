@@ -14,7 +14,7 @@ function sample(random, n, shift) {
 
 const methods = {
   mmd: (x, y, seed) => mmdTest(x, y, { permutations: 100, seed }).pValue,
-  classifier: (x, y, seed) => classifierTest(x, y, { seed }).pValue,
+  classifier: (x, y, seed) => classifierTest(x, y, { permutations: 100, seed }).pValue,
   'pca-ks': (x, y) => pcaKsTest(x, y, { components: 10 }).pValue,
   centroid: (x, y, seed) => centroidTest(x, y, { bootstraps: 100, seed, alpha: ALPHA }).pValue,
 };

@@ -1,11 +1,11 @@
 /**
  * Domain-classifier two-sample test (Lopez-Paz and Oquab 2017, with a linear model): an
  * L2-regularised logistic regression learns to tell reference from current rows, k-fold; its
- * out-of-fold ROC-AUC is tested against 0.5.
+ * out-of-fold ROC-AUC is tested against 0.5 by a label-permutation test that refits the
+ * classifier under every permutation.
  */
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import type { Matrix } from './matrix.js';
-import { normalUpperTail } from './special.js';
 
 export interface LogisticModel {
   /** Weights on standardised features (length d) and the intercept. */
@@ -16,66 +16,130 @@ export interface LogisticModel {
 }
 
 /**
- * L2-regularised logistic regression, mean log-loss + λ/2·‖w‖² on standardised features, fitted
- * by Nesterov-accelerated gradient descent with step 1/L (L from a power-iteration bound).
+ * The label-free part of a logistic fit on a set of rows: standardised design and the Cholesky
+ * factor of the fixed Hessian bound B = [Z 1]ᵀ[Z 1]/(4n) + diag(λ, …, λ, 0) (Böhning and Lindsay
+ * 1988), so refitting under other labels costs only gradient steps.
  */
-export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: { lambda?: number; iterations?: number; rows?: ArrayLike<number> } = {}): LogisticModel {
-  const lambda = options.lambda ?? 1;
-  const iterations = options.iterations ?? 150;
-  const d = x.cols;
-  const rows = options.rows ?? Int32Array.from({ length: x.rows }, (_, i) => i);
-  const n = rows.length;
+interface LogisticDesign {
+  readonly n: number;
+  readonly d: number;
+  /** Standardised rows (n × d). */
+  readonly z: Float64Array;
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+  readonly lambda: number;
+  /** Lower Cholesky factor of B, (d + 1) × (d + 1), intercept last. */
+  readonly chol: Float64Array;
+}
+
+function prepareDesign(x: Matrix, rows: ArrayLike<number>, lambda: number): LogisticDesign {
+  const d = x.cols, n = rows.length;
   const mean = new Float64Array(d), scale = new Float64Array(d);
   for (let r = 0; r < n; r++) for (let j = 0, o = rows[r]! * d; j < d; j++) mean[j] += x.data[o + j]!;
-  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let j = 0; j < d; j++) mean[j] /= Math.max(1, n);
   for (let r = 0; r < n; r++) for (let j = 0, o = rows[r]! * d; j < d; j++) { const c = x.data[o + j]! - mean[j]!; scale[j] += c * c; }
   for (let j = 0; j < d; j++) { const sd = Math.sqrt(scale[j]! / Math.max(1, n - 1)); scale[j] = sd > 1e-12 ? 1 / sd : 0; }
-  // Standardised design, copied once (n × d).
   const z = new Float64Array(n * d);
   for (let r = 0; r < n; r++) for (let j = 0, o = rows[r]! * d; j < d; j++) z[r * d + j] = (x.data[o + j]! - mean[j]!) * scale[j]!;
-  // Largest eigenvalue of ZᵀZ/n by power iteration bounds the Hessian: L ≤ ¼·λmax + λ (+¼ for the intercept).
-  let u = new Float64Array(d).fill(1 / Math.sqrt(Math.max(1, d)));
-  let lambdaMax = 1;
-  const zu = new Float64Array(n);
-  for (let it = 0; it < 20; it++) {
-    for (let r = 0; r < n; r++) { let s = 0; for (let j = 0; j < d; j++) s += z[r * d + j]! * u[j]!; zu[r] = s; }
-    const next = new Float64Array(d);
-    for (let r = 0; r < n; r++) { const s = zu[r]!; for (let j = 0; j < d; j++) next[j] += z[r * d + j]! * s; }
-    let norm = 0;
-    for (let j = 0; j < d; j++) norm += next[j]! * next[j]!;
-    norm = Math.sqrt(norm);
-    if (norm === 0) break;
-    lambdaMax = norm / n;
-    for (let j = 0; j < d; j++) next[j] /= norm;
-    u = next;
-  }
-  const step = 1 / (0.25 * (lambdaMax + 1) + lambda);
-  let w = new Float64Array(d), b = 0;
-  let wPrev = new Float64Array(d), bPrev = 0;
-  const look = new Float64Array(d);
-  const grad = new Float64Array(d);
-  for (let it = 1; it <= iterations; it++) {
-    const momentum = (it - 1) / (it + 2);
-    for (let j = 0; j < d; j++) look[j] = w[j]! + momentum * (w[j]! - wPrev[j]!);
-    const lookB = b + momentum * (b - bPrev);
-    grad.fill(0);
-    let gradB = 0;
-    for (let r = 0; r < n; r++) {
-      let s = lookB;
-      const o = r * d;
-      for (let j = 0; j < d; j++) s += z[o + j]! * look[j]!;
-      const p = 1 / (1 + Math.exp(-s));
-      const e = (p - y[rows[r]!]!) / n;
-      gradB += e;
-      for (let j = 0; j < d; j++) grad[j] += e * z[o + j]!;
+  // B (upper triangle, then mirrored into the lower factor by Cholesky). Columns are centred, so
+  // the intercept's cross terms vanish up to rounding; they are kept for exactness.
+  const q = d + 1;
+  const b = new Float64Array(q * q);
+  const inv = 1 / (4 * Math.max(1, n));
+  for (let r = 0; r < n; r++) {
+    const o = r * d;
+    for (let i = 0; i < d; i++) {
+      const zi = z[o + i]!;
+      if (zi === 0) continue;
+      const row = i * q;
+      for (let j = i; j < d; j++) b[row + j] += zi * z[o + j]!;
+      b[row + d] += zi;
     }
-    wPrev = w;
-    bPrev = b;
-    w = new Float64Array(d);
-    for (let j = 0; j < d; j++) w[j] = look[j]! - step * (grad[j]! + lambda * look[j]!);
-    b = lookB - step * gradB;
   }
-  return { weights: w, intercept: b, mean, scale };
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j <= d; j++) b[i * q + j] *= inv;
+    b[i * q + i] += lambda;
+  }
+  b[d * q + d] = n * inv;
+  // Cholesky, lower factor L with B = L Lᵀ (reads B's upper triangle).
+  const l = new Float64Array(q * q);
+  for (let j = 0; j < q; j++) {
+    let s = b[j * q + j]!;
+    for (let k = 0; k < j; k++) s -= l[j * q + k]! * l[j * q + k]!;
+    const diag = Math.sqrt(Math.max(s, 1e-300));
+    l[j * q + j] = diag;
+    for (let i = j + 1; i < q; i++) {
+      let t = b[j * q + i]!;
+      for (let k = 0; k < j; k++) t -= l[i * q + k]! * l[j * q + k]!;
+      l[i * q + j] = t / diag;
+    }
+  }
+  return { n, d, z, mean, scale, lambda, chol: l };
+}
+
+/**
+ * Minimises mean log-loss + λ/2·‖w‖² for labels `y` (one per design row) by the MM iteration
+ * θ ← θ − B⁻¹∇ (Böhning and Lindsay 1988: monotone, and close to Newton near the null where
+ * p ≈ ½), from θ = 0, until no coordinate moves more than `tolerance`. Writes w then b into `theta`.
+ */
+function solveLogistic(design: LogisticDesign, y: ArrayLike<number>, theta: Float64Array, maxIterations: number, tolerance: number, grad: Float64Array): number {
+  const { n, d, z, lambda, chol } = design;
+  const q = d + 1;
+  theta.fill(0);
+  let it = 0;
+  while (it < maxIterations) {
+    it++;
+    grad.fill(0);
+    const b = theta[d]!;
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
+      let s = b;
+      for (let j = 0; j < d; j++) s += z[o + j]! * theta[j]!;
+      const e = 1 / (1 + Math.exp(-s)) - y[r]!;
+      if (e === 0) continue;
+      for (let j = 0; j < d; j++) grad[j] += e * z[o + j]!;
+      grad[d] += e;
+    }
+    const invN = 1 / Math.max(1, n);
+    for (let j = 0; j < d; j++) grad[j] = grad[j]! * invN + lambda * theta[j]!;
+    grad[d] *= invN;
+    // Solve L Lᵀ δ = grad in place.
+    for (let i = 0; i < q; i++) {
+      let s = grad[i]!;
+      for (let k = 0; k < i; k++) s -= chol[i * q + k]! * grad[k]!;
+      grad[i] = s / chol[i * q + i]!;
+    }
+    let moved = 0;
+    for (let i = q - 1; i >= 0; i--) {
+      let s = grad[i]!;
+      for (let k = i + 1; k < q; k++) s -= chol[k * q + i]! * grad[k]!;
+      const step = s / chol[i * q + i]!;
+      grad[i] = step;
+      theta[i] -= step;
+      const a = Math.abs(step);
+      if (a > moved) moved = a;
+    }
+    if (moved < tolerance) break;
+  }
+  return it;
+}
+
+const DEFAULT_LAMBDA = 1;
+const DEFAULT_ITERATIONS = 100;
+const DEFAULT_TOLERANCE = 1e-6;
+
+/**
+ * L2-regularised logistic regression, mean log-loss + λ/2·‖w‖² on standardised features (the
+ * intercept unpenalised), fitted by the Böhning–Lindsay bounded-Hessian iteration to `tolerance`.
+ */
+export function fitLogistic(x: Matrix, y: ArrayLike<number>, options: { lambda?: number; iterations?: number; tolerance?: number; rows?: ArrayLike<number> } = {}): LogisticModel {
+  const rows = options.rows ?? Int32Array.from({ length: x.rows }, (_, i) => i);
+  const design = prepareDesign(x, rows, options.lambda ?? DEFAULT_LAMBDA);
+  const labels = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) labels[r] = y[rows[r]!]!;
+  const theta = new Float64Array(x.cols + 1);
+  solveLogistic(design, labels, theta, options.iterations ?? DEFAULT_ITERATIONS, options.tolerance ?? DEFAULT_TOLERANCE, new Float64Array(x.cols + 1));
+  return { weights: theta.slice(0, x.cols), intercept: theta[x.cols]!, mean: design.mean, scale: design.scale };
 }
 
 /** Linear score (log-odds) of each of `rows` of `x`. */
@@ -124,25 +188,38 @@ export function rocAuc(scores: ArrayLike<number>, positive: ArrayLike<number>): 
 export interface ClassifierTestResult {
   /** Out-of-fold ROC-AUC pooled over all folds. */
   auc: number;
-  /** One-sided p-value of AUC > 0.5. */
+  /** One-sided permutation p-value of AUC > 0.5: (1 + #{permuted AUC ≥ observed}) / (1 + permutations). */
   pValue: number;
   /** AUC of each fold. */
   foldAuc: number[];
   folds: number;
+  /** Label permutations drawn (the classifier refitted on every fold under each). */
+  permutations: number;
+  /** Mean and standard deviation of the permuted out-of-fold AUCs. */
+  nullMean: number;
+  nullSd: number;
   /** Weights of the model fitted on all data (standardised features), for explaining the drift. */
   weights: Float64Array;
 }
 
 /**
- * Domain-classifier test. p-value: within each held-out fold the model is fixed, so under H0 the
- * fold's Mann–Whitney U has its usual null distribution (normal approximation, tie-corrected).
- * The folds' p-values are dependent (their models share training rows; summing their U as if
- * independent gave a 10% false-alarm rate at alpha 5% in bench/drift-calibration), so they are
- * merged by twice their median, valid under any dependence (Rüschendorf 1982; Vovk and Wang 2020).
+ * Domain-classifier test. Folds are stratified and fixed; the p-value is a label-permutation test
+ * of the pooled out-of-fold AUC (Ojala and Garriga 2010, test 1), permuting labels within folds
+ * and refitting every fold's classifier under each permutation. Every fit, observed or permuted,
+ * is solved to convergence from zero by the same procedure, so under H0 the observed and permuted
+ * AUCs are exchangeable and the p-value is exact. Refits are cheap because the design and the
+ * factor of the Hessian bound do not depend on the labels (cost: permutations × folds × a few
+ * gradient passes over the training rows). Fold-wise normal p-values were tried before: summing
+ * fold U statistics gave 10% false alarms at alpha 5% (folds share training rows), and 2 × their
+ * median was valid but had power 0.11 where this has 0.6+ (bench/drift-calibration).
  */
-export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; lambda?: number; iterations?: number; random?: Random; seed?: number } = {}): ClassifierTestResult {
+export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; permutations?: number; lambda?: number; iterations?: number; tolerance?: number; random?: Random; seed?: number } = {}): ClassifierTestResult {
   if (x.cols !== y.cols) throw new RangeError(`vectors of different lengths: ${x.cols} and ${y.cols}`);
   const random = options.random ?? createRandom(options.seed ?? 0).next;
+  const lambda = options.lambda ?? DEFAULT_LAMBDA;
+  const maxIterations = options.iterations ?? DEFAULT_ITERATIONS;
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const permutations = Math.max(0, Math.floor(options.permutations ?? 100));
   const m = x.rows, n = y.rows, N = m + n, d = x.cols;
   const folds = Math.max(2, Math.min(options.folds ?? 5, m, n));
   const data = new Float64Array(N * d);
@@ -158,23 +235,57 @@ export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; 
   shuffleInPlace(curIdx, random);
   refIdx.forEach((i, k) => { fold[i] = k % folds; });
   curIdx.forEach((i, k) => { fold[i] = k % folds; });
-  const oof = new Float64Array(N);
-  const foldAuc: number[] = [];
-  const foldP: number[] = [];
+  const testRows: Int32Array[] = [], trainRows: Int32Array[] = [], designs: LogisticDesign[] = [], testZ: Float64Array[] = [];
   for (let f = 0; f < folds; f++) {
-    const train: number[] = [], test: number[] = [];
+    const test: number[] = [], train: number[] = [];
     for (let i = 0; i < N; i++) (fold[i] === f ? test : train).push(i);
-    const model = fitLogistic(z, label, { lambda: options.lambda, iterations: options.iterations, rows: train });
-    const scores = logisticScores(model, z, test);
-    test.forEach((i, k) => { oof[i] = scores[k]!; });
-    const r = rocAuc(scores, test.map((i) => label[i]!));
-    foldAuc.push(r.auc);
-    foldP.push(r.variance > 0 ? normalUpperTail((r.u - r.mean) / Math.sqrt(r.variance)) : 1);
+    const design = prepareDesign(z, train, lambda);
+    const zt = new Float64Array(test.length * d);
+    for (let r = 0; r < test.length; r++) for (let j = 0, o = test[r]! * d; j < d; j++) zt[r * d + j] = (data[o + j]! - design.mean[j]!) * design.scale[j]!;
+    testRows.push(Int32Array.from(test));
+    trainRows.push(Int32Array.from(train));
+    designs.push(design);
+    testZ.push(zt);
   }
-  const pooled = rocAuc(oof, label);
-  foldP.sort((a, b) => a - b);
-  const mid = foldP.length >> 1;
-  const medianP = foldP.length % 2 ? foldP[mid]! : (foldP[mid - 1]! + foldP[mid]!) / 2;
-  const full = fitLogistic(z, label, { lambda: options.lambda, iterations: options.iterations });
-  return { auc: pooled.auc, pValue: Math.max(Number.MIN_VALUE, Math.min(1, 2 * medianP)), foldAuc, folds, weights: full.weights };
+  const theta = new Float64Array(d + 1), grad = new Float64Array(d + 1);
+  const trainLabels = new Float64Array(N);
+  const oof = new Float64Array(N);
+  // Out-of-fold scores for a labelling (the classifier refitted on each fold's training rows).
+  const outOfFold = (labels: Float64Array, foldAuc?: number[]): number => {
+    for (let f = 0; f < folds; f++) {
+      const train = trainRows[f]!, test = testRows[f]!, zt = testZ[f]!;
+      for (let r = 0; r < train.length; r++) trainLabels[r] = labels[train[r]!]!;
+      solveLogistic(designs[f]!, trainLabels, theta, maxIterations, tolerance, grad);
+      const b = theta[d]!;
+      for (let r = 0; r < test.length; r++) {
+        let s = b;
+        for (let j = 0, o = r * d; j < d; j++) s += zt[o + j]! * theta[j]!;
+        oof[test[r]!] = s;
+      }
+      if (foldAuc) foldAuc.push(rocAuc(Array.from(test, (i) => oof[i]!), Array.from(test, (i) => labels[i]!)).auc);
+    }
+    return rocAuc(oof, labels).auc;
+  };
+  const foldAuc: number[] = [];
+  const auc = outOfFold(label, foldAuc);
+  // Permute labels within folds: the fold partition is fixed and each fold keeps its class counts.
+  const permuted = new Float64Array(N);
+  const foldLabels = testRows.map((rows) => new Float64Array(rows.length));
+  let atLeast = 0, sum = 0, sumSq = 0;
+  for (let p = 0; p < permutations; p++) {
+    for (let f = 0; f < folds; f++) {
+      const rows = testRows[f]!, values = foldLabels[f]!;
+      for (let r = 0; r < rows.length; r++) values[r] = label[rows[r]!]!;
+      shuffleInPlace(values, random);
+      for (let r = 0; r < rows.length; r++) permuted[rows[r]!] = values[r]!;
+    }
+    const a = outOfFold(permuted);
+    if (a >= auc) atLeast++;
+    sum += a;
+    sumSq += a * a;
+  }
+  const nullMean = permutations ? sum / permutations : 0.5;
+  const nullSd = permutations > 1 ? Math.sqrt(Math.max(0, (sumSq - permutations * nullMean * nullMean) / (permutations - 1))) : 0;
+  const full = fitLogistic(z, label, { lambda, iterations: maxIterations, tolerance });
+  return { auc, pValue: (1 + atLeast) / (1 + permutations), foldAuc, folds, permutations, nullMean, nullSd, weights: full.weights };
 }

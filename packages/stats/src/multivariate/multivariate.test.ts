@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from '../random.js';
 import {
   centroidTest, chooseK, classifierTest, fitPca, kMeans, lowerMedian, matrixFromRows, medianBandwidth, mmd2UnbiasedDirect,
-  mmdTest, pcaKsTest, pcaProject, rocAuc, type Matrix,
+  fitLogistic, logisticScores, mmdTest, pcaKsTest, pcaProject, rocAuc, type Matrix,
 } from './index.js';
 
 function gaussian(n: number, d: number, seed: number, shift: (j: number) => number = () => 0): Matrix {
@@ -96,9 +96,41 @@ describe('classifier and AUC', () => {
   it('separates shifted samples and not a null pair', () => {
     const drift = classifierTest(gaussian(200, 8, 30), gaussian(200, 8, 31, (j) => (j < 2 ? 0.8 : 0)), { seed: 1 });
     expect(drift.auc).toBeGreaterThan(0.6);
-    expect(drift.pValue).toBeLessThan(0.01);
+    expect(drift.pValue).toBeCloseTo(1 / 101, 12); // no permuted AUC reaches the observed one
+    expect(drift.nullMean).toBeGreaterThan(0.4);
+    expect(drift.nullMean).toBeLessThan(0.6);
     const none = classifierTest(gaussian(200, 8, 32), gaussian(200, 8, 33), { seed: 1 });
     expect(none.pValue).toBeGreaterThan(0.05);
+  });
+  it('fits logistic regression to its optimum (zero penalised gradient)', () => {
+    const x = gaussian(120, 5, 34, (j) => j * 0.3), label = Float64Array.from({ length: 120 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    for (let i = 0; i < 120; i += 3) x.data[i * 5] += 1; // make the labels learnable along dim 0
+    const lambda = 0.1;
+    const model = fitLogistic(x, label, { lambda, tolerance: 1e-10 });
+    const rows = Int32Array.from({ length: 120 }, (_, i) => i);
+    const s = logisticScores(model, x, rows);
+    const grad = new Float64Array(6);
+    for (let i = 0; i < 120; i++) {
+      const e = 1 / (1 + Math.exp(-s[i]!)) - label[i]!;
+      for (let j = 0; j < 5; j++) grad[j] += (e * (x.data[i * 5 + j]! - model.mean[j]!) * model.scale[j]!) / 120;
+      grad[5] += e / 120;
+    }
+    for (let j = 0; j < 5; j++) grad[j] += lambda * model.weights[j]!;
+    for (const g of grad) expect(Math.abs(g)).toBeLessThan(1e-7);
+    expect(model.weights[0]!).toBeGreaterThan(0.3);
+  });
+  it('gives an exact permutation p-value, seeded, and roughly uniform p-values under H0', () => {
+    const x = gaussian(60, 4, 35), y = gaussian(50, 4, 36);
+    const a = classifierTest(x, y, { seed: 3, permutations: 39 }), b = classifierTest(x, y, { seed: 3, permutations: 39 });
+    expect(a).toEqual(b);
+    expect(a.permutations).toBe(39);
+    expect(Math.abs(a.pValue * 40 - Math.round(a.pValue * 40))).toBeLessThan(1e-9); // (1 + k) / (1 + 39)
+    expect(a.pValue).toBeGreaterThanOrEqual(1 / 40);
+    // 40 null pairs: the share of p ≤ 0.25 is Binomial(40, 0.25) if calibrated (mean 10, 99.9% range 2..20).
+    let small = 0;
+    for (let k = 0; k < 40; k++) if (classifierTest(gaussian(40, 4, 100 + k), gaussian(40, 4, 200 + k), { seed: k, permutations: 19 }).pValue <= 0.25) small++;
+    expect(small).toBeGreaterThanOrEqual(2);
+    expect(small).toBeLessThanOrEqual(20);
   });
 });
 

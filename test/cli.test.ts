@@ -39,6 +39,23 @@ describe('vigia run: the quickstart', () => {
     expect(byId['prompt-length-drift'].pValue).toBeLessThan(1e-6);
     expect(byId['context-condition'].status).toBe('pass');
     for (const d of report.detectors) expect(typeof d.durationMs).toBe('number');
+    // The planted topic shift, seen through prompt embeddings and as new intents.
+    expect(byId['prompt-embedding-drift'].status).toBe('warn');
+    expect(byId['prompt-embedding-drift'].pValue).toBeLessThan(0.05);
+    expect(byId['intent-mix'].details.newIntents.count).toBeGreaterThan(0);
+    expect(report.metrics.some((m: { name: string }) => m.name === 'gen_ai.client.operation.duration.p95')).toBe(true);
+  });
+
+  it('runs the Azure traces config: token and throughput metrics, request-rate anomalies', () => {
+    const r = vigia(['run', 'configs/azure-traces.yaml', '--format', 'json']);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.datasets).toEqual({ reference: { records: 2130, skipped: 0 }, current: { records: 3374, skipped: 0 } });
+    const names = new Set(report.metrics.map((m: { name: string }) => m.name));
+    for (const name of ['gen_ai.client.token.usage.p95', 'vigia.throughput.requests.mean']) expect(names).toContain(name);
+    const rate = report.detectors.find((d: { id: string }) => d.id === 'request-rate-anomalies');
+    expect(rate.details.buckets).toBeGreaterThan(200);
   });
 });
 

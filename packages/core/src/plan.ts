@@ -81,6 +81,12 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
         problems.push(`${at(`/detectors/${i}`)}: /detectors/${i} (${d.use} "${d.id}") calls a model, but the config has no providers:; add one (see vigia plugins)`);
       }
     }
+    // By convention an option named `embedder` names an entry of `embedders:`; check it before any work.
+    const embedder = p.options.embedder;
+    if (typeof embedder === 'string' && !(embedder in config.embedders)) {
+      const have = Object.keys(config.embedders);
+      problems.push(`${at(`/detectors/${i}/with/embedder`)}: /detectors/${i}/with/embedder names embedder "${embedder}", but ${have.length ? `embedders: defines ${have.map((n) => `"${n}"`).join(', ')}` : 'the config has no embedders:'}; add embedders.${embedder}: { use: word-vectors } (or hashing, transformers)`);
+    }
     return { ...p, reference, current: d.current ?? 'current', timeoutMs: d.timeoutMs ?? config.timeoutMs, severity: d.severity };
   });
   const metrics = config.metrics.map((m, i) => {

@@ -48,7 +48,12 @@ describe('config loading', () => {
     const e = await configError(`version: 1\n${data}detectors:\n  - use: mean-abov\n    with: { field: x }\n`);
     expect(e.code).toBe('VIGIA_UNKNOWN_COMPONENT');
     expect(e.message).toContain('no detector "mean-abov"; did you mean "mean-above"?');
-    expect(e.message).toContain('Installed detectors: hangs, mean-above, needs-ref, p-value, throws');
+    expect(e.message).toContain('Installed detectors: embeds, hangs, mean-above, needs-ref, p-value, throws');
+  });
+
+  it('checks that an `embedder` option names a configured embedder', async () => {
+    const e = await configError(`version: 1\n${data}detectors:\n  - use: embeds\n    with: { embedder: words }\n`);
+    expect(e.message).toMatch(/\/detectors\/0\/with\/embedder names embedder "words", but the config has no embedders:/);
   });
 
   it('rejects duplicate detector ids', async () => {

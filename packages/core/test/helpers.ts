@@ -45,6 +45,11 @@ export const testPlugin = definePlugin({
       options: { type: 'object', properties: {} },
       create: () => ({ evaluate: () => new Promise(() => {}) }),
     }),
+    embeds: defineDetector({
+      description: 'Names an embedder.',
+      options: { type: 'object', properties: { embedder: { type: 'string' } } },
+      create: () => ({ evaluate: () => ({ status: 'pass', statistic: null, pValue: null, threshold: null, message: 'ok' }) }),
+    }),
     'needs-ref': defineDetector({
       description: 'Needs a reference.',
       needs: ['reference'],

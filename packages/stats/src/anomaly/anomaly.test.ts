@@ -70,6 +70,44 @@ describe('NoveltyScorer', () => {
   });
 });
 
+describe('NoveltyScorer shape channel', () => {
+  // A daily square wave (288 points a day, low 100 points, high 188) where day 12 misses its jump:
+  // every value is normal, only the window's shape (low for too long) is new.
+  const series = (): number[] => {
+    const rng = createRandom(11);
+    const xs: number[] = [];
+    for (let i = 0; i < 14 * 288; i++) {
+      const phase = i % 288;
+      const high = phase >= 100 && Math.floor(i / 288) !== 12;
+      xs.push((high ? 80 : 20) + rng.normal());
+    }
+    return xs;
+  };
+  const maxIn = (scores: number[], from: number, to: number) => Math.max(...scores.slice(from, to));
+
+  it('ranks the window with a missing daily jump above every normal day, and is off with shapeSegments: 0', () => {
+    const xs = series();
+    const withShape = new NoveltyScorer();
+    const without = new NoveltyScorer({ shapeSegments: 0 });
+    const shapeScores: number[] = [];
+    for (const x of xs) {
+      withShape.update(x);
+      without.update(x);
+      shapeScores.push(withShape.lastShapeScore);
+      expect(without.lastShapeScore).toBe(0);
+    }
+    const day12 = 12 * 288;
+    // Every value and change of day 12 is normal; only the window's shape (low for too long) is new.
+    expect(maxIn(shapeScores, day12, day12 + 288)).toBeGreaterThan(maxIn(shapeScores, 4 * 288, day12) + 0.005);
+  });
+
+  it('rejects bad shape options', () => {
+    expect(() => new NoveltyScorer({ shapeSegments: -1 })).toThrow(RangeError);
+    expect(() => new NoveltyScorer({ shapeStride: 0 })).toThrow(RangeError);
+    expect(() => new NoveltyScorer({ shapeMargin: 0 })).toThrow(RangeError);
+  });
+});
+
 describe('detectPeriods / SeasonalBaseline', () => {
   it('finds the daily period of a noisy hourly sine, and the baseline flags an off-phase value', () => {
     const rng = createRandom(7);

@@ -18,11 +18,153 @@ export interface NoveltyOptions {
   levels?: number;
   /** Weight c of the transition surprise s in z · (1 + c·s) (default 1). */
   surpriseWeight?: number;
+  /** Segments of the recent-window shape compared with past windows (default 8; 0 turns the shape channel off). */
+  shapeSegments?: number;
+  /** Points averaged into one segment of the shape window (default 16: a window of 128 points). */
+  shapeSegmentLength?: number;
+  /** A past window is stored every this many points (default 4). */
+  shapeStride?: number;
+  /** Past windows kept for the nearest-neighbour search, oldest replaced first (default 256). */
+  shapeStore?: number;
+  /** A shape distance scores ≥ 0.9 only when it exceeds this multiple of the largest one before (default 2). */
+  shapeMargin?: number;
+}
+
+/**
+ * Nearest-neighbour novelty of the recent window's shape (the discord idea of Keogh et al. 2005 and
+ * of window-matching detectors such as ARTime and CAD OSE): the last `segments`·`length` points as
+ * `segments` segment means (piecewise aggregate approximation, Keogh et al. 2001), compared with a
+ * store of past windows taken every `stride` points; the distance to the nearest one (RMS over
+ * segments, divided by the value range seen so far). Windows that overlap the current one are
+ * skipped (no trivial self-match). Score: 0.9 · rank among the past distances, or a record at least
+ * `margin` × the largest past distance: 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)).
+ */
+class ShapeChannel {
+  private readonly segments: number;
+  private readonly length: number;
+  private readonly stride: number;
+  private readonly margin: number;
+  private readonly span: number;
+  private readonly values: Float64Array;
+  private readonly sums: Float64Array;
+  private readonly feature: Float64Array;
+  private readonly store: Float64Array;
+  /** Newest stored windows that overlap the current one and are not searched. */
+  private readonly exclude: number;
+  private readonly capacity: number;
+  private readonly distances: SortedWindow;
+  private stored = 0;
+  private n = 0;
+  /** Absolute store index of the last nearest neighbour, tried first as the search's bound. */
+  private lastBest = -1;
+  /** The last nearest-neighbour distance (0 before there is a store to search). */
+  lastDistance = 0;
+
+  constructor(segments: number, length: number, stride: number, store: number, margin: number, history: number) {
+    for (const [name, v] of [['shapeSegments', segments], ['shapeSegmentLength', length], ['shapeStride', stride], ['shapeStore', store]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`NoveltyScorer: ${name} must be a positive integer, got ${v}`);
+    }
+    if (!(margin > 0)) throw new RangeError(`NoveltyScorer: shapeMargin must be positive, got ${margin}`);
+    this.segments = segments;
+    this.length = length;
+    this.stride = stride;
+    this.margin = margin;
+    this.span = segments * length;
+    this.values = new Float64Array(this.span + 1);
+    this.sums = new Float64Array(segments);
+    this.feature = new Float64Array(segments);
+    this.exclude = Math.ceil(this.span / stride);
+    this.capacity = store + this.exclude;
+    this.store = new Float64Array(this.capacity * segments);
+    this.distances = new SortedWindow(history);
+  }
+
+  /** Score the window ending at `value` against the stored past windows, then learn it. */
+  update(value: number, lo: number, hi: number): number {
+    const L = this.span + 1;
+    const D = this.segments;
+    const s = this.length;
+    const buf = this.values;
+    buf[this.n % L] = value;
+    this.n++;
+    const n = this.n;
+    if (n % 4096 === 0) {
+      // Exact recomputation now and then, so the running sums do not drift.
+      for (let j = 0; j < D; j++) {
+        let sum = 0;
+        for (let i = 0; i < s && n - 1 - j * s - i >= 0; i++) sum += buf[(n - 1 - j * s - i) % L]!;
+        this.sums[j] = sum;
+      }
+    } else {
+      // Segment j covers points n−1−j·s … n−(j+1)·s: one point enters, one leaves.
+      for (let j = 0; j < D; j++) {
+        const enter = n - 1 - j * s;
+        const leave = enter - s;
+        this.sums[j] = this.sums[j]! + (enter >= 0 ? buf[enter % L]! : 0) - (leave >= 0 ? buf[leave % L]! : 0);
+      }
+    }
+    if (n < this.span) return 0;
+    const f = this.feature;
+    for (let j = 0; j < D; j++) f[j] = this.sums[j]! / s;
+
+    let score = 0;
+    const searchable = this.stored - this.exclude;
+    if (searchable >= 16 && hi > lo) {
+      const st = this.store;
+      const cap = this.capacity;
+      // Entries stored - 1 - exclude back to stored - exclude - min(searchable, cap - exclude).
+      const count = Math.min(searchable, cap - this.exclude);
+      const newest = this.stored - 1 - this.exclude;
+      const oldest = newest - count + 1;
+      let best = Infinity;
+      let bestAt = -1;
+      // Exact search with early abandoning; the last match is tried first for a tight bound.
+      if (this.lastBest >= oldest && this.lastBest <= newest) {
+        const o = (this.lastBest % cap) * D;
+        let d = 0;
+        for (let j = 0; j < D; j++) {
+          const e = st[o + j]! - f[j]!;
+          d += e * e;
+        }
+        best = d;
+        bestAt = this.lastBest;
+      }
+      for (let m = newest; m >= oldest; m--) {
+        const o = (m % cap) * D;
+        let d = 0;
+        for (let j = 0; j < D; j++) {
+          const e = st[o + j]! - f[j]!;
+          d += e * e;
+          if (d >= best) break;
+        }
+        if (d < best) {
+          best = d;
+          bestAt = m;
+        }
+      }
+      this.lastBest = bestAt;
+      const dist = Math.sqrt(best / D) / (hi - lo);
+      const h = this.distances;
+      if (h.size >= MIN_HISTORY) {
+        const bar = this.margin * (h.max() + SHAPE_EPS);
+        score = dist + SHAPE_EPS > bar ? 0.9 + 0.1 * (1 - bar / (dist + SHAPE_EPS)) : (0.9 * h.countBelow(dist)) / h.size;
+      }
+      h.push(dist);
+      this.lastDistance = dist;
+    }
+    if (n % this.stride === 0) {
+      this.store.set(f, (this.stored % this.capacity) * D);
+      this.stored++;
+    }
+    return score;
+  }
 }
 
 const MIN_POINTS = 20;
 const MIN_HISTORY = 100;
 const RECORD_EPS = 0.1;
+/** ε of the shape channel's record map, in units of the value range. */
+const SHAPE_EPS = 0.01;
 /** log2 of the hashed count tables of the transition model (2 × 2^14 counters, 128 KB). */
 const TABLE_BITS = 14;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
@@ -46,11 +188,15 @@ function mix(h: number, v: number): number {
  *    likelihood" idea of Ahmad et al. 2017): a z below the largest of the last `history` ones
  *    scores 0.9 · its rank; a new record scores 0.9 + 0.1 · (1 − (max + 0.1)/(z + 0.1)), so every
  *    score ≥ 0.9 is a deviation larger than anything in the history.
- * 3. Repeat suppression: a score that does not exceed the (raw) scores of the last `suppress`
+ * 3. Shape channel (see ShapeChannel): the nearest-neighbour novelty of the last 128 points' shape
+ *    against past windows; the score is the larger of the two channels' scores, so a normal value
+ *    at an abnormal moment of a pattern (a missing daily jump) can score ≥ 0.9.
+ * 4. Repeat suppression: a score that does not exceed the (raw) scores of the last `suppress`
  *    points is multiplied by `damping`, so one event raises one alarm, not a run of them.
  *
- * Memory: 4·window + 2·history + suppress doubles and 2·2^14 counters per series (≈ 470 KB at the
- * defaults); time O(window) memmove + O(log) searches + O(suppress) per point.
+ * Memory: 4·window + 4·history + suppress + 8·(256 + 32) + 129 doubles and 2·2^14 counters per series
+ * (≈ 560 KB at the defaults); time O(window + history) memmove + O(log) searches + O(suppress)
+ * + O(256·8) nearest-neighbour search (early abandoning) per point.
  */
 export class NoveltyScorer implements StreamingScorer {
   private readonly level: SortedWindow;
@@ -64,6 +210,7 @@ export class NoveltyScorer implements StreamingScorer {
   private readonly symbols: Int32Array;
   private readonly contextCounts: Uint32Array;
   private readonly pairCounts: Uint32Array;
+  private readonly shape: ShapeChannel | null;
   private symbolCount = 0;
   private recentHead = 0;
   private previous = NaN;
@@ -73,6 +220,8 @@ export class NoveltyScorer implements StreamingScorer {
   lastZ = 0;
   /** The transition surprise s of the last point, in [0, 1]. */
   lastSurprise = 0;
+  /** The shape channel's score of the last point (0 with the channel off). */
+  lastShapeScore = 0;
 
   constructor(options: NoveltyOptions = {}) {
     const window = options.window ?? 6400;
@@ -91,6 +240,11 @@ export class NoveltyScorer implements StreamingScorer {
     const tableSize = context > 0 ? 1 << TABLE_BITS : 0;
     this.contextCounts = new Uint32Array(tableSize);
     this.pairCounts = new Uint32Array(tableSize);
+    const segments = options.shapeSegments ?? 8;
+    if (!Number.isInteger(segments) || segments < 0) throw new RangeError(`NoveltyScorer: shapeSegments must be a non-negative integer, got ${segments}`);
+    this.shape = segments > 0
+      ? new ShapeChannel(segments, options.shapeSegmentLength ?? 16, options.shapeStride ?? 4, options.shapeStore ?? 256, options.shapeMargin ?? 2, options.history ?? 8640)
+      : null;
   }
 
   /**
@@ -149,6 +303,10 @@ export class NoveltyScorer implements StreamingScorer {
       score = z > max ? 0.9 + 0.1 * (1 - (max + RECORD_EPS) / (z + RECORD_EPS)) : (0.9 * h.countBelow(z)) / h.size;
     }
     h.push(z);
+    if (this.shape) {
+      this.lastShapeScore = this.shape.update(value, this.lo, this.hi);
+      if (this.lastShapeScore > score) score = this.lastShapeScore;
+    }
 
     const k = this.recent.length;
     if (k === 0) return score;

@@ -103,7 +103,7 @@ describe('NoveltyScorer shape channel', () => {
 
   it('rejects bad shape options', () => {
     expect(() => new NoveltyScorer({ shapeSegments: -1 })).toThrow(RangeError);
-    expect(() => new NoveltyScorer({ shapeStride: 0 })).toThrow(RangeError);
+    expect(() => new NoveltyScorer({ shapeScales: [16, 0] })).toThrow(RangeError);
     expect(() => new NoveltyScorer({ shapeMargin: 0 })).toThrow(RangeError);
   });
 });

@@ -20,10 +20,11 @@ export interface NoveltyOptions {
   surpriseWeight?: number;
   /** Segments of the recent-window shape compared with past windows (default 8; 0 turns the shape channel off). */
   shapeSegments?: number;
-  /** Points averaged into one segment of the shape window (default 16: a window of 128 points). */
-  shapeSegmentLength?: number;
-  /** A past window is stored every this many points (default 4). */
-  shapeStride?: number;
+  /**
+   * Points averaged into one segment, one shape channel per entry (default [16, 32]: windows of 128
+   * and 256 points). Each channel stores and compares a window every quarter segment.
+   */
+  shapeScales?: number[];
   /** Past windows kept for the nearest-neighbour search, oldest replaced first (default 256). */
   shapeStore?: number;
   /** A shape distance scores ≥ 0.9 only when it exceeds this multiple of the largest one before (default 2). */
@@ -32,12 +33,13 @@ export interface NoveltyOptions {
 
 /**
  * Nearest-neighbour novelty of the recent window's shape (the discord idea of Keogh et al. 2005 and
- * of window-matching detectors such as ARTime and CAD OSE): the last `segments`·`length` points as
- * `segments` segment means (piecewise aggregate approximation, Keogh et al. 2001), compared with a
- * store of past windows taken every `stride` points; the distance to the nearest one (RMS over
- * segments, divided by the value range seen so far). Windows that overlap the current one are
- * skipped (no trivial self-match). Score: 0.9 · rank among the past distances, or a record at least
- * `margin` × the largest past distance: 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)).
+ * of window-matching detectors such as ARTime and CAD OSE): every `length`/4 points, the last
+ * `segments`·`length` points as `segments` segment means (piecewise aggregate approximation, Keogh
+ * et al. 2001) are compared with a store of the past windows taken the same way; the distance to
+ * the nearest one (RMS over segments, divided by the value range seen so far), then the window is
+ * stored. Windows that overlap the current one are skipped (no trivial self-match). Score: 0.9 ·
+ * rank among the past distances, or, for a record at least `margin` × the largest past distance,
+ * 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)). Between comparisons the score is 0.
  */
 class ShapeChannel {
   private readonly segments: number;
@@ -60,8 +62,9 @@ class ShapeChannel {
   /** The last nearest-neighbour distance (0 before there is a store to search). */
   lastDistance = 0;
 
-  constructor(segments: number, length: number, stride: number, store: number, margin: number, history: number) {
-    for (const [name, v] of [['shapeSegments', segments], ['shapeSegmentLength', length], ['shapeStride', stride], ['shapeStore', store]] as const) {
+  constructor(segments: number, length: number, store: number, margin: number, history: number) {
+    const stride = Math.max(1, Math.round(length / 4));
+    for (const [name, v] of [['shapeSegments', segments], ['shapeScales', length], ['shapeStore', store]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`NoveltyScorer: ${name} must be a positive integer, got ${v}`);
     }
     if (!(margin > 0)) throw new RangeError(`NoveltyScorer: shapeMargin must be positive, got ${margin}`);
@@ -107,6 +110,7 @@ class ShapeChannel {
     const f = this.feature;
     for (let j = 0; j < D; j++) f[j] = this.sums[j]! / s;
 
+    if (n % this.stride !== 0) return 0;
     let score = 0;
     const searchable = this.stored - this.exclude;
     if (searchable >= 16 && hi > lo) {
@@ -152,10 +156,8 @@ class ShapeChannel {
       h.push(dist);
       this.lastDistance = dist;
     }
-    if (n % this.stride === 0) {
-      this.store.set(f, (this.stored % this.capacity) * D);
-      this.stored++;
-    }
+    this.store.set(f, (this.stored % this.capacity) * D);
+    this.stored++;
     return score;
   }
 }
@@ -188,15 +190,15 @@ function mix(h: number, v: number): number {
  *    likelihood" idea of Ahmad et al. 2017): a z below the largest of the last `history` ones
  *    scores 0.9 · its rank; a new record scores 0.9 + 0.1 · (1 − (max + 0.1)/(z + 0.1)), so every
  *    score ≥ 0.9 is a deviation larger than anything in the history.
- * 3. Shape channel (see ShapeChannel): the nearest-neighbour novelty of the last 128 points' shape
- *    against past windows; the score is the larger of the two channels' scores, so a normal value
- *    at an abnormal moment of a pattern (a missing daily jump) can score ≥ 0.9.
+ * 3. Shape channels (see ShapeChannel): the nearest-neighbour novelty of the shape of the last 128
+ *    and 256 points against past windows; the score is the largest of the channels' scores, so a
+ *    normal value at an abnormal moment of a pattern (a missing daily jump) can score ≥ 0.9.
  * 4. Repeat suppression: a score that does not exceed the (raw) scores of the last `suppress`
  *    points is multiplied by `damping`, so one event raises one alarm, not a run of them.
  *
- * Memory: 4·window + 4·history + suppress + 8·(256 + 32) + 129 doubles and 2·2^14 counters per series
- * (≈ 560 KB at the defaults); time O(window + history) memmove + O(log) searches + O(suppress)
- * + O(256·8) nearest-neighbour search (early abandoning) per point.
+ * Memory: 4·window + 6·history + suppress doubles, 2·2^14 counters and ≈ 2,700 doubles per shape
+ * channel per series (≈ 650 KB at the defaults); time O(window + history) memmove + O(log) searches
+ * + O(suppress) per point, plus per shape channel a 256 × 8 early-abandoning search every 4 or 8 points.
  */
 export class NoveltyScorer implements StreamingScorer {
   private readonly level: SortedWindow;
@@ -210,7 +212,7 @@ export class NoveltyScorer implements StreamingScorer {
   private readonly symbols: Int32Array;
   private readonly contextCounts: Uint32Array;
   private readonly pairCounts: Uint32Array;
-  private readonly shape: ShapeChannel | null;
+  private readonly shapes: ShapeChannel[];
   private symbolCount = 0;
   private recentHead = 0;
   private previous = NaN;
@@ -220,7 +222,7 @@ export class NoveltyScorer implements StreamingScorer {
   lastZ = 0;
   /** The transition surprise s of the last point, in [0, 1]. */
   lastSurprise = 0;
-  /** The shape channel's score of the last point (0 with the channel off). */
+  /** The largest shape channel score of the last point (0 with the channels off or between comparisons). */
   lastShapeScore = 0;
 
   constructor(options: NoveltyOptions = {}) {
@@ -242,9 +244,8 @@ export class NoveltyScorer implements StreamingScorer {
     this.pairCounts = new Uint32Array(tableSize);
     const segments = options.shapeSegments ?? 8;
     if (!Number.isInteger(segments) || segments < 0) throw new RangeError(`NoveltyScorer: shapeSegments must be a non-negative integer, got ${segments}`);
-    this.shape = segments > 0
-      ? new ShapeChannel(segments, options.shapeSegmentLength ?? 16, options.shapeStride ?? 4, options.shapeStore ?? 256, options.shapeMargin ?? 2, options.history ?? 8640)
-      : null;
+    const scales = segments > 0 ? options.shapeScales ?? [16, 32] : [];
+    this.shapes = scales.map((length) => new ShapeChannel(segments, length, options.shapeStore ?? 256, options.shapeMargin ?? 2, options.history ?? 8640));
   }
 
   /**
@@ -303,10 +304,13 @@ export class NoveltyScorer implements StreamingScorer {
       score = z > max ? 0.9 + 0.1 * (1 - (max + RECORD_EPS) / (z + RECORD_EPS)) : (0.9 * h.countBelow(z)) / h.size;
     }
     h.push(z);
-    if (this.shape) {
-      this.lastShapeScore = this.shape.update(value, this.lo, this.hi);
-      if (this.lastShapeScore > score) score = this.lastShapeScore;
+    let shapeScore = 0;
+    for (const shape of this.shapes) {
+      const v = shape.update(value, this.lo, this.hi);
+      if (v > shapeScore) shapeScore = v;
     }
+    this.lastShapeScore = shapeScore;
+    if (shapeScore > score) score = shapeScore;
 
     const k = this.recent.length;
     if (k === 0) return score;

@@ -36,10 +36,11 @@ export interface NoveltyOptions {
  * of window-matching detectors such as ARTime and CAD OSE): every `length`/4 points, the last
  * `segments`·`length` points as `segments` segment means (piecewise aggregate approximation, Keogh
  * et al. 2001) are compared with a store of the past windows taken the same way; the distance to
- * the nearest one (RMS over segments, divided by the value range seen so far), then the window is
- * stored. Windows that overlap the current one are skipped (no trivial self-match). Score: 0.9 ·
- * rank among the past distances, or, for a record at least `margin` × the largest past distance,
- * 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)). Between comparisons the score is 0.
+ * the nearest one (RMS over segments, in the series' units), then the window is stored. Windows
+ * that overlap the current one are skipped (no trivial self-match). Score: 0.9 · rank among the
+ * past distances, or, for a record at least `margin` × the largest past distance,
+ * 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)), ε = 1% of the value range seen so far. Between
+ * comparisons the score is 0.
  */
 class ShapeChannel {
   private readonly segments: number;
@@ -147,11 +148,14 @@ class ShapeChannel {
         }
       }
       this.lastBest = bestAt;
-      const dist = Math.sqrt(best / D) / (hi - lo);
+      // In the series' own units: ranks and record ratios need no scale, and dividing by a range
+      // that grows after a spike would make every later distance look small.
+      const dist = Math.sqrt(best / D);
       const h = this.distances;
       if (h.size >= MIN_HISTORY) {
-        const bar = this.margin * (h.max() + SHAPE_EPS);
-        score = dist + SHAPE_EPS > bar ? 0.9 + 0.1 * (1 - bar / (dist + SHAPE_EPS)) : (0.9 * h.countBelow(dist)) / h.size;
+        const eps = SHAPE_EPS * (hi - lo);
+        const bar = this.margin * (h.max() + eps);
+        score = dist + eps > bar ? 0.9 + 0.1 * (1 - bar / (dist + eps)) : (0.9 * h.countBelow(dist)) / h.size;
       }
       h.push(dist);
       this.lastDistance = dist;
@@ -165,7 +169,7 @@ class ShapeChannel {
 const MIN_POINTS = 20;
 const MIN_HISTORY = 100;
 const RECORD_EPS = 0.1;
-/** ε of the shape channel's record map, in units of the value range. */
+/** ε of the shape channels' record map, as a share of the value range seen so far. */
 const SHAPE_EPS = 0.01;
 /** log2 of the hashed count tables of the transition model (2 × 2^14 counters, 128 KB). */
 const TABLE_BITS = 14;

@@ -27,7 +27,7 @@ export interface NoveltyOptions {
   shapeScales?: number[];
   /** Past windows kept for the nearest-neighbour search, oldest replaced first (default 256). */
   shapeStore?: number;
-  /** A shape distance scores ≥ 0.9 only when it exceeds this multiple of the largest one before (default 2). */
+  /** A shape distance scores above 0.9 only when it exceeds this multiple of the largest one before; a smaller record scores 0.9 (default 2). */
   shapeMargin?: number;
 }
 
@@ -37,10 +37,10 @@ export interface NoveltyOptions {
  * `segments`·`length` points as `segments` segment means (piecewise aggregate approximation, Keogh
  * et al. 2001) are compared with a store of the past windows taken the same way; the distance to
  * the nearest one (RMS over segments, in the series' units), then the window is stored. Windows
- * that overlap the current one are skipped (no trivial self-match). Score: 0.9 · rank among the
- * past distances, or, for a record at least `margin` × the largest past distance,
- * 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)), ε = 1% of the value range seen so far. Between
- * comparisons the score is 0.
+ * that overlap the current one are skipped (no trivial self-match). Score: 0.9 · the share of
+ * past distances below d (so a record scores 0.9), and above 0.9 only for a distance more than
+ * `margin` × the largest past one: 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)), ε = 1% of the value
+ * range seen so far. Between comparisons the score is 0.
  */
 class ShapeChannel {
   private readonly segments: number;

@@ -83,7 +83,7 @@ class ShapeChannel {
     this.distances = new SortedWindow(history);
   }
 
-  /** Score the window ending at `value` against the stored past windows, then learn it. */
+  /** Score the window ending at `value` against the stored past windows, then learn it; −1 when it is not scored. */
   update(value: number, lo: number, hi: number): number {
     const L = this.span + 1;
     const D = this.segments;
@@ -107,12 +107,12 @@ class ShapeChannel {
         this.sums[j] = this.sums[j]! + (enter >= 0 ? buf[enter % L]! : 0) - (leave >= 0 ? buf[leave % L]! : 0);
       }
     }
-    if (n < this.span) return 0;
+    if (n < this.span) return -1;
     const f = this.feature;
     for (let j = 0; j < D; j++) f[j] = this.sums[j]! / s;
 
-    if (n % this.stride !== 0) return 0;
-    let score = 0;
+    if (n % this.stride !== 0) return -1;
+    let score = -1;
     const searchable = this.stored - this.exclude;
     if (searchable >= 16 && hi > lo) {
       const st = this.store;
@@ -196,7 +196,9 @@ function mix(h: number, v: number): number {
  *    score ≥ 0.9 is a deviation larger than anything in the history.
  * 3. Shape channels (see ShapeChannel): the nearest-neighbour novelty of the shape of the last 128
  *    and 256 points against past windows; the score is the largest of the channels' scores, so a
- *    normal value at an abnormal moment of a pattern (a missing daily jump) can score ≥ 0.9.
+ *    normal value at an abnormal moment of a pattern (a missing daily jump) can score ≥ 0.9. Below
+ *    0.9 the largest of the m channels that scored this point is itself ranked (Šidák 1967):
+ *    0.9 · (score/0.9)^m, since the largest of m uniform ranks is below r with probability r^m.
  * 4. Repeat suppression: a score that does not exceed the (raw) scores of the last `suppress`
  *    points is multiplied by `damping`, so one event raises one alarm, not a run of them.
  *
@@ -309,12 +311,17 @@ export class NoveltyScorer implements StreamingScorer {
     }
     h.push(z);
     let shapeScore = 0;
+    let scored = 1;
     for (const shape of this.shapes) {
       const v = shape.update(value, this.lo, this.hi);
+      if (v < 0) continue;
+      scored++;
       if (v > shapeScore) shapeScore = v;
     }
     this.lastShapeScore = shapeScore;
     if (shapeScore > score) score = shapeScore;
+    // The largest of m ranks is itself ranked (Šidák): P(max of m uniform ranks < r) = r^m.
+    if (scored > 1 && score < 0.9) score = 0.9 * (score / 0.9) ** scored;
 
     const k = this.recent.length;
     if (k === 0) return score;

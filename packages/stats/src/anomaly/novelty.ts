@@ -203,7 +203,7 @@ function mix(h: number, v: number): number {
  *    points is multiplied by `damping`, so one event raises one alarm, not a run of them.
  *
  * Memory: 4·window + 6·history + suppress doubles, 2·2^14 counters and ≈ 2,700 doubles per shape
- * channel per series (≈ 650 KB at the defaults); time O(window + history) memmove + O(log) searches
+ * channel per series (≈ 790 KB at the defaults); time O(window + history) memmove + O(log) searches
  * + O(suppress) per point, plus per shape channel a 256 × 8 early-abandoning search every 4 or 8 points.
  */
 export class NoveltyScorer implements StreamingScorer {

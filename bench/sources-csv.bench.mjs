@@ -6,7 +6,7 @@ import { readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { createComponentContext, createStandaloneServices, validateOptions } from '../packages/core/dist/index.js';
+import { bestOf, sumViaSource } from './lib/sources.mjs';
 import { csv } from '../plugins/sources/dist/index.js';
 
 const N = 1_000_000;
@@ -45,32 +45,11 @@ function naive() {
   return { n: records.length, sum };
 }
 
-async function viaSource() {
-  const ctx = createComponentContext(createStandaloneServices({ configDir: tmpdir() }), { id: 'current', use: 'csv' });
-  const source = await csv.create(validateOptions(csv, { path: file }), ctx);
-  const { records } = await source.read(ctx);
-  let sum = 0;
-  for (const r of records) sum += r.latency_ms;
-  return { n: records.length, sum };
-}
-
-async function best(fn) {
-  let bestMs = Infinity;
-  let result;
-  for (let r = 0; r < RUNS; r++) {
-    globalThis.gc?.();
-    const t = performance.now();
-    result = await fn();
-    bestMs = Math.min(bestMs, performance.now() - t);
-  }
-  return { ms: bestMs, result };
-}
-
 try {
   await generate();
   const mb = statSync(file).size / 1e6;
-  const a = await best(naive);
-  const b = await best(viaSource);
+  const a = await bestOf(RUNS, naive);
+  const b = await bestOf(RUNS, () => sumViaSource(csv, 'csv', file, 'latency_ms'));
   if (a.result.n !== N || b.result.n !== N || a.result.sum !== b.result.sum) {
     throw new Error(`mismatch: naive ${a.result.n}/${a.result.sum}, source ${b.result.n}/${b.result.sum}`);
   }

@@ -5,7 +5,7 @@ import { readFileSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { createComponentContext, createStandaloneServices, validateOptions } from '../packages/core/dist/index.js';
+import { bestOf, sumViaSource } from './lib/sources.mjs';
 import { jsonl } from '../plugins/sources/dist/index.js';
 
 const N = 1_000_000;
@@ -51,32 +51,11 @@ function bare() {
   return { n, sum };
 }
 
-async function viaSource() {
-  const ctx = createComponentContext(createStandaloneServices({ configDir: tmpdir() }), { id: 'current', use: 'jsonl' });
-  const source = await jsonl.create(validateOptions(jsonl, { path: file }), ctx);
-  const { records } = await source.read(ctx);
-  let sum = 0;
-  for (const r of records) sum += r.latency_ms;
-  return { n: records.length, sum };
-}
-
-async function best(fn) {
-  let bestMs = Infinity;
-  let result;
-  for (let r = 0; r < RUNS; r++) {
-    globalThis.gc?.();
-    const t = performance.now();
-    result = await fn();
-    bestMs = Math.min(bestMs, performance.now() - t);
-  }
-  return { ms: bestMs, result };
-}
-
 try {
   await generate();
   const mb = statSync(file).size / 1e6;
-  const a = await best(bare);
-  const b = await best(viaSource);
+  const a = await bestOf(RUNS, bare);
+  const b = await bestOf(RUNS, () => sumViaSource(jsonl, 'jsonl', file, 'latency_ms'));
   if (a.result.n !== N || b.result.n !== N || a.result.sum !== b.result.sum) {
     throw new Error(`mismatch: bare ${a.result.n}/${a.result.sum}, source ${b.result.n}/${b.result.sum}`);
   }

@@ -131,7 +131,7 @@ export function alignCategoryCounts(reference: readonly string[], current: reado
   const index = new Map<string, number>();
   const refCounts: number[] = [];
   const curCounts: number[] = [];
-  for (const v of reference) {
+  const slot = (v: string): number => {
     let i = index.get(v);
     if (i === undefined) {
       i = index.size;
@@ -139,19 +139,11 @@ export function alignCategoryCounts(reference: readonly string[], current: reado
       refCounts.push(0);
       curCounts.push(0);
     }
-    refCounts[i]!++;
-  }
+    return i;
+  };
+  for (const v of reference) refCounts[slot(v)]!++;
   const nRefCategories = index.size;
-  for (const v of current) {
-    let i = index.get(v);
-    if (i === undefined) {
-      i = index.size;
-      index.set(v, i);
-      refCounts.push(0);
-      curCounts.push(0);
-    }
-    curCounts[i]!++;
-  }
+  for (const v of current) curCounts[slot(v)]!++;
   const categories = [...index.keys()];
   return {
     categories,

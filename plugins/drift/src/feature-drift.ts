@@ -234,16 +234,12 @@ function evaluateNumeric(
   };
 }
 
-function categoricalValues(dataset: Dataset, field: string) {
-  return categoricalColumn(dataset, field);
-}
-
 function evaluateCategorical(
   reference: Dataset, current: Dataset, field: string, requested: FeatureTest | undefined,
   minEffect: number | null, thresholdOption: number | undefined,
 ): DetectorResult {
-  const ref = categoricalValues(reference, field);
-  const cur = categoricalValues(current, field);
+  const ref = categoricalColumn(reference, field);
+  const cur = categoricalColumn(current, field);
   const n1 = ref.values.length;
   const n2 = cur.values.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'chi2' : 'jensenshannon');

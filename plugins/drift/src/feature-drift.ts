@@ -215,21 +215,28 @@ function evaluateNumeric(
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift: test "${test}" compares categories, but "${field}" is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon, or set type: categorical`);
   }
   const decision = decide(test, statistic, pValue, thresholdOption, effectSize, minEffect);
-  const label = STATISTIC_LABEL[test];
+  return toResult(test, field, statistic, pValue, decision, [n1, n2], {
+    test, type: 'numeric', field,
+    nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
+    effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted),
+    reference: numericSummary(refSorted), current: numericSummary(curSorted),
+    ...extra,
+  });
+}
+
+/** The result both field types share: status from the decision, a one-line message, the details. */
+function toResult(
+  test: FeatureTest, field: string, statistic: number, pValue: number | null,
+  decision: ReturnType<typeof decide>, [n1, n2]: [number, number], details: Record<string, unknown>,
+): DetectorResult {
   const pPart = pValue === null ? ` ${decision.verdict}` : `, p=${fmt(pValue)}`;
   return {
     status: decision.status,
     statistic,
     pValue,
     threshold: decision.threshold,
-    message: `${test}: ${label}=${fmt(statistic)}${pPart} on ${field} (n=${n1} vs ${n2})`,
-    details: {
-      test, type: 'numeric', field,
-      nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
-      effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted),
-      reference: numericSummary(refSorted), current: numericSummary(curSorted),
-      ...extra,
-    },
+    message: `${test}: ${STATISTIC_LABEL[test]}=${fmt(statistic)}${pPart} on ${field} (n=${n1} vs ${n2})`,
+    details,
     ...(decision.test ? { test: decision.test } : {}),
   };
 }
@@ -275,24 +282,14 @@ function evaluateCategorical(
   const order = aligned.categories.map((_, i) => i).sort((a, b) => aligned.reference[b]! + aligned.current[b]! - (aligned.reference[a]! + aligned.current[a]!));
   const listed = order.slice(0, MAX_LISTED_CATEGORIES);
   const shares = (counts: Float64Array, n: number) => Object.fromEntries(listed.map((i) => [aligned.categories[i]!, counts[i]! / n]));
-  const label = STATISTIC_LABEL[test];
-  const pPart = pValue === null ? ` ${decision.verdict}` : `, p=${fmt(pValue)}`;
-  return {
-    status: decision.status,
-    statistic,
-    pValue,
-    threshold: decision.threshold,
-    message: `${test}: ${label}=${fmt(statistic)}${pPart} on ${field} (n=${n1} vs ${n2})`,
-    details: {
-      test, type: 'categorical', field,
-      nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
-      effectSize, effectSizeName: 'tvd', cramersV: cramersV(aligned.reference, aligned.current),
-      categories: aligned.categories.length,
-      unseenInReference: aligned.unseenInReference.slice(0, MAX_LISTED_CATEGORIES),
-      reference: { shares: shares(aligned.reference, n1) },
-      current: { shares: shares(aligned.current, n2) },
-      ...extra,
-    },
-    ...(decision.test ? { test: decision.test } : {}),
-  };
+  return toResult(test, field, statistic, pValue, decision, [n1, n2], {
+    test, type: 'categorical', field,
+    nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
+    effectSize, effectSizeName: 'tvd', cramersV: cramersV(aligned.reference, aligned.current),
+    categories: aligned.categories.length,
+    unseenInReference: aligned.unseenInReference.slice(0, MAX_LISTED_CATEGORIES),
+    reference: { shares: shares(aligned.reference, n1) },
+    current: { shares: shares(aligned.current, n2) },
+    ...extra,
+  });
 }

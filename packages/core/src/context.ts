@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import type { Cache, Clock, ComponentContext, Embedder, Logger, Provider, Rng } from './contracts.js';
+import type { Cache, Clock, ComponentContext, Embedder, Logger, MultipleTesting, Provider, Rng } from './contracts.js';
 import { EventBus } from './events.js';
 import { componentSeed, createLogger, createMemoryCache, createRng, resolveFrom, systemClock } from './services.js';
 
@@ -19,6 +19,13 @@ export interface ContextOptions {
   id: string;
   use: string;
   signal?: AbortSignal;
+  /** The run's correction and test count (default: none over 1 test). */
+  multipleTesting?: MultipleTesting;
+}
+
+/** The level a p-value is judged at under a correction over `tests` tests (see ComponentContext.levelFor). */
+export function correctedLevel(alpha: number, testing: MultipleTesting): number {
+  return testing.correction === 'none' ? alpha : alpha / Math.max(1, testing.tests);
 }
 
 /** The context a component sees: run services plus its own seeded RNG, scoped logger and signal. */
@@ -26,9 +33,12 @@ export function createComponentContext(run: RunServices, options: ContextOptions
   const rng: Rng = createRng(componentSeed(run.seed, options.id));
   const signal = options.signal ?? new AbortController().signal;
   const logger = scopedLogger(run.logger, options.id);
+  const multipleTesting: MultipleTesting = options.multipleTesting ?? { correction: 'none', tests: 1 };
   return {
     id: options.id,
     use: options.use,
+    multipleTesting,
+    levelFor: (alpha) => correctedLevel(alpha, multipleTesting),
     logger,
     rng,
     clock: run.clock,

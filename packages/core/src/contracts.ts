@@ -48,7 +48,26 @@ export interface DetectorResult {
    * re-decide it under a config-level multiple-testing `correction`, and an effect below
    * `minEffect` never fails.
    */
-  test?: { alpha: number; effectSize?: number | null; minEffect?: number | null };
+  test?: {
+    alpha: number;
+    effectSize?: number | null;
+    minEffect?: number | null;
+    /**
+     * The smallest p-value the test can produce (a permutation test's 1 / (1 + permutations)).
+     * When a run-level correction cannot bring it under `alpha`, a p-value at the floor is
+     * reported as `warn` ("cannot decide") instead of a silent pass.
+     */
+    pValueFloor?: number | null;
+  };
+}
+
+/**
+ * How the run will judge a component's p-values: the config's `correction` and the number of
+ * detectors it corrects over (an upper bound on the p-value detectors, known before any runs).
+ */
+export interface MultipleTesting {
+  readonly correction: 'none' | 'bonferroni' | 'bh';
+  readonly tests: number;
 }
 
 /** A metric's value. Units are explicit (`ms`, `s`, `{token}`, `1`, `By`, …: UCUM as in OpenTelemetry). */
@@ -163,6 +182,14 @@ export interface ComponentContext extends Services {
   readonly id: string;
   /** The component's short name (`use:`). */
   readonly use: string;
+  /** The run's multiple-testing correction (`none` over 1 test outside a run). */
+  readonly multipleTesting: MultipleTesting;
+  /**
+   * The level a p-value of this component is judged at after the run's correction: `alpha / tests`
+   * under `bonferroni`, and under `bh` too (the level its smallest p-value must reach), else
+   * `alpha`. Permutation tests size their permutations so their p-value floor can reach it.
+   */
+  levelFor(alpha: number): number;
 }
 
 // ---------------------------------------------------------------------------------------------

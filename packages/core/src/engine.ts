@@ -172,13 +172,15 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   // Detectors, one at a time (they are CPU-bound), each isolated.
   const detectorReports: DetectorReport[] = [];
   const tests: Array<{ index: number; test: NonNullable<DetectorResult['test']> }> = [];
+  // Components size their p-value floors for the level the correction will judge them at.
+  const multipleTesting = { correction: plan.config.correction, tests: plan.detectors.length } as const;
   for (const planned of plan.detectors) {
     events.emit('detector:start', { id: planned.id, use: planned.use });
     const t = clock.hrtime();
     let result: DetectorResult;
     try {
       result = await isolate(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal, multipleTesting });
         const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
         const current = datasets.get(planned.current)!;
         const reference = datasets.get(planned.reference);
@@ -321,8 +323,17 @@ function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], t
     if (r.status === 'error') return;
     // Significant but smaller than the detector's effect-size floor: a warning, never a failure.
     const effectOk = test.minEffect == null || test.effectSize == null || test.effectSize >= test.minEffect;
-    const status: Status = p < test.alpha ? (effectOk ? 'fail' : 'warn') : 'pass';
-    if (status !== r.status) r.message = `${r.message} [${kind === 'bh' ? 'Benjamini–Hochberg' : 'Bonferroni'}-adjusted p=${p.toPrecision(3)} → ${status}]`;
+    let status: Status = p < test.alpha ? (effectOk ? 'fail' : 'warn') : 'pass';
+    const name = kind === 'bh' ? 'Benjamini–Hochberg' : 'Bonferroni';
+    // A p-value at its floor whose adjusted floor cannot reach alpha: the test could not decide.
+    const floor = test.pValueFloor ?? null;
+    const atFloor = floor !== null && r.pValue! <= floor * (1 + 1e-9);
+    if (status === 'pass' && atFloor && floor * tests.length >= test.alpha) {
+      status = 'warn';
+      r.message = `${r.message} [${name}-adjusted p=${p.toPrecision(3)}: the test's smallest p-value ${floor.toPrecision(2)} cannot reach alpha ${test.alpha} over ${tests.length} tests → warn (cannot decide); give it more permutations]`;
+    } else if (status !== r.status) {
+      r.message = `${r.message} [${name}-adjusted p=${p.toPrecision(3)} → ${status}]`;
+    }
     r.status = status;
   });
 }

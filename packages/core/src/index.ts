@@ -8,7 +8,7 @@ export {
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
-export { createComponentContext, createStandaloneServices, type RunServices, type ContextOptions } from './context.js';
+export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';
 export { getField, numericColumn, categoricalColumn, parseTimestamp, parseDuration, type NumericColumn } from './fields.js';
 export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
 export { Registry, importPlugin, type RegisteredComponent } from './registry.js';

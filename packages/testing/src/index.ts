@@ -5,7 +5,7 @@
 import {
   createComponentContext, createStandaloneServices, validateOptions,
   type ComponentContext, type Dataset, type Detector, type DetectorResult, type Embedder, type ErasedDef, type Metric,
-  type MetricValue, type Report, type RunServices, type Sink, type VigiaEvent,
+  type MetricValue, type MultipleTesting, type Report, type RunServices, type Sink, type VigiaEvent,
   type VigiaRecord,
 } from '@vigia/core';
 
@@ -23,6 +23,8 @@ export interface HarnessOptions {
   embedder?: Embedder;
   /** Any other service override. */
   services?: Partial<RunServices>;
+  /** The run's multiple-testing correction as the engine would pass it (default: none over 1 test). */
+  multipleTesting?: MultipleTesting;
 }
 
 function contextFor(use: string, options: HarnessOptions): ComponentContext {
@@ -31,7 +33,7 @@ function contextFor(use: string, options: HarnessOptions): ComponentContext {
     ...(options.embedder ? { embedder: async () => options.embedder! } : {}),
     ...options.services,
   });
-  return createComponentContext(services, { id: options.id ?? 'test', use });
+  return createComponentContext(services, { id: options.id ?? 'test', use, ...(options.multipleTesting ? { multipleTesting: options.multipleTesting } : {}) });
 }
 
 /**

@@ -4,10 +4,11 @@
  */
 import { ConfigError, DataError, defineDetector, type DetectorResult } from '@vigia/core';
 import {
-  centroidTest, classifierTest, createRandom, fitPca, mmdTest, pcaKsTest, pcaProject, truncatePca, type Matrix, type Pca,
+  SEQUENTIAL_STOP_AFTER, centroidTest, classifierTest, createRandom, fitPca, mmdTestSequential, pcaKsTest, pcaProject, permutationFloor,
+  permutationsForLevel, truncatePca, type Matrix, type Pca,
 } from '@vigia/stats';
-import { decide, fmt } from './embedding/decide.js';
-import { explainShift } from './embedding/explain.js';
+import { decide, fmt, formatP } from './embedding/decide.js';
+import { explainShift, type ShiftExplanation } from './embedding/explain.js';
 import { loadVectors, randomFor } from './vectors.js';
 
 export const EMBEDDING_DRIFT_METHODS = ['mmd', 'classifier', 'pca-ks', 'centroid'] as const;
@@ -28,7 +29,8 @@ export const embeddingDrift = defineDetector({
       method: { type: 'string', enum: ['mmd', 'classifier', 'pca-ks', 'centroid'], default: 'mmd', description: 'mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.' },
       sample: { type: 'integer', minimum: 2, default: 2000, description: 'Cap on the records used per side (a seeded sample above it).' },
       pca: { type: 'integer', minimum: 1, description: 'Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10).' },
-      permutations: { type: 'integer', minimum: 0, default: 100, description: 'Permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value.' },
+      permutations: { type: 'integer', minimum: 0, default: 100, description: 'First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.' },
+      maxPermutations: { type: 'integer', minimum: 1, default: 10000, description: 'Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns ("cannot decide") instead of passing.' },
       folds: { type: 'integer', minimum: 2, default: 5, description: 'Cross-validation folds of the classifier method.' },
       seed: { type: 'integer', description: 'Seed for sampling and permutations (default: derived from the run seed and the detector id).' },
       threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'Significance level alpha: the detector fails when the p-value is below it.' },
@@ -69,27 +71,38 @@ export const embeddingDrift = defineDetector({
           dimensions: d,
           ...(reduced ? { pcaDimensions: x.cols, pcaVarianceKept: sum(reduced.variances) / reduced.totalVariance } : {}),
         };
+        // Size the permutations for the level this p-value will be judged at (after the run's correction).
+        const level = ctx.levelFor(alpha);
+        const needed = permutationsForLevel(level, Math.max(1, options.permutations));
+        const budget = Math.min(options.maxPermutations, needed);
+        const sequential = { maxPermutations: budget, stopAfter: SEQUENTIAL_STOP_AFTER };
+        const floor = method === 'pca-ks' ? null : permutationFloor(budget);
+        const warnings: string[] = [];
+        if (floor !== null && floor >= level) {
+          const tests = ctx.multipleTesting.correction === 'none' ? '' : ` (alpha ${alpha} / ${ctx.multipleTesting.tests} tests, ${ctx.multipleTesting.correction})`;
+          warnings.push(`with at most ${budget} permutations the smallest p-value is ${fmt(floor)}, which cannot reach the level ${fmt(level)}${tests}: set maxPermutations to at least ${needed}`);
+        }
         let statistic: number, pValue: number, threshold: number, effect: number, what: string;
         let methodDetails: Record<string, unknown>;
         switch (method) {
           case 'mmd': {
-            const r = mmdTest(x, y, { permutations: Math.max(1, options.permutations), random });
+            const r = mmdTestSequential(x, y, { permutations: Math.max(1, Math.min(options.permutations, budget)), ...sequential, random });
             statistic = r.statistic;
             pValue = r.pValue!;
             threshold = alpha;
             effect = r.statistic;
             what = `MMD² ${fmt(r.statistic)}`;
-            methodDetails = { sigma2: r.sigma2, permutations: r.permutations, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'permutation' };
+            methodDetails = { sigma2: r.sigma2, permutations: r.permutations, maxPermutations: budget, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'permutation, Besag–Clifford sequential' };
             break;
           }
           case 'classifier': {
-            const r = classifierTest(x, y, { folds: options.folds, permutations: Math.max(1, options.permutations), random });
+            const r = classifierTest(x, y, { folds: options.folds, sequential, random });
             statistic = r.auc;
             pValue = r.pValue;
             threshold = alpha;
             effect = r.auc;
             what = `domain-classifier AUC ${fmt(r.auc)}`;
-            methodDetails = { auc: r.auc, foldAuc: r.foldAuc, folds: r.folds, permutations: r.permutations, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'label permutation within folds, classifier refitted under each' };
+            methodDetails = { auc: r.auc, foldAuc: r.foldAuc, folds: r.folds, permutations: r.permutations, maxPermutations: budget, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'label permutation within folds, classifier refitted under each' };
             break;
           }
           case 'pca-ks': {
@@ -110,33 +123,54 @@ export const embeddingDrift = defineDetector({
             break;
           }
           case 'centroid': {
-            const r = centroidTest(x, y, { bootstraps: Math.max(1, options.permutations), alpha, random });
+            const r = centroidTest(x, y, { alpha, sequential, random });
             statistic = r.distance;
             pValue = r.pValue;
             threshold = r.threshold;
             effect = r.distance;
             what = `cosine distance of means ${fmt(r.distance)} (bootstrap ${Math.round((1 - alpha) * 100)}% quantile ${fmt(r.threshold)})`;
-            methodDetails = { bootstraps: r.bootstraps, bootstrapQuantile: r.threshold, pValueMethod: 'bootstrap on the reference' };
+            methodDetails = { bootstraps: r.bootstraps, maxBootstraps: budget, bootstrapQuantile: r.threshold, pValueMethod: 'bootstrap on the reference' };
             break;
           }
         }
-        const status = decide(pValue, alpha, effect, options.minEffect);
+        let status = decide(pValue, alpha, effect, options.minEffect);
+        const atFloor = floor !== null && pValue <= floor * (1 + 1e-9);
+        const undecided = status === 'pass' && atFloor && floor >= alpha;
+        if (undecided) status = 'warn';
         const explanation = explainShift(ref.matrix, cur.matrix, explainPca, { referenceTexts: ref.texts, currentTexts: cur.texts });
-        const moved = explanation.directions[0];
-        const verdict = status === 'pass' ? 'no significant drift' : status === 'warn' ? 'significant but below minEffect' : 'embeddings drifted';
+        const verdict = undecided ? 'cannot decide' : status === 'pass' ? 'no significant drift' : status === 'warn' ? 'significant but below minEffect' : 'embeddings drifted';
+        const said = status !== 'pass' ? describeShift(explanation) : '';
         return {
           status,
           statistic,
           pValue,
           threshold,
-          message: `${verdict}: ${what}, p=${fmt(pValue)} (alpha ${alpha}, ${method}, ${ref.matrix.rows} vs ${cur.matrix.rows})${status !== 'pass' && moved ? `; most of the mean shift (${Math.round(moved.share * 100)}%) lies on reference component ${moved.component}` : ''}`,
-          details: { ...common, ...methodDetails, explanation },
-          test: { alpha, effectSize: effect, minEffect: options.minEffect ?? null },
+          message: `${verdict}: ${what}, ${formatP(pValue)} (alpha ${alpha}, ${method}, ${ref.matrix.rows} vs ${cur.matrix.rows})${said}${warnings.length ? `; warning: ${warnings.join('; ')}` : ''}`,
+          details: { ...common, ...methodDetails, explanation, ...(warnings.length ? { warnings } : {}) },
+          test: { alpha, effectSize: effect, minEffect: options.minEffect ?? null, pValueFloor: floor },
         };
       },
     };
   },
 });
+
+/** Smallest share of the mean shift one direction must carry for the message to name it. */
+const DESCRIBED_SHARE = 0.5;
+
+/**
+ * The explanation in the user's terms, or nothing: only a direction that carries most of the
+ * mean shift, with example texts that differ between the two sides (current texts furthest
+ * along the shift, reference texts at the other end).
+ */
+function describeShift(explanation: ShiftExplanation): string {
+  const top = explanation.directions[0];
+  if (!top || top.share < DESCRIBED_SHARE) return '';
+  const examples = explanation.examples?.find((e) => e.component === top.component);
+  const cur = examples?.current[0], ref = examples?.reference[0];
+  if (cur === undefined || ref === undefined || cur === ref) return '';
+  const quote = (t: string) => JSON.stringify(t.length > 80 ? `${t.slice(0, 79)}…` : t);
+  return `; ${Math.round(top.share * 100)}% of the mean shift lies on one direction: current texts like ${quote(cur)}, reference texts like ${quote(ref)}`;
+}
 
 function sum(xs: Float64Array): number {
   let s = 0;

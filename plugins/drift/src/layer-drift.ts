@@ -4,7 +4,7 @@
  * and the layers are ranked by Benjamini–Hochberg-adjusted p-values.
  */
 import { DataError, defineDetector, getField, numericColumn, type Dataset, type DetectorResult } from '@vigia/core';
-import { benjaminiHochberg, createRandom, ks2Samp, mmdTest, pcaKsTest, sampleIndices, selectRows } from '@vigia/stats';
+import { SEQUENTIAL_STOP_AFTER, benjaminiHochberg, createRandom, ks2Samp, mmdTestSequential, pcaKsTest, permutationsForLevel, sampleIndices, selectRows } from '@vigia/stats';
 import { decide, fmt } from './embedding/decide.js';
 import { randomFor, vectorColumn } from './vectors.js';
 
@@ -56,7 +56,7 @@ export const layerDrift = defineDetector({
       layers: { type: 'array', items: { type: 'string' }, description: 'Only these layers (default: every layer found).' },
       vectorMethod: { type: 'string', enum: ['mmd', 'pca-ks'], default: 'mmd', description: 'Test for vector-valued layers.' },
       pca: { type: 'integer', minimum: 1, default: 10, description: 'Components tested by pca-ks.' },
-      permutations: { type: 'integer', minimum: 1, default: 100, description: 'Permutations of the MMD test.' },
+      permutations: { type: 'integer', minimum: 1, default: 100, description: 'First batch of permutations of the MMD test; more are drawn (Besag–Clifford sequential, stopping after 10 exceedances) until the smallest p-value can reach alpha / (layers × the run\'s corrected tests).' },
       sample: { type: 'integer', minimum: 2, default: 1000, description: 'Cap on the records per side for vector layers (seeded sample).' },
       seed: { type: 'integer', description: 'Seed (default: derived from the run seed and the detector id).' },
       threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'False discovery rate q: a layer drifted when its BH-adjusted p-value is below it.' },
@@ -76,6 +76,10 @@ export const layerDrift = defineDetector({
         if (names.length === 0) {
           throw new DataError(`no layers found: field "${options.prefix}" is missing or not an object in every record of dataset "${reference.name}" (${reference.origin}) and "${current.name}"; records need e.g. { "${options.prefix}": { "h0": 0.12, "h1": [0.1, 0.2] } }`);
         }
+        // Each layer's MMD p-value is judged after BH over the layers and the run's correction: its
+        // permutations are sized (Besag–Clifford sequential) so that its floor can reach alpha / (layers · tests).
+        const level = ctx.levelFor(alpha) / names.length;
+        const budget = Math.min(10_000, permutationsForLevel(level, options.permutations));
         const rows = [];
         for (const name of names) {
           const path = `${options.prefix}.${name}`;
@@ -91,7 +95,7 @@ export const layerDrift = defineDetector({
             const y = selectRows(b.matrix, sampleIndices(b.matrix.rows, Math.min(options.sample, b.matrix.rows), random));
             if (x.rows < 2 || y.rows < 2) throw new DataError(`layer "${name}" needs at least 2 vectors per side (reference ${x.rows}, current ${y.rows})`);
             const r = options.vectorMethod === 'mmd'
-              ? (({ statistic, pValue }) => ({ statistic, pValue: pValue! }))(mmdTest(x, y, { permutations: options.permutations, random }))
+              ? (({ statistic, pValue }) => ({ statistic, pValue: pValue! }))(mmdTestSequential(x, y, { permutations: options.permutations, maxPermutations: budget, stopAfter: SEQUENTIAL_STOP_AFTER, random }))
               : pcaKsTest(x, y, { components: options.pca });
             rows.push({ layer: name, kind: kind ?? 'vector', method: options.vectorMethod, statistic: r.statistic, pValue: r.pValue, n: [x.rows, y.rows], dimensions: x.cols });
           }

@@ -1,4 +1,5 @@
 /** Cosine distance between sample means, with a bootstrap null drawn from the reference alone. */
+import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, type Random } from '../random.js';
 import { empiricalQuantile, type Matrix } from './matrix.js';
 
@@ -34,20 +35,23 @@ export interface CentroidTestResult {
  * Bootstrap null: draw m and n rows with replacement from the reference (two samples from the
  * reference distribution, sized as the real ones) and take the cosine distance between their means.
  */
-export function centroidTest(x: Matrix, y: Matrix, options: { bootstraps?: number; alpha?: number; random?: Random; seed?: number } = {}): CentroidTestResult {
+export function centroidTest(x: Matrix, y: Matrix, options: { bootstraps?: number; alpha?: number; random?: Random; seed?: number; sequential?: SequentialPermutations } = {}): CentroidTestResult {
   const random = options.random ?? createRandom(options.seed ?? 0).next;
-  const B = Math.max(1, options.bootstraps ?? 200);
+  const B = Math.max(1, options.sequential?.maxPermutations ?? options.bootstraps ?? 200);
+  const stopAfter = options.sequential ? Math.max(1, Math.floor(options.sequential.stopAfter ?? SEQUENTIAL_STOP_AFTER)) : Infinity;
   const alpha = options.alpha ?? 0.05;
   const m = x.rows, n = y.rows;
   const distance = cosineDistance(meanOfRows(x), meanOfRows(y));
   const nulls = new Float64Array(B);
   const a = new Int32Array(m), b = new Int32Array(n);
-  let exceed = 0;
-  for (let t = 0; t < B; t++) {
+  let exceed = 0, drawn = 0;
+  for (let t = 0; t < B && exceed < stopAfter; t++) {
+    drawn++;
     for (let i = 0; i < m; i++) a[i] = Math.floor(random() * m);
     for (let i = 0; i < n; i++) b[i] = Math.floor(random() * m);
     nulls[t] = cosineDistance(meanOfRows(x, a), meanOfRows(x, b));
     if (nulls[t]! >= distance) exceed++;
   }
-  return { distance, threshold: empiricalQuantile(nulls, 1 - alpha), pValue: (1 + exceed) / (1 + B), bootstraps: B };
+  const drawnNulls = nulls.subarray(0, drawn);
+  return { distance, threshold: empiricalQuantile(drawnNulls, 1 - alpha), pValue: sequentialPValue(exceed, drawn, stopAfter, exceed >= stopAfter), bootstraps: drawn };
 }

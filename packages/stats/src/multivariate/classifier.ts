@@ -4,6 +4,7 @@
  * out-of-fold ROC-AUC is tested against 0.5 by a label-permutation test that refits the
  * classifier under every permutation.
  */
+import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import type { Matrix } from './matrix.js';
 
@@ -213,13 +214,15 @@ export interface ClassifierTestResult {
  * fold U statistics gave 10% false alarms at alpha 5% (folds share training rows), and 2 × their
  * median was valid but had power 0.11 where this has 0.6+ (bench/drift-calibration).
  */
-export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; permutations?: number; lambda?: number; iterations?: number; tolerance?: number; random?: Random; seed?: number } = {}): ClassifierTestResult {
+export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; permutations?: number; lambda?: number; iterations?: number; tolerance?: number; random?: Random; seed?: number; sequential?: SequentialPermutations } = {}): ClassifierTestResult {
   if (x.cols !== y.cols) throw new RangeError(`vectors of different lengths: ${x.cols} and ${y.cols}`);
   const random = options.random ?? createRandom(options.seed ?? 0).next;
   const lambda = options.lambda ?? DEFAULT_LAMBDA;
   const maxIterations = options.iterations ?? DEFAULT_ITERATIONS;
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const permutations = Math.max(0, Math.floor(options.permutations ?? 100));
+  // With `sequential`, up to maxPermutations are drawn, stopping after h exceedances (Besag–Clifford).
+  const permutations = Math.max(0, Math.floor(options.sequential?.maxPermutations ?? options.permutations ?? 100));
+  const stopAfter = options.sequential ? Math.max(1, Math.floor(options.sequential.stopAfter ?? SEQUENTIAL_STOP_AFTER)) : Infinity;
   const m = x.rows, n = y.rows, N = m + n, d = x.cols;
   const folds = Math.max(2, Math.min(options.folds ?? 5, m, n));
   const data = new Float64Array(N * d);
@@ -271,8 +274,9 @@ export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; 
   // Permute labels within folds: the fold partition is fixed and each fold keeps its class counts.
   const permuted = new Float64Array(N);
   const foldLabels = testRows.map((rows) => new Float64Array(rows.length));
-  let atLeast = 0, sum = 0, sumSq = 0;
-  for (let p = 0; p < permutations; p++) {
+  let atLeast = 0, sum = 0, sumSq = 0, drawn = 0;
+  for (let p = 0; p < permutations && atLeast < stopAfter; p++) {
+    drawn++;
     for (let f = 0; f < folds; f++) {
       const rows = testRows[f]!, values = foldLabels[f]!;
       for (let r = 0; r < rows.length; r++) values[r] = label[rows[r]!]!;
@@ -284,8 +288,9 @@ export function classifierTest(x: Matrix, y: Matrix, options: { folds?: number; 
     sum += a;
     sumSq += a * a;
   }
-  const nullMean = permutations ? sum / permutations : 0.5;
-  const nullSd = permutations > 1 ? Math.sqrt(Math.max(0, (sumSq - permutations * nullMean * nullMean) / (permutations - 1))) : 0;
+  const nullMean = drawn ? sum / drawn : 0.5;
+  const nullSd = drawn > 1 ? Math.sqrt(Math.max(0, (sumSq - drawn * nullMean * nullMean) / (drawn - 1))) : 0;
   const full = fitLogistic(z, label, { lambda, iterations: maxIterations, tolerance });
-  return { auc, pValue: (1 + atLeast) / (1 + permutations), foldAuc, folds, permutations, nullMean, nullSd, weights: full.weights };
+  const pValue = sequentialPValue(atLeast, drawn, stopAfter, atLeast >= stopAfter);
+  return { auc, pValue, foldAuc, folds, permutations: drawn, nullMean, nullSd, weights: full.weights };
 }

@@ -6,3 +6,4 @@ export * from './classifier.js';
 export * from './centroid.js';
 export * from './kmeans.js';
 export * from './pcaks.js';
+export * from './sequential.js';

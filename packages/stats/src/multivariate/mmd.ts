@@ -16,6 +16,7 @@
  * own accumulators (mmd-rows.ts), run by this thread and worker threads (mmd-worker.ts) over
  * shared memory, so the result is the same for any number of threads.
  */
+import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, type GramBlocks } from './gram.js';
 import { claimLanes, consumeBlock, runLane, type RowTables } from './mmd-rows.js';
@@ -56,6 +57,10 @@ export interface MmdResult {
   /** Mean and standard deviation of MMD² over the permutations (null without permutations). */
   nullMean: number | null;
   nullSd: number | null;
+  /** MMD² of each permuted split, in the order drawn (empty without permutations). */
+  nullStatistics?: Float64Array;
+  /** The observed split's MMD² by the permutations' own formula (what they are compared with). */
+  comparedStatistic?: number;
 }
 
 const FULL_KERNEL_MAX_N = 4096;
@@ -244,7 +249,47 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   }
   const nullMean = sum / permutations;
   const nullSd = Math.sqrt(Math.max(0, sumSq / permutations - nullMean * nullMean));
-  return { statistic, pValue: (1 + exceed) / (1 + permutations), sigma2, permutations, nullMean, nullSd };
+  return { statistic, pValue: (1 + exceed) / (1 + permutations), sigma2, permutations, nullMean, nullSd, nullStatistics: stats.slice(1), comparedStatistic: reference };
+}
+
+/**
+ * {@link mmdTest} with a Besag–Clifford sequential p-value (see sequential.ts): permutations are
+ * drawn in batches (`permutations` first, then doubling, up to `maxPermutations`) and counted in
+ * the order drawn, stopping at the permutation that brings the h-th exceedance. The bandwidth of
+ * the first batch is kept for the others, so every batch tests the same statistic. Clear
+ * differences therefore get the full `maxPermutations` (a floor of 1 / (1 + B)), clear
+ * non-differences stop after a few dozen.
+ */
+export function mmdTestSequential(x: Matrix, y: Matrix, options: MmdOptions & SequentialPermutations): MmdResult {
+  const max = Math.max(1, Math.floor(options.maxPermutations));
+  const stopAfter = Math.max(1, Math.floor(options.stopAfter ?? SEQUENTIAL_STOP_AFTER));
+  let batch = Math.max(1, Math.min(max, Math.floor(options.permutations ?? 100)));
+  const random = options.random ?? createRandom(options.seed ?? 0).next;
+  let first: MmdResult | undefined;
+  let sigma2 = options.sigma2;
+  let drawn = 0, exceed = 0, sum = 0, sumSq = 0, stopped = false;
+  const nulls: number[] = [];
+  while (drawn < max && !stopped) {
+    const r = mmdTest(x, y, { ...options, permutations: Math.min(batch, max - drawn), random, sigma2 });
+    first ??= r;
+    sigma2 = r.sigma2;
+    const compared = r.comparedStatistic!;
+    const tolerance = 1e-12 * Math.max(1, Math.abs(compared));
+    for (const s of r.nullStatistics!) {
+      drawn++;
+      nulls.push(s);
+      sum += s;
+      sumSq += s * s;
+      if (s >= compared - tolerance && ++exceed >= stopAfter) { stopped = true; break; }
+    }
+    batch *= 2;
+  }
+  const nullMean = sum / drawn;
+  const nullSd = Math.sqrt(Math.max(0, sumSq / drawn - nullMean * nullMean));
+  return {
+    statistic: first!.statistic, pValue: sequentialPValue(exceed, drawn, stopAfter, stopped), sigma2: first!.sigma2, permutations: drawn,
+    nullMean, nullSd, nullStatistics: Float64Array.from(nulls), comparedStatistic: first!.comparedStatistic,
+  };
 }
 
 interface Threading {

@@ -11,3 +11,8 @@ export function fmt(x: number): string {
   const a = Math.abs(x);
   return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : x.toPrecision(3);
 }
+
+/** `p=0.0123`, `p=3.2e-5`, or `p<1e-300` at the floating-point floor. */
+export function formatP(p: number): string {
+  return p < 1e-300 ? 'p<1e-300' : `p=${fmt(p)}`;
+}

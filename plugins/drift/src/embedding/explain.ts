@@ -22,7 +22,7 @@ export interface ShiftExplanation {
   directions: ShiftDirection[];
   /** Share of the mean shift outside the fitted components. */
   outsideShare: number;
-  /** Per direction, the records furthest along it (only when texts are known). */
+  /** Per direction, the current records furthest along the shift and the reference records furthest against it (only when texts are known). */
   examples?: { component: number; reference: string[]; current: string[] }[];
 }
 
@@ -89,7 +89,8 @@ export function explainShift(
       const sign = dir.projection < 0 ? -1 : 1;
       return {
         component: dir.component,
-        reference: options.referenceTexts ? furthestAlong(reference, mr, axis, sign, options.referenceTexts, count) : [],
+        // The reference at the other end of the direction, so the two lists show what differs.
+        reference: options.referenceTexts ? furthestAlong(reference, mr, axis, -sign, options.referenceTexts, count) : [],
         current: options.currentTexts ? furthestAlong(current, mr, axis, sign, options.currentTexts, count) : [],
       };
     });

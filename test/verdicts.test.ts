@@ -1,0 +1,67 @@
+/**
+ * Verdicts a CI gate can trust (issue 7), end to end through the real CLI: a run-level correction
+ * must still let a clear shift fail.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '@vigia/stats';
+import { ensureBuilt, STACK, tempProject, vigia } from './helpers.js';
+
+beforeAll(() => ensureBuilt(), 300_000);
+
+function jsonl(n: number, seed: number, shift: number): string {
+  const r = createRandom(seed);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    // A clear embedding shift on two of eight dimensions; the scalar fields do not move.
+    const v = Array.from({ length: 8 }, (_, j) => Number((r.normal() + (j < 2 ? shift : 0)).toFixed(4)));
+    lines.push(JSON.stringify({ v, a: r.normal(), b: r.normal(), c: r.normal(), d: r.normal(), e: r.normal(), f: r.normal(), g: r.normal() }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('multiple testing: a correction over many detectors can still fail', () => {
+  it('9 p-value detectors with bonferroni: both embedding tests of a clear shift fail', () => {
+    const fields = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const config = `version: 1
+correction: bonferroni
+data:
+  reference: { use: jsonl, with: { path: ./reference.jsonl } }
+  current: { use: jsonl, with: { path: ./current.jsonl } }
+detectors:
+  - { id: emb-mmd, use: embedding-drift, with: { field: v, method: mmd } }
+  - { id: emb-clf, use: embedding-drift, with: { field: v, method: classifier } }
+${fields.map((f) => `  - { id: ks-${f}, use: feature-drift, with: { field: ${f}, test: ks } }`).join('\n')}
+`;
+    const dir = tempProject({ 'reference.jsonl': jsonl(200, 1, 0), 'current.jsonl': jsonl(200, 2, 0.6), 'vigia.yaml': config });
+    const r = vigia(['run', `${dir}/vigia.yaml`, '--format', 'json']);
+    expect(r.stderr).not.toMatch(STACK);
+    const report = JSON.parse(r.stdout) as { detectors: { id: string; status: string; pValue: number; pValueAdjusted: number; details: { permutations: number } }[] };
+    const byId = Object.fromEntries(report.detectors.map((d) => [d.id, d]));
+    for (const id of ['emb-mmd', 'emb-clf']) {
+      expect(byId[id]!.status, id).toBe('fail');
+      expect(byId[id]!.pValueAdjusted, id).toBeLessThan(0.05);
+      // 1 / (1 + B) at most half of 0.05 / 9.
+      expect(byId[id]!.details.permutations, id).toBeGreaterThanOrEqual(359);
+    }
+    expect(r.code).toBe(1);
+  }, 120_000);
+
+  it('a permutation cap that keeps the floor above the corrected level warns and says so', () => {
+    const config = `version: 1
+correction: bonferroni
+data:
+  reference: { use: jsonl, with: { path: ./reference.jsonl } }
+  current: { use: jsonl, with: { path: ./current.jsonl } }
+detectors:
+  - { id: emb, use: embedding-drift, with: { field: v, method: mmd, maxPermutations: 50 } }
+${['a', 'b', 'c'].map((f) => `  - { id: ks-${f}, use: feature-drift, with: { field: ${f}, test: ks } }`).join('\n')}
+`;
+    const dir = tempProject({ 'reference.jsonl': jsonl(150, 1, 0), 'current.jsonl': jsonl(150, 2, 0.6), 'vigia.yaml': config });
+    const r = vigia(['run', `${dir}/vigia.yaml`, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as { detectors: { id: string; status: string; message: string; details: { warnings?: string[] } }[] };
+    const emb = report.detectors.find((d) => d.id === 'emb')!;
+    expect(emb.status).toBe('warn');
+    expect(emb.details.warnings?.[0]).toMatch(/smallest p-value .* cannot reach the level .* maxPermutations to at least 159/);
+    expect(emb.message).toMatch(/cannot reach/);
+  }, 120_000);
+});

@@ -65,3 +65,24 @@ ${['a', 'b', 'c'].map((f) => `  - { id: ks-${f}, use: feature-drift, with: { fie
     expect(emb.message).toMatch(/cannot reach/);
   }, 120_000);
 });
+
+describe('thresholds: alpha lives in (0, 1), and an ambiguous threshold is refused (exit 2)', () => {
+  it('test: ks, threshold: 5 and a threshold without test are config errors naming the line', () => {
+    const config = `version: 1
+data:
+  reference: { use: jsonl, with: { path: ./reference.jsonl } }
+  current: { use: jsonl, with: { path: ./current.jsonl } }
+detectors:
+  - { id: a, use: feature-drift, with: { field: a, test: ks, threshold: 5 } }
+  - { id: b, use: feature-drift, with: { field: a, threshold: 0.01 } }
+`;
+    const dir = tempProject({ 'reference.jsonl': jsonl(20, 1, 0), 'current.jsonl': jsonl(20, 1, 0), 'vigia.yaml': config });
+    for (const command of ['validate', 'run']) {
+      const r = vigia([command, `${dir}/vigia.yaml`]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr).toMatch(/vigia\.yaml:6: \/detectors\/0\/with\/threshold must be < 1: for ks, chi2 and cvm the threshold is the significance level alpha/);
+      expect(r.stderr).toMatch(/vigia\.yaml:7: \/detectors\/1\/with must have property test when property threshold is present: .*use alpha: .* maxDistance:/);
+    }
+  });
+});

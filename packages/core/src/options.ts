@@ -11,7 +11,7 @@ let shared: Ajv | undefined;
 /** The one ajv instance: all errors, defaults filled in, formats on. */
 export function getAjv(): Ajv {
   if (!shared) {
-    shared = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+    shared = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true, verbose: true });
     addFormats(shared);
   }
   return shared;
@@ -39,7 +39,10 @@ function validatorFor(def: Pick<AnyComponentDef, 'options'>): ValidateFunction {
   return v;
 }
 
-/** Render ajv errors as `file: /path must …` lines, with the offending property named. */
+/**
+ * Render ajv errors as `file: /path must …` lines, with the offending property named and, where
+ * the schema gives one under `x-hints`, what to do about it.
+ */
 export function formatAjvErrors(errors: readonly ErrorObject[], pathPrefix: string, file?: string): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
@@ -58,6 +61,9 @@ export function formatAjvErrors(errors: readonly ErrorObject[], pathPrefix: stri
     } else if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') {
       continue; // the specific branch errors say more
     }
+    // A schema may explain a keyword's failure in the user's terms: `x-hints: { <keyword>: '…' }`.
+    const hint = ((e.parentSchema as { 'x-hints'?: Record<string, unknown> } | undefined)?.['x-hints'])?.[e.keyword];
+    if (typeof hint === 'string') message = `${message}: ${hint}`;
     const line = `${file ? `${file}: ` : ''}${path || '/'} ${message}`;
     if (!seen.has(line)) {
       seen.add(line);

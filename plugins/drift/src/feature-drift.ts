@@ -3,7 +3,7 @@
  * current dataset with a two-sample test or a distance from @vigia/stats.
  */
 import {
-  ConfigError, DataError, categoricalColumn, defineDetector, getField, numericColumn,
+  ConfigError, DataError, categoricalColumn, defineDetector, getField,
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import {
@@ -28,48 +28,148 @@ export const FEATURE_DRIFT_DEFAULT_THRESHOLDS: Readonly<Record<FeatureTest, numb
 export const FEATURE_DRIFT_SMALL_SAMPLE = 1000;
 
 const STATISTIC_LABEL: Record<FeatureTest, string> = {
-  ks: 'D', chi2: 'chi2', cvm: 'T', wasserstein: 'W/sd', energy: 'E/√sd', psi: 'PSI', jensenshannon: 'JS', tvd: 'TVD',
+  ks: 'KS D', chi2: 'chi2', cvm: 'CvM T', wasserstein: 'W/sd', energy: 'E/√sd', psi: 'PSI', jensenshannon: 'JS', tvd: 'TVD',
+};
+
+/** Tests whose threshold is a significance level alpha (the others compare a distance with it). */
+export const FEATURE_DRIFT_P_VALUE_TESTS: ReadonlySet<FeatureTest> = new Set(['ks', 'chi2', 'cvm']);
+
+/**
+ * Smallest number of values per side each test needs (documented in the option's description and
+ * the README). Below it the detector warns "not tested", naming the counts: with 4 values a side the
+ * exact KS p-value cannot go below 0.029, and a distance or a chi-square from a handful of values
+ * says more about the sample than the data.
+ */
+export const FEATURE_DRIFT_MIN_SAMPLE: Readonly<Record<FeatureTest, number>> = {
+  ks: 5, cvm: 5, chi2: 5, wasserstein: 10, energy: 10, psi: 10, jensenshannon: 10, tvd: 10,
 };
 
 const QUANTILE_PS = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 const MAX_LISTED_CATEGORIES = 20;
+const MAX_EXAMPLES = 3;
 
-function fmt(x: number): string {
+/** Numbers in messages: the table's format (4 significant digits, integers whole), so the two agree. */
+export function fmt(x: number): string {
   if (x === 0) return '0';
+  if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
-  return a < 1e-3 || a >= 1e5 ? x.toExponential(1) : Number(x.toPrecision(2)).toString();
+  if (Number.isInteger(x) && a < 1e6) return String(x);
+  if (a < 1e-3 || a >= 1e6) return x.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return String(Number(x.toPrecision(4)));
 }
 
-/** The field's type from the present values of both datasets: numeric iff every one is a number or numeric string. */
-function detectType(datasets: readonly Dataset[], field: string): FieldType {
-  let present = 0;
+/** A p-value in a message: `p=0.012`, `p=3.2e-8`, `p<1e-100` (values that small only say "certain"). */
+export function fmtP(p: number): string {
+  if (p < 1e-100) return 'p<1e-100';
+  return `p=${p < 1e-3 ? p.toExponential(1).replace('e+', 'e') : String(Number(p.toPrecision(2)))}`;
+}
+
+/** A value of the field: 3 significant digits. */
+function fmtValue(x: number): string {
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(2).replace('e+', 'e');
+  return a >= 1000 ? String(Math.round(x)) : String(Number(x.toPrecision(3)));
+}
+
+/** The unit a field's name promises (`latency_ms` → ms), for messages. */
+function unitOf(field: string): string {
+  const name = field.split('.').at(-1)!.toLowerCase();
+  if (/(^|_)ms$/.test(name)) return ' ms';
+  if (/(^|_)(s|sec|seconds)$/.test(name)) return ' s';
+  if (/tokens?$/.test(name)) return ' tokens';
+  if (/(^|_)usd$/.test(name)) return ' USD';
+  return '';
+}
+
+function change(a: number, b: number, unit: string): string {
+  const rel = Math.abs((b - a) / a) * 100;
+  const pct = a !== 0 ? ` (${b >= a ? '+' : '−'}${rel >= 10 ? Math.round(rel) : Number(rel.toPrecision(2))} %)` : '';
+  return `${fmtValue(a)} → ${fmtValue(b)}${unit}${pct}`;
+}
+
+const pct = (share: number) => `${String(Number((share * 100).toPrecision(share < 0.01 ? 1 : 2)))} %`;
+
+interface TypeScan {
+  numbers: number;
+  others: number;
+  /** `dataset "current" record 12: "652.3ms"` */
+  examples: string[];
+  present: number;
+}
+
+function isNumberLike(v: unknown): boolean {
+  return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+}
+
+function scanTypes(datasets: readonly Dataset[], field: string): TypeScan {
+  const scan: TypeScan = { numbers: 0, others: 0, examples: [], present: 0 };
   for (const d of datasets) {
-    for (const record of d.records) {
+    d.records.forEach((record, i) => {
       const v = getField(record, field);
-      if (v === undefined || v === null || v === '') continue;
-      present++;
-      if (typeof v === 'number' && Number.isFinite(v)) continue;
-      if (typeof v === 'string' && Number.isFinite(Number(v))) continue;
-      return 'categorical';
-    }
+      if (v === undefined || v === null || v === '') return;
+      scan.present++;
+      if (isNumberLike(v)) scan.numbers++;
+      else {
+        scan.others++;
+        if (scan.examples.length < MAX_EXAMPLES) scan.examples.push(`dataset "${d.name}" record ${i + 1}: ${JSON.stringify(v).slice(0, 40)}`);
+      }
+    });
   }
-  if (present === 0) {
-    const empty = datasets.find((d) => d.records.length === 0);
-    if (empty) throw new DataError(`dataset "${empty.name}" (${empty.origin}) is empty`);
-    throw new DataError(`field "${field}" is missing in every record of ${datasets.map((d) => `dataset "${d.name}" (${d.origin})`).join(' and ')}; check the field name (dotted paths like attributes.x are supported)`);
-  }
-  return 'numeric';
+  return scan;
 }
 
-function numericValues(dataset: Dataset, field: string, test: FeatureTest) {
-  try {
-    return numericColumn(dataset, field);
-  } catch (error) {
-    if (error instanceof DataError && /not a finite number/.test(error.message)) {
-      throw new DataError(`${error.message}; feature-drift test "${test}" needs numbers: fix the data, or set type: categorical with test chi2, tvd, psi or jensenshannon`, { cause: error });
-    }
-    throw error;
+function noValues(datasets: readonly Dataset[], field: string): DataError {
+  const empty = datasets.find((d) => d.records.length === 0);
+  if (empty) return new DataError(`dataset "${empty.name}" (${empty.origin}) is empty`);
+  return new DataError(`field "${field}" is missing in every record of ${datasets.map((d) => `dataset "${d.name}" (${d.origin})`).join(' and ')}; check the field name (dotted paths like attributes.x are supported)`);
+}
+
+/**
+ * The field's type from the present values of both datasets. All numbers (or numeric strings):
+ * numeric; none: categorical. A mix is a data error naming the counts and example records — a
+ * number field with a few `"652.3ms"` strings must not turn into 3,000 categories — unless
+ * `onInvalid: skip`, where the majority decides and (for numbers) the rest are skipped and counted.
+ */
+function detectType(datasets: readonly Dataset[], field: string, onInvalid: 'error' | 'skip'): FieldType {
+  const scan = scanTypes(datasets, field);
+  for (const d of datasets) if (d.records.length === 0) throw new DataError(`dataset "${d.name}" (${d.origin}) is empty`);
+  if (scan.present === 0) throw noValues(datasets, field);
+  if (scan.others === 0) return 'numeric';
+  if (scan.numbers === 0) return 'categorical';
+  if (onInvalid === 'skip') return scan.numbers >= scan.others ? 'numeric' : 'categorical';
+  throw new DataError(`field "${field}" mixes numbers (${scan.numbers} values) with non-numeric values (${scan.others}, e.g. ${scan.examples.join('; ')}); fix the data, or set type: numeric with onInvalid: skip to leave the non-numbers out (they are counted), or type: categorical to compare the values as categories`);
+}
+
+interface NumericField {
+  values: Float64Array;
+  missing: number;
+  /** Present values that are not numbers, skipped under onInvalid: skip. */
+  invalid: number;
+  examples: string[];
+}
+
+/** The numbers of a field; non-numbers are a data error naming the count and examples, or skipped and counted. */
+function numericValues(dataset: Dataset, field: string, test: FeatureTest, onInvalid: 'error' | 'skip'): NumericField {
+  const n = dataset.records.length;
+  if (n === 0) throw new DataError(`dataset "${dataset.name}" (${dataset.origin}) is empty`);
+  const values = new Float64Array(n);
+  let k = 0, missing = 0, invalid = 0;
+  const examples: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const raw = getField(dataset.records[i]!, field);
+    if (raw === undefined || raw === null || raw === '') { missing++; continue; }
+    if (isNumberLike(raw)) { values[k++] = Number(raw); continue; }
+    invalid++;
+    if (examples.length < MAX_EXAMPLES) examples.push(`record ${i + 1}: field "${field}" is ${JSON.stringify(raw).slice(0, 40)}`);
   }
+  if (invalid > 0 && onInvalid === 'error') {
+    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): ${invalid} of ${n - missing} values of "${field}" are not numbers (${examples.join('; ')}); feature-drift test "${test}" needs numbers: fix the data, set onInvalid: skip to leave them out (counted), or set type: categorical with test chi2, tvd, psi or jensenshannon`);
+  }
+  if (k === 0) {
+    if (invalid > 0) throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): none of the ${invalid} values of "${field}" is a number (${examples.join('; ')}); set type: categorical to compare them as categories`);
+    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): field "${field}" is missing in every one of its ${n} records; check the field name (dotted paths like attributes.x are supported)`);
+  }
+  return { values: values.subarray(0, k), missing, invalid, examples };
 }
 
 function numericSummary(sorted: Float64Array) {
@@ -80,6 +180,8 @@ function numericSummary(sorted: Float64Array) {
   for (const p of QUANTILE_PS) quantiles[`p${String(Math.round(p * 100)).padStart(2, '0')}`] = quantileSorted(sorted, p);
   return { mean, std: stdPopulation(sorted), min: sorted[0]!, max: sorted[sorted.length - 1]!, quantiles };
 }
+
+const THRESHOLD_HINT = 'threshold means the significance level alpha for ks, chi2 and cvm but a distance for the others, and the default test switches from ks/chi2 to wasserstein/jensenshannon above 1,000 reference values; set test: explicitly, or use alpha: (for p-value tests) and maxDistance: (for distances) instead';
 
 export const featureDrift = defineDetector({
   description:
@@ -93,14 +195,31 @@ export const featureDrift = defineDetector({
       test: {
         type: 'string',
         enum: ['ks', 'chi2', 'wasserstein', 'psi', 'jensenshannon', 'energy', 'cvm', 'tvd'],
-        description: 'Test or distance. Default by type and reference size: numeric n ≤ 1000 → ks, larger → wasserstein (normalised); categorical n ≤ 1000 → chi2, larger → jensenshannon.',
+        description: 'Test or distance. Default by type and reference size: numeric n ≤ 1000 → ks, larger → wasserstein (normalised); categorical n ≤ 1000 → chi2, larger → jensenshannon. Minimum values per side: ks, cvm, chi2 5; the distances 10 (below it the detector warns "not tested", naming the counts).',
+      },
+      alpha: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        description: 'Significance level of the p-value tests (ks, chi2, cvm): fail when p < alpha. Default 0.05. Used whichever of them runs, so it keeps its meaning when the default test changes with the reference size.',
+      },
+      maxDistance: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        description: 'For the distances (wasserstein normalised by the reference sd, energy, psi, jensenshannon, tvd): fail when the distance exceeds it. Default per test: wasserstein 0.1, energy 0.1, jensenshannon 0.1, psi 0.2, tvd 0.1.',
       },
       threshold: {
         type: 'number',
         exclusiveMinimum: 0,
-        description: 'For ks, chi2, cvm: the significance level alpha (default 0.05; fail when p < alpha). For distances: fail when the distance exceeds it (defaults: wasserstein 0.1, energy 0.1, jensenshannon 0.1, psi 0.2, tvd 0.1).',
+        description: 'Older form, only with an explicit `test`: alpha for ks, chi2, cvm (then in (0, 1)), the distance limit for the others. Without `test` it is refused, since the default test (and so its meaning) changes with the reference size: use alpha and maxDistance.',
       },
-      type: { type: 'string', enum: ['auto', 'numeric', 'categorical'], default: 'auto', description: 'Field type; auto: numeric when every present value is a number (or numeric string).' },
+      onInvalid: {
+        type: 'string',
+        enum: ['error', 'skip'],
+        default: 'error',
+        description: 'Values that are not numbers in a numeric field (e.g. "652.3ms"): error (default) names the count and example records; skip leaves them out and counts them in the message and details.',
+      },
+      type: { type: 'string', enum: ['auto', 'numeric', 'categorical'], default: 'auto', description: 'Field type; auto: numeric when every present value is a number (or numeric string), categorical when none is; a mix is a data error (or, with onInvalid: skip, the majority decides).' },
       bins: { type: 'integer', minimum: 2, maximum: 1000, default: 10, description: 'Reference-quantile bins for psi and jensenshannon on numbers.' },
       minEffect: {
         type: 'number',
@@ -110,17 +229,31 @@ export const featureDrift = defineDetector({
     },
     required: ['field'],
     additionalProperties: false,
+    dependencies: { threshold: ['test'] },
+    'x-hints': { dependencies: THRESHOLD_HINT },
+    allOf: [{
+      if: { properties: { test: { enum: ['ks', 'chi2', 'cvm'] } }, required: ['test'] },
+      then: { properties: { threshold: { exclusiveMaximum: 1, 'x-hints': { exclusiveMaximum: 'for ks, chi2 and cvm the threshold is the significance level alpha, which lies in (0, 1)' } } } },
+    }],
   },
   create: (options, ctx: ComponentContext) => {
     const { field, bins } = options;
     const requestedTest = options.test as FeatureTest | undefined;
     const requestedType = options.type ?? 'auto';
-    const minEffect = options.minEffect ?? null;
+    const onInvalid = options.onInvalid ?? 'error';
+    const settings: Settings = {
+      field, bins, onInvalid, requested: requestedTest, minEffect: options.minEffect ?? null,
+      alpha: options.alpha, maxDistance: options.maxDistance, threshold: options.threshold,
+    };
     if (requestedTest && requestedType === 'numeric' && CATEGORICAL_ONLY.has(requestedTest)) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${ctx.id}": test "${requestedTest}" compares categories but type is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon`);
     }
     if (requestedTest && requestedType === 'categorical' && NUMERIC_ONLY.has(requestedTest)) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${ctx.id}": test "${requestedTest}" needs numbers but type is categorical; use chi2, tvd, psi or jensenshannon`);
+    }
+    if (options.threshold !== undefined && requestedTest === undefined) {
+      // The schema refuses this too (exit 2); kept for callers that skip validation.
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${ctx.id}": ${THRESHOLD_HINT}`);
     }
     return {
       evaluate({ reference, current }, runCtx): DetectorResult {
@@ -131,51 +264,91 @@ export const featureDrift = defineDetector({
         if (requestedType !== 'auto') type = requestedType;
         else if (requestedTest && NUMERIC_ONLY.has(requestedTest)) type = 'numeric';
         else if (requestedTest && CATEGORICAL_ONLY.has(requestedTest)) type = 'categorical';
-        else type = detectType([reference, current], field);
-        return type === 'numeric'
-          ? evaluateNumeric(reference, current, field, requestedTest, bins, minEffect, options.threshold)
-          : evaluateCategorical(reference, current, field, requestedTest, minEffect, options.threshold);
+        else type = detectType([reference, current], field, onInvalid);
+        return type === 'numeric' ? evaluateNumeric(reference, current, settings) : evaluateCategorical(reference, current, settings);
       },
     };
   },
 });
 
+interface Settings {
+  field: string;
+  bins: number;
+  onInvalid: 'error' | 'skip';
+  requested: FeatureTest | undefined;
+  minEffect: number | null;
+  alpha: number | undefined;
+  maxDistance: number | undefined;
+  threshold: number | undefined;
+}
+
+/** alpha for the p-value tests, the distance limit for the others. */
+function thresholdFor(test: FeatureTest, s: Settings): number {
+  if (FEATURE_DRIFT_P_VALUE_TESTS.has(test)) return s.alpha ?? s.threshold ?? FEATURE_DRIFT_DEFAULT_THRESHOLDS[test];
+  return s.maxDistance ?? s.threshold ?? FEATURE_DRIFT_DEFAULT_THRESHOLDS[test];
+}
+
 function decide(
-  test: FeatureTest, statistic: number, pValue: number | null, thresholdOption: number | undefined,
+  test: FeatureTest, statistic: number, pValue: number | null, threshold: number,
   effectSize: number, minEffect: number | null,
 ): Pick<DetectorResult, 'status' | 'threshold' | 'test'> & { verdict: string } {
-  const threshold = thresholdOption ?? FEATURE_DRIFT_DEFAULT_THRESHOLDS[test];
   if (pValue !== null) {
     const significant = pValue < threshold;
     const bigEnough = minEffect === null || effectSize >= minEffect;
     const status = significant ? (bigEnough ? 'fail' : 'warn') : 'pass';
-    const verdict = significant
-      ? bigEnough ? `p < ${fmt(threshold)}` : `p < ${fmt(threshold)} but effect ${fmt(effectSize)} < minEffect ${fmt(minEffect!)}`
-      : `p ≥ ${fmt(threshold)}`;
+    const verdict = significant && !bigEnough ? ` (significant, but effect ${fmt(effectSize)} < minEffect ${fmt(minEffect!)})` : '';
     return { status, threshold, test: { alpha: threshold, effectSize, minEffect }, verdict };
   }
   const fail = statistic > threshold;
-  return { status: fail ? 'fail' : 'pass', threshold, verdict: `${fail ? '>' : '≤'} ${fmt(threshold)}` };
+  return { status: fail ? 'fail' : 'pass', threshold, verdict: ` ${fail ? '>' : '≤'} ${fmt(threshold)}` };
 }
 
-function evaluateNumeric(
-  reference: Dataset, current: Dataset, field: string, requested: FeatureTest | undefined, bins: number,
-  minEffect: number | null, thresholdOption: number | undefined,
-): DetectorResult {
+/** Too few values for the test: a warning naming the counts, never a silent pass. */
+function tooFew(test: FeatureTest, field: string, n1: number, n2: number, threshold: number, details: Record<string, unknown>): DetectorResult | undefined {
+  const min = FEATURE_DRIFT_MIN_SAMPLE[test];
+  if (n1 >= min && n2 >= min) return undefined;
+  return {
+    status: 'warn',
+    statistic: null,
+    pValue: null,
+    threshold,
+    message: `${field}: not tested: ${test} needs at least ${min} values per side, got ${n1} in reference and ${n2} in current`,
+    details: { ...details, test, field, nReference: n1, nCurrent: n2, minSample: min },
+  };
+}
+
+function skippedNote(ref: NumericField, cur: NumericField): string {
+  const total = ref.invalid + cur.invalid;
+  if (total === 0) return '';
+  return `; skipped ${total} non-numeric value${total === 1 ? '' : 's'} (reference ${ref.invalid}, current ${cur.invalid}, e.g. ${[...ref.examples, ...cur.examples][0]})`;
+}
+
+function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): DetectorResult {
+  const { field, requested, bins, minEffect } = s;
   const provisional = requested ?? 'ks';
-  const ref = numericValues(reference, field, provisional);
-  const cur = numericValues(current, field, provisional);
+  const ref = numericValues(reference, field, provisional, s.onInvalid);
+  const cur = numericValues(current, field, provisional, s.onInvalid);
   const n1 = ref.values.length;
   const n2 = cur.values.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'ks' : 'wasserstein');
+  const threshold = thresholdFor(test, s);
+  const counts = { missingReference: ref.missing, missingCurrent: cur.missing, invalidReference: ref.invalid, invalidCurrent: cur.invalid, type: 'numeric' };
+  const few = tooFew(test, field, n1, n2, threshold, counts);
+  if (few) return few;
   const refSorted = sortedFinite(ref.values, `dataset "${reference.name}" field ${field}`);
   const curSorted = sortedFinite(cur.values, `dataset "${current.name}" field ${field}`);
   const refStd = stdPopulation(refSorted);
-  const scale = Math.max(refStd, 0.001);
+  // A constant reference has no spread to scale by: use the pooled spread (then 1), never 0.001.
+  let scale = refStd;
+  if (!(scale > 0)) {
+    const pooled = stdPopulation(Float64Array.from([...refSorted, ...curSorted]));
+    scale = pooled > 0 ? pooled : 1;
+  }
   const effectSize = wasserstein1(refSorted, curSorted) / scale;
   let statistic: number;
   let pValue: number | null = null;
   const extra: Record<string, unknown> = {};
+  if (!(refStd > 0)) extra.scale = { reference: refStd, used: scale, note: 'the reference is constant: distances are scaled by the pooled standard deviation' };
   switch (test) {
     case 'ks': {
       const r = ks2Samp(refSorted, curSorted);
@@ -185,7 +358,6 @@ function evaluateNumeric(
       break;
     }
     case 'cvm': {
-      if (n1 < 2 || n2 < 2) throw new DataError(`feature-drift test "cvm" needs at least 2 values of "${field}" in each dataset; got ${n1} in "${reference.name}" and ${n2} in "${current.name}"`);
       const r = cramerVonMises2Samp(refSorted, curSorted);
       statistic = r.statistic;
       pValue = r.pValue;
@@ -214,42 +386,46 @@ function evaluateNumeric(
     default:
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift: test "${test}" compares categories, but "${field}" is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon, or set type: categorical`);
   }
-  const decision = decide(test, statistic, pValue, thresholdOption, effectSize, minEffect);
-  return toResult(test, field, statistic, pValue, decision, [n1, n2], {
-    test, type: 'numeric', field,
-    nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
+  const decision = decide(test, statistic, pValue, threshold, effectSize, minEffect);
+  const refSummary = numericSummary(refSorted), curSummary = numericSummary(curSorted);
+  const unit = unitOf(field);
+  const moved = `median ${change(refSummary.quantiles.p50!, curSummary.quantiles.p50!, unit)}, p95 ${change(refSummary.quantiles.p95!, curSummary.quantiles.p95!, unit)}`;
+  return toResult(test, field, moved + skippedNote(ref, cur), statistic, pValue, decision, [n1, n2], {
+    test, field,
+    nReference: n1, nCurrent: n2, ...counts,
     effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted),
-    reference: numericSummary(refSorted), current: numericSummary(curSorted),
+    reference: refSummary, current: curSummary,
     ...extra,
   });
 }
 
 /** The result both field types share: status from the decision, a one-line message, the details. */
 function toResult(
-  test: FeatureTest, field: string, statistic: number, pValue: number | null,
+  test: FeatureTest, field: string, moved: string, statistic: number, pValue: number | null,
   decision: ReturnType<typeof decide>, [n1, n2]: [number, number], details: Record<string, unknown>,
 ): DetectorResult {
-  const pPart = pValue === null ? ` ${decision.verdict}` : `, p=${fmt(pValue)}`;
+  const verdict = pValue === null ? decision.verdict : `, ${fmtP(pValue)}${decision.verdict}`;
   return {
     status: decision.status,
     statistic,
     pValue,
     threshold: decision.threshold,
-    message: `${test}: ${STATISTIC_LABEL[test]}=${fmt(statistic)}${pPart} on ${field} (n=${n1} vs ${n2})`,
+    message: `${field}: ${moved}; ${STATISTIC_LABEL[test]}=${fmt(statistic)}${verdict} (n=${n1} vs ${n2})`,
     details,
     ...(decision.test ? { test: decision.test } : {}),
   };
 }
 
-function evaluateCategorical(
-  reference: Dataset, current: Dataset, field: string, requested: FeatureTest | undefined,
-  minEffect: number | null, thresholdOption: number | undefined,
-): DetectorResult {
+function evaluateCategorical(reference: Dataset, current: Dataset, s: Settings): DetectorResult {
+  const { field, requested, minEffect } = s;
   const ref = categoricalColumn(reference, field);
   const cur = categoricalColumn(current, field);
   const n1 = ref.values.length;
   const n2 = cur.values.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'chi2' : 'jensenshannon');
+  const threshold = thresholdFor(test, s);
+  const few = tooFew(test, field, n1, n2, threshold, { type: 'categorical', missingReference: ref.missing, missingCurrent: cur.missing });
+  if (few) return few;
   const aligned = alignCategoryCounts(ref.values, cur.values);
   const effectSize = totalVariation(aligned.reference, aligned.current);
   let statistic: number;
@@ -277,12 +453,12 @@ function evaluateCategorical(
     default:
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift: test "${test}" needs numbers, but "${field}" holds categories; use chi2, tvd, psi or jensenshannon, or set type: numeric`);
   }
-  const decision = decide(test, statistic, pValue, thresholdOption, effectSize, minEffect);
+  const decision = decide(test, statistic, pValue, threshold, effectSize, minEffect);
   // Shares of the most frequent categories (by reference + current count), so details stay small.
   const order = aligned.categories.map((_, i) => i).sort((a, b) => aligned.reference[b]! + aligned.current[b]! - (aligned.reference[a]! + aligned.current[a]!));
   const listed = order.slice(0, MAX_LISTED_CATEGORIES);
   const shares = (counts: Float64Array, n: number) => Object.fromEntries(listed.map((i) => [aligned.categories[i]!, counts[i]! / n]));
-  return toResult(test, field, statistic, pValue, decision, [n1, n2], {
+  return toResult(test, field, categoryChanges(aligned, n1, n2), statistic, pValue, decision, [n1, n2], {
     test, type: 'categorical', field,
     nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
     effectSize, effectSizeName: 'tvd', cramersV: cramersV(aligned.reference, aligned.current),
@@ -292,4 +468,21 @@ function evaluateCategorical(
     current: { shares: shares(aligned.current, n2) },
     ...extra,
   });
+}
+
+/**
+ * The categories that moved, in the user's terms: those that appeared first, then the largest
+ * growth, then the largest fall (three at most): `"Religion" new, 0 → 18 %; "Age" 31 → 17 %`.
+ */
+function categoryChanges(aligned: { categories: string[]; reference: Float64Array; current: Float64Array }, n1: number, n2: number): string {
+  const rows = aligned.categories.map((c, i) => ({ c, a: aligned.reference[i]! / n1, b: aligned.current[i]! / n2 }));
+  const appeared = rows.filter((r) => r.a === 0 && r.b > 0).sort((x, y) => y.b - x.b);
+  const grew = rows.filter((r) => r.a > 0 && r.b > r.a).sort((x, y) => y.b - y.a - (x.b - x.a));
+  const fell = rows.filter((r) => r.b < r.a).sort((x, y) => x.b - x.a - (y.b - y.a));
+  const picked = [...appeared.slice(0, 2), ...grew.slice(0, 1), ...fell.slice(0, 1)].slice(0, 3);
+  if (picked.length === 0 || rows.every((r) => Math.abs(r.b - r.a) < 1e-12)) return 'category shares unchanged';
+  const quote = (c: string) => JSON.stringify(c.length > 30 ? `${c.slice(0, 29)}…` : c);
+  const parts = picked.map((r) => `${quote(r.c)} ${r.a === 0 ? 'new, ' : ''}${pct(r.a)} → ${pct(r.b)}`);
+  const more = appeared.length > 2 ? ` (+${appeared.length - 2} more new)` : '';
+  return `${parts.join(', ')}${more}`;
 }

@@ -27,6 +27,14 @@ describe('vigia run: the quickstart', () => {
     expect(r.stdout).toMatch(/prompt-length-drift\s+warn/);
     expect(r.stdout).toMatch(/topic-mix-drift\s+warn/);
     expect(r.stdout).toMatch(/context-condition\s+pass/);
+    // Issue 7: messages say what moved in the user's terms, whole (stdout is not a terminal here);
+    // metrics are summarised after the detectors; the report's path is named.
+    expect(r.stdout).toMatch(/\n {4}latency_ms: median 3800 → 2454 ms \(−35 %\), p95 \d+ → \d+ ms \(−[\d.]+ %\); KS D=0\.309, p=1\.5e-42 \(n=1000 vs 1000\)/);
+    expect(r.stdout).toMatch(/attributes\.category: "Religion" new, 0 % → \d+ %, "Sexual_orientation" new, 0 % → \d+ %/);
+    expect(r.stdout).toMatch(/topic-mix-drift\s+warn\s+423\s+3\.3e-89\s+0\.05\s*\n\s+.*chi2=423,/);
+    expect(r.stdout.indexOf('METRICS')).toBeGreaterThan(r.stdout.indexOf('context-condition'));
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('gen_ai.')).length).toBeLessThanOrEqual(8);
+    expect(r.stdout).toMatch(/JSON report written to .*quickstart-report\.json/);
   });
 
   it('prints only the JSON report on stdout with --format json', () => {

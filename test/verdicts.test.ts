@@ -86,3 +86,24 @@ detectors:
     }
   });
 });
+
+describe('a metric that errors: one rule, one wording', () => {
+  it('makes the run ERROR (exit 3), counted among the errored, said as an error, not a warning', () => {
+    const config = `version: 1
+data:
+  reference: { use: jsonl, with: { path: ./reference.jsonl } }
+  current: { use: jsonl, with: { path: ./current.jsonl } }
+detectors:
+  - { id: ks-a, use: feature-drift, with: { field: a, test: ks } }
+metrics:
+  - { id: lat, use: latency }
+`;
+    const dir = tempProject({ 'reference.jsonl': jsonl(30, 1, 0), 'current.jsonl': jsonl(30, 2, 0), 'vigia.yaml': config });
+    const r = vigia(['run', `${dir}/vigia.yaml`]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/ ERROR\n/);
+    expect(r.stdout).toMatch(/0 failed, 1 errored \(1 metric\)/);
+    expect(r.stdout).toMatch(/error: metric lat \(latency\): /);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/warning: metric/);
+  });
+});

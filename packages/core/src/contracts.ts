@@ -324,6 +324,11 @@ export interface Report {
   metrics: MetricValue[];
   /** Problems that did not stop the run (a sink that failed, skipped records, …). */
   warnings?: string[];
+  /**
+   * Metrics that errored. One rule: an errored metric, like an errored detector, makes the run's
+   * status `error` (exit 3); it is listed here, not among the warnings.
+   */
+  metricErrors?: Array<{ id: string; use: string; message: string }>;
 }
 
 /** The typed event map of the run's bus. Plugins may emit their own `plugin:*` events. */

@@ -210,7 +210,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
 
   // Metrics, isolated the same way.
   const metricValues: MetricValue[] = [];
-  let metricErrors = 0;
+  const metricErrors: NonNullable<Report['metricErrors']> = [];
   for (const planned of plan.metrics) {
     const t = clock.hrtime();
     try {
@@ -225,8 +225,8 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
       metricValues.push(...values);
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
-      metricErrors++;
-      warn(`metric "${planned.id}" (${planned.use}) failed: ${errorMessage(error)}`);
+      // An errored metric makes the run's status error (exit 3), as an errored detector does.
+      metricErrors.push({ id: planned.id, use: planned.use, message: errorMessage(error) });
       events.emit('metric:end', { id: planned.id, use: planned.use, values: [], durationMs: clock.hrtime() - t, error: errorMessage(error) });
     }
   }
@@ -237,7 +237,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   const report: Report = redact({
     version: 1,
     name: plan.config.name,
-    status: overallStatus(detectorReports, metricErrors),
+    status: overallStatus(detectorReports, metricErrors.length),
     startedAt,
     durationMs: round(clock.hrtime() - t0),
     seed: plan.config.seed,
@@ -246,6 +246,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     detectors: detectorReports,
     metrics: metricValues,
     ...(warnings.length ? { warnings } : {}),
+    ...(metricErrors.length ? { metricErrors } : {}),
   }, plan.loaded.secrets);
 
   events.emit('run:end', { report });

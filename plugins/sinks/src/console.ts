@@ -41,7 +41,7 @@ export const consoleSink = defineSink({
       width: {
         type: 'integer',
         minimum: 40,
-        description: 'Table width in characters; messages are cut to fit. Default: the terminal width, or 120 when not a terminal.',
+        description: 'Table width in characters; messages are cut to fit. Default: the terminal width; when not a terminal (CI logs), messages are printed whole on their own lines.',
       },
     },
     additionalProperties: false,
@@ -66,6 +66,8 @@ export function createConsoleSink({ output, color = 'auto', width, env = process
       const text = formatReportTable(report, {
         color: shouldColor(color, output, env),
         width: width ?? (output.isTTY && output.columns ? output.columns : 120),
+        // Logs (not a terminal) keep whole lines: print every message whole unless a width is set.
+        fullMessages: width === undefined && output.isTTY !== true,
       });
       pending = new Promise<void>((resolve, reject) => {
         output.write(text, (error) => (error ? reject(new Error(`console sink: cannot write the report: ${error.message}`)) : resolve()));

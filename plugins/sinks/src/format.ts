@@ -16,11 +16,11 @@ export function formatNumber(value: number | null | undefined): string {
   return String(Number(value.toPrecision(4)));
 }
 
-/** A p-value: two significant digits, `3.2e-5` below 0.001. */
+/** A p-value: two significant digits, `3.2e-5` below 0.001, `< 1e-300` at the floating-point floor. */
 export function formatPValue(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
   if (Number.isNaN(value)) return 'NaN';
-  if (value === 0) return '0';
+  if (value < 1e-300) return '< 1e-300';
   if (value < 1e-3) return exponent(value, 1);
   return String(Number(value.toPrecision(2)));
 }
@@ -46,6 +46,43 @@ export interface TableOptions {
   color?: boolean;
   /** Terminal width the table must fit; messages are truncated to it (default 100). */
   width?: number;
+  /**
+   * Print every message whole, on its own indented line under the row (for logs: CI systems keep
+   * the whole line, a terminal would wrap it). Default false: messages are cut to `width`.
+   */
+  fullMessages?: boolean;
+  /** Metric lines shown before the rest are summarised as "… N more" (default 12). */
+  maxMetricLines?: number;
+}
+
+/** The last segment of a metric name that is a statistic of one quantity (`….duration.p95`). */
+const STAT_SUFFIX = /^(p\d{1,2}(\.\d+)?|min|max|mean|median|overall|sum|count|std|rate)$/;
+
+interface MetricGroup {
+  base: string;
+  labels: string;
+  parts: string[];
+}
+
+/**
+ * Metrics summarised for people: the values of one quantity (`gen_ai.client.operation.duration`
+ * p50, p95, max … for one label set) on one line, `p50 2.45 s · p95 13 s · max 20.1 s`.
+ */
+function groupMetrics(metrics: readonly MetricValue[]): MetricGroup[] {
+  const groups = new Map<string, MetricGroup>();
+  for (const m of metrics) {
+    const dot = m.name.lastIndexOf('.');
+    const last = dot > 0 ? m.name.slice(dot + 1) : '';
+    const grouped = STAT_SUFFIX.test(last);
+    const base = grouped ? m.name.slice(0, dot) : m.name;
+    const labels = formatLabels(m.labels);
+    const key = `${base}\u0000${labels}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { base, labels, parts: [] }));
+    const unit = formatUnit(m.unit);
+    g.parts.push(`${grouped ? `${last} ` : ''}${formatNumber(m.value)}${unit ? ` ${unit}` : ''}`);
+  }
+  return [...groups.values()];
 }
 
 const ANSI = {
@@ -101,8 +138,9 @@ function formatUnit(unit: string): string {
 
 /**
  * The report as a readable table: one row per detector (id, status, statistic, p-value, threshold,
- * message cut to `width`), then the metrics, then a one-line summary. With `color`, statuses are
- * coloured with ANSI codes.
+ * message cut to `width`, or whole on its own line with `fullMessages`), then the metrics
+ * summarised (one line per quantity), then a one-line summary and every error and warning whole.
+ * With `color`, statuses are coloured with ANSI codes.
  */
 export function formatReportTable(report: Report, options: TableOptions = {}): string {
   const width = Math.max(40, Math.floor(options.width ?? 100));
@@ -127,8 +165,10 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
     ]);
     const widths = header.map((h, k) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[k]!))));
     const used = widths.reduce((a, b) => a + b + 2, 0);
-    // On a narrow terminal the message goes on its own indented line instead of being cut to nothing.
-    const stacked = width - used < 20;
+    // On a narrow terminal, and whenever messages are printed whole, the message goes on its own
+    // indented line instead of being cut to nothing.
+    const full = options.fullMessages === true;
+    const stacked = full || width - used < 20;
     const messageWidth = stacked ? width - 4 : width - used;
     const statusColumn = 1;
     lines.push(paint('dim', [...header.map((h, k) => pad(h, widths[k]!)), ...(stacked ? [] : ['MESSAGE'])].join('  ').trimEnd()));
@@ -137,7 +177,7 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
         const padded = pad(cell, widths[k]!);
         return k === statusColumn ? paint(STATUS_COLOR[d.status], padded) : padded;
       });
-      const message = truncate(oneLine(d.message ?? ''), messageWidth);
+      const message = full ? oneLine(d.message ?? '') : truncate(oneLine(d.message ?? ''), messageWidth);
       if (stacked) {
         lines.push(cells.join('  ').trimEnd());
         if (message) lines.push(`    ${message}`);
@@ -150,31 +190,35 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
     lines.push(paint('dim', 'no detectors'));
   }
 
+  // Metrics after the detectors, summarised: one line per quantity and label set, at most
+  // maxMetricLines of them; every value is in the JSON report.
   const metrics: MetricValue[] = report.metrics ?? [];
   if (metrics.length > 0) {
+    const groups = groupMetrics(metrics);
+    const max = Math.max(1, Math.floor(options.maxMetricLines ?? 12));
+    const shown = groups.length > max ? groups.slice(0, max - 1) : groups;
     lines.push('');
-    lines.push(paint('dim', 'METRICS'));
-    const names = metrics.map((m) => m.name);
-    const numbers = metrics.map((m) => formatNumber(m.value));
-    const units = metrics.map((m) => formatUnit(m.unit));
-    const nameWidth = Math.max(...names.map(visibleLength));
-    const numberWidth = Math.max(...numbers.map(visibleLength));
-    const unitWidth = Math.max(...units.map(visibleLength));
-    metrics.forEach((m, k) => {
-      const labels = formatLabels(m.labels);
-      const value = `${numbers[k]!.padStart(numberWidth)}${unitWidth > 0 ? ` ${pad(units[k]!, unitWidth)}` : ''}`;
-      const used = nameWidth + 2 + visibleLength(value) + 2;
-      lines.push(`${pad(names[k]!, nameWidth)}  ${value}${labels ? `  ${paint('dim', truncate(oneLine(labels), Math.max(10, width - used)))}` : ''}`.trimEnd());
-    });
+    lines.push(paint('dim', `METRICS (${metrics.length} value${metrics.length === 1 ? '' : 's'})`));
+    const nameWidth = Math.max(...shown.map((g) => visibleLength(g.base)));
+    for (const g of shown) {
+      const values = g.parts.join(' · ');
+      const line = `${pad(g.base, nameWidth)}  ${values}${g.labels ? `  ${g.labels}` : ''}`;
+      lines.push(options.fullMessages ? line.trimEnd() : truncate(line, width).trimEnd());
+    }
+    if (shown.length < groups.length) {
+      const rest = groups.slice(shown.length).reduce((n, g) => n + g.parts.length, 0);
+      lines.push(paint('dim', `… ${rest} more value${rest === 1 ? '' : 's'} of ${groups.length - shown.length} other metric${groups.length - shown.length === 1 ? '' : 's'} in the JSON report`));
+    }
   }
 
   lines.push('');
   const count = (s: Status) => detectors.filter((d) => d.status === s).length;
+  const metricErrors = report.metricErrors ?? [];
   const parts = [
     paint(count('pass') > 0 ? 'green' : 'dim', `${count('pass')} passed`),
     paint(count('warn') > 0 ? 'yellow' : 'dim', `${count('warn')} warned`),
     paint(count('fail') > 0 ? 'red' : 'dim', `${count('fail')} failed`),
-    paint(count('error') > 0 ? 'magenta' : 'dim', `${count('error')} errored`),
+    paint(count('error') + metricErrors.length > 0 ? 'magenta' : 'dim', `${count('error') + metricErrors.length} errored${metricErrors.length ? ` (${metricErrors.length} metric${metricErrors.length === 1 ? '' : 's'})` : ''}`),
   ];
   const datasets = Object.entries(report.datasets ?? {}).map(
     ([name, d]) => `${name} ${d.records} record${d.records === 1 ? '' : 's'}${d.skipped > 0 ? ` (${d.skipped} skipped)` : ''}`,
@@ -187,6 +231,9 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
   // An error message says what to fix (dataset, record, field): show it whole, not cut to the column.
   for (const d of detectors.filter((x) => x.status === 'error')) {
     lines.push(`${paint('magenta', 'error:')} ${d.id}: ${oneLine(d.message ?? '')}`);
+  }
+  for (const m of metricErrors) {
+    lines.push(`${paint('magenta', 'error:')} metric ${m.id} (${m.use}): ${oneLine(m.message)}`);
   }
   for (const warning of report.warnings ?? []) {
     lines.push(`${paint('yellow', 'warning:')} ${oneLine(warning)}`); // never cut: it may name a path

@@ -44,7 +44,9 @@ describe('number formats', () => {
     expect(formatPValue(0.000032)).toBe('3.2e-5');
     expect(formatPValue(0.0432)).toBe('0.043');
     expect(formatPValue(1)).toBe('1');
-    expect(formatPValue(0)).toBe('0');
+    expect(formatPValue(0)).toBe('< 1e-300');
+    expect(formatPValue(4.9e-324)).toBe('< 1e-300');
+    expect(formatPValue(2e-300)).toBe('2e-300');
     expect(formatPValue(null)).toBe('—');
     expect(formatDuration(812)).toBe('812 ms');
     expect(formatDuration(1234)).toBe('1.23 s');
@@ -63,11 +65,11 @@ describe('formatReportTable', () => {
       tokens          pass    1.235e6    0.62     —          no drift in output_tokens
       broken          error   —          —        —          field "x" is missing in every record\\u0001
 
-      METRICS
-      latency_ms.p95       812.5 ms         model=gpt-4o-mini
-      output_tokens.mean   153.3 token
-      records                998
-      throughput          0.5691 request/s
+      METRICS (4 values)
+      latency_ms     p95 812.5 ms  model=gpt-4o-mini
+      output_tokens  mean 153.3 token
+      records        998
+      throughput     0.5691 request/s
 
       1 passed, 1 warned, 1 failed, 1 errored · datasets: reference 1000 records, current 998 records (2 skipped) · 812 ms
       error: broken: field "x" is missing in every record\\u0001
@@ -92,6 +94,27 @@ describe('formatReportTable', () => {
     const text = formatReportTable(adjusted, { width: 120 });
     expect(text).toContain('P-ADJ');
     expect(text).toMatch(/response-drift\s+fail\s+0\.01235\s+3\.2e-5\s+1\.3e-4/);
+  });
+
+  it('prints messages whole for logs, summarises many metrics after the detectors, counts errored metrics', () => {
+    const long = 'x'.repeat(300);
+    const many: Report = {
+      ...report,
+      status: 'error',
+      detectors: [{ ...report.detectors[0]!, message: long }],
+      metrics: ['duration', 'ttft', 'tpot'].flatMap((q) => ['p50', 'p90', 'p95', 'p99', 'max', 'mean'].flatMap((st) => ['current', 'reference'].map((ds) => ({ name: `gen_ai.${q}.${st}`, value: 1.5, unit: 's', labels: { dataset: ds } })))),
+      metricErrors: [{ id: 'cost', use: 'token-cost', message: 'no price for model "x"' }],
+    };
+    const text = formatReportTable(many, { width: 100, fullMessages: true, maxMetricLines: 4 });
+    expect(text).toContain(`    ${long}\n`);
+    const lines = text.split('\n');
+    expect(lines.indexOf('METRICS (36 values)')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('response-drift')));
+    expect(lines.filter((l) => l.startsWith('gen_ai.'))).toHaveLength(3);
+    expect(text).toMatch(/gen_ai\.duration  p50 1\.5 s · p90 1\.5 s · p95 1\.5 s · p99 1\.5 s · max 1\.5 s · mean 1\.5 s  dataset=current/);
+    expect(text).toContain('… 18 more values of 3 other metrics in the JSON report');
+    expect(text).toMatch(/1 failed, 1 errored \(1 metric\)/);
+    expect(text).toContain('error: metric cost (token-cost): no price for model "x"');
+    expect(formatReportTable(many, { width: 100 })).not.toContain(long);
   });
 
   it('copes with a report without detectors or metrics', () => {

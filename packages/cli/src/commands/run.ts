@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { createLogger, planFromFile, runPlan, VigiaError, type Report, type Sink } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
@@ -40,7 +41,8 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     } else if (consoleSinks.length === 0) {
       const { formatReportTable, shouldColor } = await import('@vigia/plugin-sinks');
       const color = args.color ?? shouldColor('auto', process.stdout, io.env);
-      io.stdout(formatReportTable(report, { color, width: process.stdout.columns || 120 }));
+      const tty = process.stdout.isTTY === true;
+      io.stdout(formatReportTable(report, { color, width: process.stdout.columns || 120, fullMessages: !tty }));
     }
     if (args.out) {
       const file = resolve(io.cwd, args.out);
@@ -53,6 +55,17 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
       }
     }
     for (const w of report.warnings ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: warning: ${w}\n`);
+    for (const m of report.metricErrors ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: error: metric ${m.id} (${m.use}): ${m.message}\n`);
+    // Say where the JSON report went (json sinks of the config, --out), so it can be found.
+    const written = [
+      ...plan.sinks.filter((s) => s.use === 'json' && typeof s.options.path === 'string').map((s) => resolve(plan.loaded.dir, s.options.path as string)),
+      ...(args.out ? [resolve(io.cwd, args.out)] : []),
+    ].filter((file) => existsSync(file)).map((file) => relative(io.cwd, file) || file);
+    if (written.length) {
+      const line = `JSON report written to ${written.join(', ')}\n`;
+      if (args.format === 'json') io.stderr(`vigia: ${line}`);
+      else io.stdout(line);
+    }
     return exitCodeOf(report);
   } catch (error) {
     return reportError(error, io, args.debug);

@@ -7,3 +7,4 @@ export * from './sketch/index.js';
 export * from './multivariate/index.js';
 export * from './univariate/index.js';
 export * from './anomaly/index.js';
+export * from './paired/index.js';

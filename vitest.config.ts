@@ -17,6 +17,8 @@ export default defineConfig({
       '@vigia/plugin-embedders': src('plugins/embedders'),
       '@vigia/plugin-anomaly': src('plugins/anomaly'),
       '@vigia/plugin-llm-metrics': src('plugins/llm-metrics'),
+      '@vigia/plugin-nondeterminism': src('plugins/nondeterminism'),
+      '@vigia/plugin-providers': src('plugins/providers'),
     },
   },
   test: {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import {
   DataError, VigiaError, defineSource, errorMessage, isVigiaError,
   type ChatMessage, type CompletionResponse, type ComponentContext, type Provider, type SourceOutput, type VigiaRecord,
@@ -152,6 +153,8 @@ export async function sampleAll(prompts: readonly PromptItem[], provider: Provid
   }
   const results: Array<VigiaRecord[] | undefined> = new Array(calls.length);
   const controller = new AbortController();
+  // Every in-flight call listens on this signal; there are more of them than Node's default warning limit.
+  setMaxListeners(0, controller.signal);
   const onOuterAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
   let next = 0;
@@ -188,7 +191,6 @@ export async function sampleAll(prompts: readonly PromptItem[], provider: Provid
   for (const r of records) perPrompt.set(String(r.prompt_id), (perPrompt.get(String(r.prompt_id)) ?? 0) + 1);
   for (const [id, c] of perPrompt) if (c >= o.n) complete.add(id);
   const message = `sampling stopped after ${done} of ${calls.length} calls (${complete.size} of ${prompts.length} prompts have all ${o.n} samples, ${records.length} samples kept): ${errorMessage(failure)}`;
-  ctx.logger.error(message);
   return { records, skipped: 0, error: isVigiaError(failure) ? new VigiaError(failure.code, message, { cause: failure }) : new VigiaError('VIGIA_RUNTIME', message, { cause: failure }) };
 }
 

@@ -32,7 +32,8 @@ export function wilsonInterval(x: number, n: number, alpha = 0.05): [number, num
   const denom = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At x = 0 or x = n the bound is exactly 0 or 1; rounding would leave a tiny residue.
+  return [x <= 0 ? 0 : Math.max(0, centre - half), x >= n ? 1 : Math.min(1, centre + half)];
 }
 
 /** Standard normal quantile (Acklam's rational approximation, refined by one Newton step). */

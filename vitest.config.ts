@@ -18,6 +18,8 @@ export default defineConfig({
       '@vigia/plugin-anomaly': src('plugins/anomaly'),
       '@vigia/plugin-llm-metrics': src('plugins/llm-metrics'),
       '@vigia/plugin-bias': src('plugins/bias'),
+      '@vigia/plugin-nondeterminism': src('plugins/nondeterminism'),
+      '@vigia/plugin-providers': src('plugins/providers'),
     },
   },
   test: {

@@ -11,6 +11,8 @@ export async function builtinRegistry(): Promise<Registry> {
     import('@vigia/plugin-anomaly'),
     import('@vigia/plugin-llm-metrics'),
     import('@vigia/plugin-bias'),
+    import('@vigia/plugin-nondeterminism'),
+    import('@vigia/plugin-providers'),
   ]);
   return new Registry(modules.map((m) => m.default as VigiaPlugin));
 }

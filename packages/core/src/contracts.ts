@@ -131,13 +131,38 @@ export interface CompletionRequest {
   maxTokens?: number;
   seed?: number;
   logprobs?: boolean;
+  /** Number of completions to ask for in one call (servers that support `n`); see `choices`. */
+  n?: number;
+  /**
+   * Which repeat of the same request this is (0, 1, …). Providers with a response cache make it
+   * part of the cache key, so n repeats of one prompt are n cached answers, not one answer n times.
+   */
+  sample?: number;
+}
+
+/** One of the completions of a call. */
+export interface CompletionChoice {
+  text: string;
+  /** Per-output-token log-probabilities, when the server returned them. */
+  logprobs?: number[];
+  finishReason?: string;
 }
 
 export interface CompletionResponse {
+  /** The first completion's text. */
   text: string;
   logprobs?: number[];
   usage?: { inputTokens?: number; outputTokens?: number };
   latencyMs?: number;
+  /** Time to the first streamed token, when the call was streamed. */
+  ttftMs?: number;
+  /** Every completion of the call (`n` > 1); `choices[0]` is `text`/`logprobs`. */
+  choices?: CompletionChoice[];
+  finishReason?: string;
+  /** The model the server says answered. */
+  model?: string;
+  /** True when the response came from the provider's cache instead of a call. */
+  cached?: boolean;
 }
 
 /** Calls a model (for repeat sampling and probes). */
@@ -225,6 +250,12 @@ export interface SourceOutput {
   skipped: number;
   /** Up to a few examples of why records were skipped (`file:line: reason`). */
   skippedExamples?: string[];
+  /**
+   * Set when the source stopped early (a model provider failed midway): `records` holds what was
+   * read before. The run keeps them, runs every detector and metric on them, names the error in
+   * the dataset's report entry and ends with status `error` (exit code 3).
+   */
+  error?: Error;
 }
 
 export interface Source {
@@ -309,6 +340,8 @@ export interface DetectorReport extends Omit<DetectorResult, 'test'> {
 export interface DatasetReport {
   records: number;
   skipped: number;
+  /** Why the source stopped early (its records are partial); the run's status is then `error`. */
+  error?: string;
 }
 
 export interface Report {

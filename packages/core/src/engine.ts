@@ -152,6 +152,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
 
   // Read every dataset once; they are shared by all detectors and metrics.
   const datasets = new Map<string, Dataset>();
+  const datasetErrors = new Map<string, string>();
   await Promise.all(plan.datasets.map(async (planned) => {
     const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal: options.signal });
     const t = clock.hrtime();
@@ -160,6 +161,12 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
       const out = await source.read(ctx);
       const origin = typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned.use;
       datasets.set(planned.id, { name: planned.id, records: out.records, skipped: out.skipped, origin });
+      if (out.error) {
+        // Partial data: keep what was read, report it, and let the run end as an error (exit 3).
+        const message = `dataset "${planned.id}" (${planned.use}) stopped early after ${out.records.length} record${out.records.length === 1 ? '' : 's'}: ${errorMessage(out.error)}`;
+        datasetErrors.set(planned.id, message);
+        warn(message);
+      }
       if (out.skipped > 0) {
         warn(`dataset "${planned.id}": skipped ${out.skipped} invalid record${out.skipped === 1 ? '' : 's'}${out.skippedExamples?.length ? ` (e.g. ${out.skippedExamples.slice(0, 3).join('; ')})` : ''}`);
       }
@@ -237,12 +244,12 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   const report: Report = redact({
     version: 1,
     name: plan.config.name,
-    status: overallStatus(detectorReports, metricErrors.length),
+    status: datasetErrors.size > 0 ? 'error' : overallStatus(detectorReports, metricErrors.length),
     startedAt,
     durationMs: round(clock.hrtime() - t0),
     seed: plan.config.seed,
     ...(plan.config.correction !== 'none' ? { correction: plan.config.correction } : {}),
-    datasets: Object.fromEntries([...datasets].map(([name, d]) => [name, { records: d.records.length, skipped: d.skipped }])),
+    datasets: Object.fromEntries([...datasets].map(([name, d]) => [name, { records: d.records.length, skipped: d.skipped, ...(datasetErrors.has(name) ? { error: datasetErrors.get(name)! } : {}) }])),
     detectors: detectorReports,
     metrics: metricValues,
     ...(warnings.length ? { warnings } : {}),

@@ -66,7 +66,13 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
     }
   };
 
-  const datasets = Object.entries(config.data).map(([name, spec]) => plan('source', name, spec, `/data/${name}`));
+  const datasets = Object.entries(config.data).map(([name, spec]) => {
+    const p = plan('source', name, spec, `/data/${name}`);
+    if (p?.component.def.needs?.includes('provider') && Object.keys(config.providers).length === 0) {
+      problems.push(`${at(`/data/${name}`)}: /data/${name} (${spec.use}) calls a model, but the config has no providers:; add one, e.g. providers: { local: { use: openai-compatible, with: { baseUrl: …, model: … } } }`);
+    }
+    return p;
+  });
   const embedders = Object.entries(config.embedders).map(([name, spec]) => plan('embedder', name, spec, `/embedders/${name}`));
   const providers = Object.entries(config.providers).map(([name, spec]) => plan('provider', name, spec, `/providers/${name}`));
   const detectors = config.detectors.map((d, i) => {

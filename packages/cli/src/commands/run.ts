@@ -54,7 +54,11 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
         throw new VigiaError('VIGIA_RUNTIME', `could not write the report to --out ${args.out} (${file}): ${(error as Error).message}; check that the directory is writable`, { cause: error });
       }
     }
-    for (const w of report.warnings ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: warning: ${w}\n`);
+    // A source that stopped early (e.g. a model provider failed midway) is a runtime error: say so
+    // on stderr whatever the output format; the report still holds what was read.
+    const datasetErrors = new Set(Object.values(report.datasets).flatMap((d) => (d.error ? [d.error] : [])));
+    for (const w of report.warnings ?? []) if (!datasetErrors.has(w) && (args.format === 'json' || consoleSinks.length === 0)) io.stderr(`vigia: warning: ${w}\n`);
+    for (const e of datasetErrors) io.stderr(`vigia: error: ${e}; the report covers the records read before the error\n`);
     for (const m of report.metricErrors ?? []) if (args.format === 'json' || consoleSinks.length === 0) io.stderr(`vigia: error: metric ${m.id} (${m.use}): ${m.message}\n`);
     // Say where the JSON report went (json sinks of the config, --out), so it can be found.
     const written = [

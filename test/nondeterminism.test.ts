@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, repoRoot, tempProject, vigia } from './helpers.js';
+
+// The CLI runs with spawnSync, so the local chat-completions server lives in its own process.
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill();
+});
+
+function startServerProcess(options: Record<string, unknown>): Promise<string> {
+  const child = spawn(process.execPath, [join(repoRoot, 'test', 'fixtures', 'openai-server.mjs'), JSON.stringify({ lifetimeMs: 120_000, ...options })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(`http://127.0.0.1:${m[1]}/v1`);
+    });
+    child.on('exit', (code) => reject(new Error(`test server exited with ${code} before listening`)));
+  });
+}
+
+const prompts = [
+  { id: 'stable-1', prompt: '[stable] When was the Eiffel Tower completed?' },
+  { id: 'stable-2', prompt: '[stable] How do I reset my password?' },
+  { id: 'edit-1', prompt: '[edit] Why does exercise matter?' },
+  { id: 'edit-2', prompt: '[edit] Explain photosynthesis briefly.' },
+  { id: 'random-1', prompt: '[random] Say something.' },
+  { id: 'random-2', prompt: '[random] Tell me anything.' },
+].map((p) => JSON.stringify(p)).join('\n') + '\n';
+
+const config = (baseUrl: string, provider: Record<string, unknown> = {}) => `
+version: 1
+cache: false
+providers:
+  local:
+    use: openai-compatible
+    with: ${JSON.stringify({ baseUrl, model: 'local-test', temperature: 1, retryBaseMs: 10, retryMaxMs: 1000, ...provider })}
+data:
+  current: { use: samples, with: { prompts: ./prompts.jsonl, n: 5, seed: 100 } }
+detectors:
+  - id: stability
+    use: nondeterminism
+    with: { groupBy: prompt_id }
+metrics:
+  - { id: latency, use: latency, with: { histogram: false } }
+`;
+
+interface Group { key: string; score: number; flagged: boolean; samples: number }
+
+describe('samples + nondeterminism against the local server (end to end)', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('samples every prompt n times, flags the unstable prompts and feeds the latency metrics', async () => {
+    const url = await startServerProcess({ tokenDelayMs: 1 });
+    const dir = tempProject({ 'vigia.yaml': config(url), 'prompts.jsonl': prompts });
+    const r = vigia(['run', 'vigia.yaml', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.datasets.current).toEqual({ records: 30, skipped: 0 });
+    const groups = report.detectors[0].details.groups as Group[];
+    expect(groups.filter((g) => g.flagged).map((g) => g.key).sort()).toEqual(['random-1', 'random-2']);
+    const score = (key: string) => groups.find((g) => g.key === key)!.score;
+    expect(score('stable-1')).toBe(0);
+    expect(score('edit-1')).toBeGreaterThan(0);
+    expect(score('edit-1')).toBeLessThan(Math.min(score('random-1'), score('random-2')));
+    const names = report.metrics.map((m: { name: string }) => m.name);
+    expect(names).toContain('gen_ai.client.operation.duration.p95');
+    expect(names).toContain('gen_ai.server.time_to_first_token.p95');
+  });
+
+  it('completes within the retry budget when the server answers 429s and 500s first', async () => {
+    const url = await startServerProcess({ faults: [429, 500], retryAfter: 0.01 });
+    const dir = tempProject({ 'vigia.yaml': config(url, { maxRetries: 3 }), 'prompts.jsonl': prompts });
+    const t0 = Date.now();
+    const r = vigia(['run', 'vigia.yaml', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).datasets.current.records).toBe(30);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('keeps what was sampled when the server dies midway: report, clear error, exit 3', async () => {
+    const url = await startServerProcess({ dieAfter: 12 });
+    const dir = tempProject({ 'vigia.yaml': config(url, { maxRetries: 1, concurrency: 1 }), 'prompts.jsonl': prompts });
+    const r = vigia(['run', 'vigia.yaml', '--format', 'json', '--out', 'report.json'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/vigia: error: dataset "current" \(samples\) stopped early after 12 records: sampling stopped after 12 of 30 calls .*cannot reach the server|stream/);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.status).toBe('error');
+    expect(report.datasets.current.records).toBe(12);
+    expect(report.datasets.current.error).toMatch(/stopped early/);
+    // The detector still ran on what was sampled (the first two prompts, 5 samples each, plus 2).
+    const groups = report.detectors[0].details.groups as Group[];
+    expect(groups.map((g) => g.key).sort()).toEqual(['edit-1', 'stable-1', 'stable-2']);
+  });
+
+  it('explains a samples source without a provider before any work (exit 2)', () => {
+    const dir = tempProject({
+      'vigia.yaml': 'version: 1\ndata:\n  current: { use: samples, with: { prompts: ./prompts.jsonl } }\n',
+      'prompts.jsonl': prompts,
+    });
+    const r = vigia(['run', 'vigia.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/data\/current \(samples\) calls a model, but the config has no providers:/);
+  });
+});

@@ -125,10 +125,11 @@ const DNI = new RegExp(`${B}[XYZxyz]?-?\\d{7,8}-?[A-Za-z]${E}`, 'gu');
 const CPF = new RegExp(`${B}\\d{3}\\.?\\d{3}\\.?\\d{3}-?\\d{2}${E}`, 'gu');
 const CN_ID = new RegExp(`${B}\\d{17}[\\dXx]${E}`, 'gu');
 const IPV4 = new RegExp(`${B}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}${E}`, 'gu');
-const IPV6 = new RegExp(`${B}(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?::[0-9A-Fa-f]{1,4}){0,6}${E}|${B}::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4}${E}`, 'gu');
+/** Candidates only: {@link ipv6Valid} parses them. */
+const IPV6 = new RegExp(`(?<![\\p{L}\\p{N}_@.:-])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\p{L}\\p{N}_@:-]|\\.[\\p{L}\\p{N}])`, 'gu');
 /** International (+CC …) or North-American style with separators; bare digit runs are not phones. */
 const PHONE = new RegExp(
-  `${B}(?:\\+\\d{1,3}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){1,4}|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\d{3}[.-]\\d{3}[.-]\\d{4}|0\\d{1,4}[ .-]\\d{2,4}[ .-]\\d{2,4}(?:[ .-]\\d{2,4})?)${E}`,
+  `${B}(?:\\+\\d{1,3}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){1,4}|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\d{3}[.-]\\d{3}[.-]\\d{4}|0[1-9]\\d{0,3} \\d{2,4} \\d{2,4}(?: \\d{2,4})?)${E}`,
   'gu',
 );
 
@@ -136,15 +137,15 @@ function digitsOf(s: string): string {
   return s.replace(/\D/g, '');
 }
 
+/** A full (8 groups) or `::`-compressed IPv6 address; times like 12:30:45 are neither. */
 function ipv6Valid(s: string): boolean {
   const double = s.split('::').length - 1;
-  if (double > 1) return false;
+  if (double > 1 || /:::/.test(s)) return false;
+  if (double === 0 && (s.startsWith(':') || s.endsWith(':'))) return false;
   const groups = s.split(':').filter((g) => g !== '');
-  if (groups.some((g) => g.length > 4)) return false;
-  if (double === 0 && groups.length !== 8) return false;
-  if (double === 1 && groups.length > 7) return false;
-  // "12:30:45" style times are not addresses: demand a hex letter or at least 3 groups plus '::' or 8 groups
-  return groups.length >= 3 || double === 1;
+  if (groups.some((g) => g.length === 0 || g.length > 4)) return false;
+  if (double === 0) return groups.length === 8;
+  return groups.length >= 2 && groups.length <= 7;
 }
 
 /** Blank a span so later kinds do not match it again. */
@@ -152,15 +153,15 @@ function blank(text: string, start: number, end: number): string {
   return text.slice(0, start) + ' '.repeat(end - start) + text.slice(end);
 }
 
-function scan(text: string, re: RegExp, ok: (m: RegExpExecArray) => boolean): { count: number; text: string } {
+/** Count matches that pass `ok`; blank them (or, with `blankAll`, every candidate: an IBAN-shaped string is no phone). */
+function scan(text: string, re: RegExp, ok: (m: RegExpExecArray) => boolean, blankAll = false): { count: number; text: string } {
   let count = 0;
   let out = text;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (ok(m)) {
-      count++;
-      out = blank(out, m.index, m.index + m[0].length);
-    }
+    const good = ok(m);
+    if (good) count++;
+    if (good || blankAll) out = blank(out, m.index, m.index + m[0].length);
   }
   return { count, text: out };
 }
@@ -182,7 +183,13 @@ export function piiCounts(text: string): PiiCounts {
     t = r.text;
   }
   if (!/\d/.test(t)) return counts;
-  r = scan(t, IBAN, (m) => ibanValid(m[0].replace(/[ -]/g, '')));
+  // The pattern may run into a following capitalised word ("… 9117 I updated"): test the
+  // country's IBAN length from the start of the match.
+  r = scan(t, IBAN, (m) => {
+    const compact = m[0].replace(/[ -]/g, '');
+    const len = IBAN_LENGTH[compact.slice(0, 2)];
+    return len !== undefined && compact.length >= len && ibanValid(compact.slice(0, len));
+  }, true);
   counts.iban = r.count;
   t = r.text;
   r = scan(t, CARD, (m) => {

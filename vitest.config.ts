@@ -20,6 +20,7 @@ export default defineConfig({
       '@vigia/plugin-bias': src('plugins/bias'),
       '@vigia/plugin-nondeterminism': src('plugins/nondeterminism'),
       '@vigia/plugin-providers': src('plugins/providers'),
+      '@vigia/plugin-descriptors': src('plugins/descriptors'),
     },
   },
   test: {

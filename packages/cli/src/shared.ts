@@ -13,6 +13,7 @@ export async function builtinRegistry(): Promise<Registry> {
     import('@vigia/plugin-bias'),
     import('@vigia/plugin-nondeterminism'),
     import('@vigia/plugin-providers'),
+    import('@vigia/plugin-descriptors'),
   ]);
   return new Registry(modules.map((m) => m.default as VigiaPlugin));
 }

@@ -19,6 +19,9 @@ export interface DetectorSpec extends ComponentSpec {
   current?: string;
   timeoutMs?: number;
   severity: 'fail' | 'warn';
+  /** Run per segment: one test per distinct value of this field. */
+  by?: string;
+  minSegmentSize?: number;
 }
 
 export interface MetricSpec extends ComponentSpec {
@@ -26,6 +29,9 @@ export interface MetricSpec extends ComponentSpec {
   /** Dataset the metric is computed on (default `current`). */
   dataset?: string;
   timeoutMs?: number;
+  /** Compute per segment: values labelled `segment=<value of this field>`. */
+  by?: string;
+  minSegmentSize?: number;
 }
 
 /** A validated config (contract), with defaults filled in. */
@@ -44,6 +50,8 @@ export interface VigiaConfig {
   detectors: DetectorSpec[];
   metrics: MetricSpec[];
   sinks: ComponentSpec[];
+  /** Options of the `descriptors` virtual fields (validated by the field provider). */
+  descriptors?: Record<string, unknown>;
 }
 
 /** A config as loaded: the validated object plus where it came from, for error messages. */
@@ -68,6 +76,17 @@ const componentRef = {
   },
   required: ['use'],
   additionalProperties: false,
+} as const;
+
+const segmentKeys = {
+  by: {
+    type: 'string', minLength: 1,
+    description: 'Run per segment: one result per distinct value of this field (e.g. `model`, `attributes.user_segment`), reported in `details.segments` (detectors) or as a `segment` label (metrics); each segment\'s test counts in the run\'s `correction`.',
+  },
+  minSegmentSize: {
+    type: 'integer', minimum: 1,
+    description: 'With `by:`, segments with fewer records than this (in either dataset) are reported as too small instead of tested (default 30).',
+  },
 } as const;
 
 const idPattern = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
@@ -129,6 +148,7 @@ export const coreConfigSchema = {
             enum: ['fail', 'warn'], default: 'fail',
             description: 'What a failing check means: `fail` fails the run (exit 1, the CI gate); `warn` reports it as a warning and the run still passes (exit 0).',
           },
+          ...segmentKeys,
         },
       },
     },
@@ -145,10 +165,15 @@ export const coreConfigSchema = {
           with: componentRef.properties.with,
           dataset: { type: 'string', description: 'Dataset the metric is computed on (default `current`).' },
           timeoutMs: { type: 'integer', minimum: 1, description: 'Time limit for this metric (default: the config-level timeoutMs).' },
+          ...segmentKeys,
         },
       },
     },
     sinks: { type: 'array', items: componentRef, default: [], description: 'Where events and the report go (console, json, junit, …).' },
+    descriptors: {
+      type: 'object',
+      description: 'Options of the text descriptors, the virtual fields `descriptors.<text field>.<name>` any detector or metric can address (custom regexes, trigger words, a JSON Schema, …); see plugins/descriptors/README.md.',
+    },
   },
 } as const;
 

@@ -323,6 +323,39 @@ export interface VigiaPlugin {
   readonly sources?: Readonly<Record<string, ErasedDef<'source', Source>>>;
   readonly embedders?: Readonly<Record<string, ErasedDef<'embedder', Embedder>>>;
   readonly providers?: Readonly<Record<string, ErasedDef<'provider', Provider>>>;
+  /** Virtual-field providers, keyed by the field prefix they own (see {@link FieldProviderDef}). */
+  readonly fields?: Readonly<Record<string, FieldProviderDef>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Virtual fields
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A provider of virtual fields: per-record values computed from a dataset's records and
+ * addressable by any detector or metric under `<prefix>.<path>` (e.g.
+ * `descriptors.response.refusal`). The plan collects every option string starting with
+ * `<prefix>.`, checks it with {@link FieldProviderDef.check}, and the engine computes only those
+ * paths, once per dataset, right after the dataset is read. Options come from the config's
+ * top-level key of the same name (only `descriptors:` is admitted by the config schema today).
+ */
+export interface FieldProviderDef {
+  readonly kind: 'fields';
+  readonly description: string;
+  /** JSON Schema of the top-level options key; `default`s are filled in. */
+  readonly options: OptionsSchema;
+  /** Why `path` (the part after `<prefix>.`) is not a field this provider knows, or undefined when it is. */
+  check(path: string, options: Record<string, unknown>): string | undefined;
+  create(options: Record<string, unknown>, ctx: ComponentContext): FieldProvider | Promise<FieldProvider>;
+}
+
+export interface FieldProvider {
+  /**
+   * One value per record (same order as `dataset.records`) for each requested path; `undefined`
+   * marks a record where the field does not apply (its text is absent). Values must be numbers,
+   * booleans or strings, never text copied from the record.
+   */
+  compute(dataset: Dataset, paths: readonly string[], ctx: ComponentContext): Map<string, unknown[]> | Promise<Map<string, unknown[]>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +368,23 @@ export interface DetectorReport extends Omit<DetectorResult, 'test'> {
   durationMs: number;
   /** p-value after the run's multiple-testing correction, when one is configured. */
   pValueAdjusted?: number | null;
+}
+
+/** One segment of a detector run with `by:` (in `details.segments`). */
+export interface SegmentResult {
+  /** The value of the `by:` field. */
+  segment: string;
+  /** Records of the segment in the current dataset. */
+  n: number;
+  /** Records of the segment in the reference dataset, when the detector has one. */
+  nReference?: number;
+  /** `too-small` when either side has fewer records than `minSegmentSize` (the segment is not tested). */
+  status: Status | 'too-small';
+  statistic: number | null;
+  pValue: number | null;
+  /** After the run's multiple-testing correction, when one is configured. */
+  pValueAdjusted?: number | null;
+  message: string;
 }
 
 export interface DatasetReport {

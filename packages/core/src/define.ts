@@ -1,5 +1,5 @@
 import type {
-  DetectorDef, EmbedderDef, MetricDef, OptionsSchema, ProviderDef, SinkDef, SourceDef, VigiaPlugin,
+  DetectorDef, FieldProviderDef, EmbedderDef, MetricDef, OptionsSchema, ProviderDef, SinkDef, SourceDef, VigiaPlugin,
 } from './contracts.js';
 
 type Def<K extends string, D> = Omit<D, 'kind'> & { kind?: K };
@@ -38,6 +38,11 @@ export function defineEmbedder<const S extends OptionsSchema>(def: Def<'embedder
 
 export function defineProvider<const S extends OptionsSchema>(def: Def<'provider', ProviderDef<S>>): ProviderDef<S> {
   return { ...def, kind: 'provider' } as ProviderDef<S>;
+}
+
+/** Define a virtual-field provider (listed under a plugin's `fields:`, keyed by its prefix). */
+export function defineFieldProvider(def: Omit<FieldProviderDef, 'kind'>): FieldProviderDef {
+  return { ...def, kind: 'fields' };
 }
 
 /** Define a plugin: the default export of a plugin package. */

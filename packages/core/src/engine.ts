@@ -1,7 +1,7 @@
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { bonferroni, benjaminiHochberg } from '@vigia/stats';
 import type {
-  Cache, Clock, ComponentContext, Dataset, DetectorReport, DetectorResult, Embedder, Logger, MetricValue, Provider, Report,
+  Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorReport, DetectorResult, Embedder, Logger, MetricValue, Provider, Report,
   Sink, Source, Status, Detector, Metric,
 } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
@@ -10,6 +10,8 @@ import { EventBus } from './events.js';
 import type { Plan, PlannedComponent } from './plan.js';
 import { validateOptions } from './options.js';
 import { createDiskCache, createLogger, createMemoryCache, resolveFrom, systemClock } from './services.js';
+import { computeBySegment, correctSegment, evaluateBySegment, foldSegments, type SegmentTest } from './segments.js';
+import { computeVirtualFields } from './virtual-fields.js';
 
 /** DI tokens of the per-run container. Plugins never see these: they get a context object. */
 export const Tokens = {
@@ -176,22 +178,34 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     }
   }));
 
+  // Virtual fields (text descriptors) the components reference, once per dataset.
+  try {
+    await computeVirtualFields(plan, datasets, services, options.signal);
+  } catch (error) {
+    throw rethrowAs(error, 'computing virtual fields');
+  }
+
   // Detectors, one at a time (they are CPU-bound), each isolated.
   const detectorReports: DetectorReport[] = [];
-  const tests: Array<{ index: number; test: NonNullable<DetectorResult['test']> }> = [];
+  const tests: CorrectionItem[] = [];
   // Components size their p-value floors for the level the correction will judge them at.
   const multipleTesting = { correction: plan.config.correction, tests: plan.detectors.length } as const;
   for (const planned of plan.detectors) {
     events.emit('detector:start', { id: planned.id, use: planned.use });
     const t = clock.hrtime();
     let result: DetectorResult;
+    let segmentTests: SegmentTest[] = [];
     try {
       result = await isolate(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
         const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal, multipleTesting });
         const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
         const current = datasets.get(planned.current)!;
         const reference = datasets.get(planned.reference);
-        return checkResult(await detector.evaluate({ reference, current, datasets }, ctx));
+        const evaluate = async (input: DetectorInput) => checkResult(await detector.evaluate(input, ctx));
+        if (!planned.segments) return evaluate({ reference, current, datasets });
+        const out = await evaluateBySegment(planned.segments, { reference, current, datasets }, evaluate);
+        segmentTests = out.tests;
+        return out.result;
       });
     } catch (error) {
       result = { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
@@ -200,6 +214,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     const { test, ...rest } = result;
     const report: DetectorReport = { id: planned.id, use: planned.use, ...rest, durationMs: round(clock.hrtime() - t) };
     if (test && result.pValue !== null && result.status !== 'error') tests.push({ index: detectorReports.length, test });
+    for (const s of segmentTests) tests.push({ index: detectorReports.length, test: s.test, segment: s.segment });
     detectorReports.push(report);
     if (plan.config.correction === 'none') {
       applySeverity(planned.severity, report);
@@ -224,7 +239,11 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
       const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, options.signal, async (signal) => {
         const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
         const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
-        return checkMetricValues(await metric.compute({ dataset: datasets.get(planned.dataset)!, datasets }, ctx));
+        const compute = async (dataset: Dataset) => checkMetricValues(await metric.compute({ dataset, datasets }, ctx));
+        if (!planned.segments) return compute(datasets.get(planned.dataset)!);
+        const out = await computeBySegment(planned.segments, datasets.get(planned.dataset)!, compute);
+        if (out.notice) warn(`metric "${planned.id}" (${planned.use}): ${out.notice}`);
+        return out.values;
       });
       // The dataset a value was computed on is part of its identity (the same metric often runs on
       // reference and current), so exporters never see two values with one name and label set.
@@ -319,14 +338,23 @@ function checkMetricValues(values: MetricValue[]): MetricValue[] {
   return values;
 }
 
+/** One test in the run's family: a detector's, or (with `by:`) one segment's of a detector. */
+type CorrectionItem = { index: number; test: NonNullable<DetectorResult['test']>; segment?: number };
+
 /** Re-decide p-value detectors after Bonferroni or Benjamini–Hochberg across the run. */
-function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], tests: Array<{ index: number; test: NonNullable<DetectorResult['test']> }>): void {
+function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], tests: CorrectionItem[]): void {
   if (tests.length === 0) return;
-  const raw = tests.map((t) => reports[t.index]!.pValue!);
+  const raw = tests.map((t) => (t.segment === undefined ? reports[t.index]!.pValue! : (reports[t.index]!.details!.segments as Array<{ pValue: number }>)[t.segment]!.pValue));
   const adjusted = kind === 'bonferroni' ? bonferroni(raw) : benjaminiHochberg(raw);
-  tests.forEach(({ index, test }, k) => {
+  const label = kind === 'bh' ? 'Benjamini–Hochberg' : 'Bonferroni';
+  tests.forEach(({ index, test, segment }, k) => {
     const r = reports[index]!;
     const p = adjusted[k]!;
+    if (segment !== undefined) {
+      const effectOk = test.minEffect == null || test.effectSize == null || test.effectSize >= test.minEffect;
+      correctSegment(r, segment, p, p < test.alpha ? (effectOk ? 'fail' : 'warn') : 'pass', label);
+      return;
+    }
     r.pValueAdjusted = p;
     if (r.status === 'error') return;
     // Significant but smaller than the detector's effect-size floor: a warning, never a failure.
@@ -344,6 +372,9 @@ function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], t
     }
     r.status = status;
   });
+  for (const index of new Set(tests.filter((t) => t.segment !== undefined).map((t) => t.index))) {
+    if (reports[index]!.status !== 'error') foldSegments(reports[index]!);
+  }
 }
 
 /** `severity: warn` turns a failing check into a warning, so it is reported without gating CI. */

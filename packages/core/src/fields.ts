@@ -21,7 +21,7 @@ export interface NumericColumn {
 }
 
 /**
- * The numeric values of a field across a dataset. Absent or null values are counted as missing;
+ * The numeric values of a field across a dataset (booleans as 1/0). Absent or null values are counted as missing;
  * a present value that is not a finite number (or numeric string) is a {@link DataError} naming the
  * dataset and record. A field missing from every record is an error too.
  */
@@ -37,7 +37,8 @@ export function numericColumn(dataset: Dataset, field: string): NumericColumn {
       missing++;
       continue;
     }
-    const v = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+    // A yes/no field (a boolean descriptor) counts as 1/0, so its mean is a share.
+    const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : typeof raw === 'string' ? Number(raw) : NaN;
     if (!Number.isFinite(v)) {
       throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is ${JSON.stringify(raw)}, not a finite number`);
     }

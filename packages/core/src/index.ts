@@ -3,7 +3,7 @@ import 'reflect-metadata'; // tsyringe needs the Reflect API; plugin authors nev
 export * from './contracts.js';
 export { EventBus } from './events.js';
 export {
-  defineDetector, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin,
+  defineDetector, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin, defineFieldProvider,
 } from './define.js';
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
@@ -11,6 +11,7 @@ export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCa
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';
 export { getField, numericColumn, categoricalColumn, parseTimestamp, parseDuration, type NumericColumn } from './fields.js';
 export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
-export { Registry, importPlugin, type RegisteredComponent } from './registry.js';
+export { Registry, importPlugin, type RegisteredComponent, type RegisteredFieldProvider } from './registry.js';
 export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
+export { segmentRecords, SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
 export { runPlan, createRunContainer, Tokens, type RunOptions } from './engine.js';

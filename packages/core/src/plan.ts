@@ -1,8 +1,9 @@
-import type { ComponentKind } from './contracts.js';
+import type { ComponentKind, FieldProviderDef } from './contracts.js';
 import { loadConfigFile, type ComponentSpec, type LoadedConfig, type VigiaConfig } from './config.js';
 import { ConfigError, isVigiaError } from './errors.js';
 import { validateOptions } from './options.js';
 import { importPlugin, Registry, type RegisteredComponent } from './registry.js';
+import { SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
 
 /** A component resolved from the config, with validated and defaulted options. */
 export interface PlannedComponent {
@@ -16,6 +17,14 @@ export interface PlannedComponent {
   path: string;
 }
 
+/** A virtual-field provider the config uses, with its validated options. */
+export interface PlannedFieldProvider {
+  prefix: string;
+  def: FieldProviderDef;
+  plugin: string;
+  options: Record<string, unknown>;
+}
+
 /** A validated config, ready to run: every component found and its options checked. */
 export interface Plan {
   loaded: LoadedConfig;
@@ -24,9 +33,11 @@ export interface Plan {
   datasets: PlannedComponent[];
   embedders: PlannedComponent[];
   providers: PlannedComponent[];
-  detectors: Array<PlannedComponent & { reference: string; current: string; timeoutMs: number; severity: 'fail' | 'warn' }>;
-  metrics: Array<PlannedComponent & { dataset: string; timeoutMs: number }>;
+  detectors: Array<PlannedComponent & { reference: string; current: string; timeoutMs: number; severity: 'fail' | 'warn'; segments?: SegmentSpec; virtualFields: string[] }>;
+  metrics: Array<PlannedComponent & { dataset: string; timeoutMs: number; segments?: SegmentSpec; virtualFields: string[] }>;
   sinks: PlannedComponent[];
+  /** Virtual-field providers referenced by some detector or metric (computed after the datasets are read). */
+  fieldProviders: PlannedFieldProvider[];
 }
 
 /** Load a config file, load the plugins it names, and check every component and option. */
@@ -66,6 +77,58 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
     }
   };
 
+  // Virtual fields (`descriptors.response.refusal`): every option string naming a registered prefix.
+  const fieldProviders = new Map(registry.fieldProviders().map((f) => [f.prefix, f]));
+  const usedProviders = new Map<string, PlannedFieldProvider>();
+  const providerOptions = (prefix: string): Record<string, unknown> | undefined => {
+    const planned = usedProviders.get(prefix);
+    if (planned) return planned.options;
+    const f = fieldProviders.get(prefix)!;
+    const raw = (config as unknown as Record<string, unknown>)[prefix];
+    try {
+      const options = validateOptions(f.def as never, (raw ?? {}) as Record<string, unknown>, { path: `/${prefix}` }) as Record<string, unknown>;
+      usedProviders.set(prefix, { prefix, def: f.def, plugin: f.plugin, options });
+      return options;
+    } catch (error) {
+      if (!isVigiaError(error)) throw error;
+      const lines = error.message.replace(/^invalid options:\n {2}/, '').split('\n  ');
+      for (const line of lines) problems.push(`${at(line.split(' ')[0]!)}: ${line}`);
+      usedProviders.set(prefix, { prefix, def: f.def, plugin: f.plugin, options: {} });
+      return undefined;
+    }
+  };
+  const virtualFields = (options: unknown, by: string | undefined, path: string): string[] => {
+    const found = new Set<string>();
+    const visit = (v: unknown, p: string) => {
+      if (typeof v === 'string') {
+        const dot = v.indexOf('.');
+        const prefix = dot > 0 ? v.slice(0, dot) : '';
+        if (!fieldProviders.has(prefix) || found.has(v)) return;
+        const options = providerOptions(prefix);
+        if (!options) return;
+        const why = fieldProviders.get(prefix)!.def.check(v.slice(dot + 1), options);
+        if (why) problems.push(`${at(p)}: ${p} names field "${v}": ${why}`);
+        else found.add(v);
+      } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${p}/${i}`));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, `${p}/${k}`);
+    };
+    visit(options, `${path}/with`);
+    if (by !== undefined) visit(by, `${path}/by`);
+    return [...found];
+  };
+  const segmentsOf = (spec: { by?: string; minSegmentSize?: number }): { segments?: SegmentSpec } =>
+    (spec.by === undefined ? {} : { segments: { by: spec.by, minSize: spec.minSegmentSize ?? SEGMENT_DEFAULT_MIN_SIZE } });
+  config.detectors.forEach((d, i) => {
+    if (d.by === undefined && d.minSegmentSize !== undefined) problems.push(`${at(`/detectors/${i}/minSegmentSize`)}: /detectors/${i}/minSegmentSize has no effect without by: <field>; add by: or remove it`);
+  });
+  config.metrics.forEach((m, i) => {
+    if (m.by === undefined && m.minSegmentSize !== undefined) problems.push(`${at(`/metrics/${i}/minSegmentSize`)}: /metrics/${i}/minSegmentSize has no effect without by: <field>; add by: or remove it`);
+  });
+  if (config.descriptors !== undefined && fieldProviders.has('descriptors')) providerOptions('descriptors');
+  if (config.descriptors !== undefined && !fieldProviders.has('descriptors')) {
+    problems.push(`${at('/descriptors')}: /descriptors configures the text descriptors, but no plugin providing them is registered (they come with @vigia/plugin-descriptors)`);
+  }
+
   const datasets = Object.entries(config.data).map(([name, spec]) => {
     const p = plan('source', name, spec, `/data/${name}`);
     if (p?.component.def.needs?.includes('provider') && Object.keys(config.providers).length === 0) {
@@ -93,11 +156,11 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
       const have = Object.keys(config.embedders);
       problems.push(`${at(`/detectors/${i}/with/embedder`)}: /detectors/${i}/with/embedder names embedder "${embedder}", but ${have.length ? `embedders: defines ${have.map((n) => `"${n}"`).join(', ')}` : 'the config has no embedders:'}; add embedders.${embedder}: { use: word-vectors } (or hashing, transformers)`);
     }
-    return { ...p, reference, current: d.current ?? 'current', timeoutMs: d.timeoutMs ?? config.timeoutMs, severity: d.severity };
+    return { ...p, reference, current: d.current ?? 'current', timeoutMs: d.timeoutMs ?? config.timeoutMs, severity: d.severity, ...segmentsOf(d), virtualFields: virtualFields(p.options, d.by, `/detectors/${i}`) };
   });
   const metrics = config.metrics.map((m, i) => {
     const p = plan('metric', m.id, m, `/metrics/${i}`);
-    return p && { ...p, dataset: m.dataset ?? 'current', timeoutMs: m.timeoutMs ?? config.timeoutMs };
+    return p && { ...p, dataset: m.dataset ?? 'current', timeoutMs: m.timeoutMs ?? config.timeoutMs, ...segmentsOf(m), virtualFields: virtualFields(p.options, m.by, `/metrics/${i}`) };
   });
   const sinks = config.sinks.map((s, i) => plan('sink', `sink-${i}`, s, `/sinks/${i}`));
   if (problems.length) {
@@ -113,5 +176,6 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
     detectors: detectors as Plan['detectors'],
     metrics: metrics as Plan['metrics'],
     sinks: sinks as PlannedComponent[],
+    fieldProviders: [...usedProviders.values()],
   };
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  COMPONENT_KINDS, CORE_API_VERSION, type ComponentKind, type ErasedDef, type VigiaPlugin,
+  COMPONENT_KINDS, CORE_API_VERSION, type ComponentKind, type ErasedDef, type FieldProviderDef, type VigiaPlugin,
 } from './contracts.js';
 import { ConfigError, didYouMean, errorMessage } from './errors.js';
 import { normalizeOptionsSchema } from './options.js';
@@ -11,6 +11,13 @@ import { normalizeOptionsSchema } from './options.js';
 const pluralOf: Record<ComponentKind, keyof VigiaPlugin & `${string}s`> = {
   detector: 'detectors', metric: 'metrics', sink: 'sinks', source: 'sources', embedder: 'embedders', provider: 'providers',
 };
+
+/** A virtual-field provider and the field prefix it owns. */
+export interface RegisteredFieldProvider {
+  prefix: string;
+  def: FieldProviderDef;
+  plugin: string;
+}
 
 export interface RegisteredComponent {
   kind: ComponentKind;
@@ -28,6 +35,7 @@ export interface RegisteredComponent {
 export class Registry {
   readonly #components = new Map<ComponentKind, Map<string, RegisteredComponent>>(COMPONENT_KINDS.map((k) => [k, new Map()]));
   readonly #plugins = new Map<string, { plugin: VigiaPlugin; builtin: boolean; origin: string }>();
+  readonly #fields = new Map<string, RegisteredFieldProvider>();
 
   constructor(builtins: readonly VigiaPlugin[] = []) {
     for (const plugin of builtins) this.register(plugin, { builtin: true, origin: plugin.name });
@@ -48,8 +56,21 @@ export class Registry {
         this.#components.get(kind)!.set(name, { kind, name, def, plugin: p.name, builtin: options.builtin ?? false });
       }
     }
+    for (const [prefix, def] of Object.entries(p.fields ?? {})) {
+      if (!def || def.kind !== 'fields' || typeof def.create !== 'function' || typeof def.check !== 'function') {
+        throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}": field provider "${prefix}" is not built with defineFieldProvider (needs check() and create())`);
+      }
+      const existing = this.#fields.get(prefix);
+      if (existing) throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}" (${options.origin}) defines field prefix "${prefix}", which plugin "${existing.plugin}" already provides`);
+      this.#fields.set(prefix, { prefix, def, plugin: p.name });
+    }
     this.#plugins.set(p.name, { plugin: p, builtin: options.builtin ?? false, origin: options.origin });
     return p;
+  }
+
+  /** Virtual-field providers by prefix (`descriptors` → the text descriptors). */
+  fieldProviders(): RegisteredFieldProvider[] {
+    return [...this.#fields.values()];
   }
 
   get(kind: ComponentKind, name: string): RegisteredComponent | undefined {

@@ -2,7 +2,7 @@
  * Formatting a report for people: number formats and the console table. Pure functions (no I/O,
  * no environment), so the CLI and tests can reuse them.
  */
-import type { DetectorReport, MetricValue, Report, Status } from '@vigia/core';
+import type { DetectorReport, MetricValue, Report, SegmentResult, Status } from '@vigia/core';
 
 /** A statistic, threshold or metric value: 4 significant digits, exponent form when tiny or huge. */
 export function formatNumber(value: number | null | undefined): string {
@@ -136,6 +136,12 @@ function formatUnit(unit: string): string {
   return unit.replace(/\{([^{}]*)\}/g, '$1');
 }
 
+/** `details.segments` of a detector run with `by:` (empty otherwise). */
+export function segmentsOf(d: DetectorReport): SegmentResult[] {
+  const segments = (d.details as { segments?: unknown } | undefined)?.segments;
+  return Array.isArray(segments) ? (segments as SegmentResult[]) : [];
+}
+
 /**
  * The report as a readable table: one row per detector (id, status, statistic, p-value, threshold,
  * message cut to `width`, or whole on its own line with `fullMessages`), then the metrics
@@ -184,6 +190,12 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
       } else {
         cells.push(message);
         lines.push(cells.join('  ').trimEnd());
+      }
+      // A detector run with `by:`: one indented line per segment.
+      for (const seg of segmentsOf(d)) {
+        const status = seg.status === 'too-small' ? 'too small' : seg.status;
+        const text = `  ${d.id}[${seg.segment}] n=${seg.n}${seg.nReference !== undefined ? `/${seg.nReference}` : ''}  ${status}${seg.pValue !== null ? `  p=${formatPValue(seg.pValueAdjusted ?? seg.pValue)}` : ''}${seg.statistic !== null ? `  stat=${formatNumber(seg.statistic)}` : ''}`;
+        lines.push(seg.status === 'too-small' ? paint('dim', text) : paint(STATUS_COLOR[seg.status], text));
       }
     });
   } else {

@@ -1,5 +1,5 @@
 import { defineSink, type DetectorReport, type MetricValue, type Report } from '@vigia/core';
-import { formatNumber, formatPValue } from './format.js';
+import { formatNumber, formatPValue, segmentsOf } from './format.js';
 import { writeFileAtomic } from './write.js';
 
 /**
@@ -56,9 +56,11 @@ function detectorBody(d: DetectorReport): string {
  */
 export function formatJunit(report: Report): string {
   const detectors = report.detectors ?? [];
-  const failures = detectors.filter((d) => d.status === 'fail').length;
-  const errors = detectors.filter((d) => d.status === 'error').length;
-  const counts = { tests: detectors.length, failures, errors, skipped: 0, time: seconds(report.durationMs) };
+  const segments = detectors.flatMap(segmentsOf);
+  const failures = detectors.filter((d) => d.status === 'fail').length + segments.filter((s) => s.status === 'fail').length;
+  const errors = detectors.filter((d) => d.status === 'error').length + segments.filter((s) => s.status === 'error').length;
+  const skipped = segments.filter((s) => s.status === 'too-small').length;
+  const counts = { tests: detectors.length + segments.length, failures, errors, skipped, time: seconds(report.durationMs) };
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(`<testsuites${attrs({ name: 'vigia', ...counts })}>`);
   out.push(`  <testsuite${attrs({ name: report.name, ...counts, timestamp: report.startedAt ?? '' })}>`);
@@ -89,6 +91,16 @@ export function formatJunit(report: Report): string {
       out.push(`      <system-out>${escapeXmlText(`WARN: ${detectorBody(d)}`)}</system-out>`);
     }
     out.push('    </testcase>');
+    // A detector run with `by:`: one testcase per segment too, so CI lists the segment that moved.
+    for (const seg of segmentsOf(d)) {
+      out.push(`    <testcase${attrs({ name: `${d.id}[${seg.segment}]`, classname: d.use, time: '0' })}>`);
+      const body = `${seg.message}\nn: ${seg.n}${seg.nReference !== undefined ? ` (reference ${seg.nReference})` : ''}, statistic: ${formatNumber(seg.statistic)}, p-value: ${formatPValue(seg.pValue)}${seg.pValueAdjusted != null ? ` (adjusted ${formatPValue(seg.pValueAdjusted)})` : ''}`;
+      if (seg.status === 'fail') out.push(`      <failure${attrs({ message: seg.message, type: 'fail' })}>${escapeXmlText(body)}</failure>`);
+      else if (seg.status === 'error') out.push(`      <error${attrs({ message: seg.message, type: 'error' })}>${escapeXmlText(body)}</error>`);
+      else if (seg.status === 'too-small') out.push(`      <skipped${attrs({ message: seg.message })}/>`);
+      else if (seg.status === 'warn') out.push(`      <system-out>${escapeXmlText(`WARN: ${body}`)}</system-out>`);
+      out.push('    </testcase>');
+    }
   }
   if (report.warnings && report.warnings.length > 0) {
     out.push(`    <system-err>${escapeXmlText(report.warnings.map((w) => `warning: ${w}`).join('\n'))}</system-err>`);

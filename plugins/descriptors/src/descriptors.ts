@@ -1,0 +1,322 @@
+/**
+ * The `descriptors` field provider: per-record descriptors of a text field, addressed as
+ * `descriptors.<text field>.<descriptor>` (the text field may itself be dotted, e.g.
+ * `descriptors.attributes.output.refusal`). Only the descriptors a config references are computed.
+ */
+import { DataError, defineFieldProvider, getField, type ComponentContext, type Dataset } from '@vigia/core';
+import { readFileSync } from 'node:fs';
+import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
+import { compileRefusal } from './refusal.js';
+import { loadVaderLexicon, vaderCompound } from './sentiment.js';
+import { approxTokens, charCount, fleschReadingEase, nonLetterShare, words } from './text.js';
+
+/** Fixed descriptor names, with what they return (the README documents each). */
+export const DESCRIPTORS = {
+  chars: 'characters (Unicode code points)',
+  words: 'words (runs of letters and digits)',
+  tokens: 'approximate BPE tokens (chars/4; one per CJK character)',
+  refusal: 'boolean: the text opens with a documented refusal phrasing',
+  sentiment: 'VADER compound score in [-1, 1]',
+  profanity: 'share of words in the leo-profanity English list, in [0, 1]',
+  profane: 'boolean: at least one word in the profanity list',
+  pii: 'number of PII matches of every kind',
+  has_pii: 'boolean: at least one PII match',
+  ...Object.fromEntries(PII_KINDS.map((k) => [`pii.${k}`, `number of ${k.replace('_', ' ')} matches`])),
+  language: 'ISO 639-3 code from franc-min, `und` when undetermined',
+  language_differs: "boolean: the language differs from the compared field's (both determined)",
+  readability: 'Flesch reading ease (English formula; ~0–100, higher is easier)',
+  non_letter_share: 'share of non-whitespace characters that are not letters, in [0, 1]',
+  valid_json: 'boolean: the text (or a single ```json fenced block) parses as JSON',
+  json_schema: 'boolean: valid JSON that satisfies descriptors.jsonSchema',
+} as const;
+
+export const descriptorsOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    patterns: {
+      type: 'object',
+      additionalProperties: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'object', additionalProperties: false, required: ['pattern'], properties: { pattern: { type: 'string', minLength: 1 }, flags: { type: 'string', pattern: '^[imsuy]*$' } } },
+        ],
+      },
+      default: {},
+      description: 'Named regular expressions: `descriptors.<field>.regex.<name>` is true when the text matches. A string is case-insensitive; `{ pattern, flags }` sets the flags.',
+    },
+    triggerWords: {
+      type: 'object',
+      additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+      default: {},
+      description: 'Named word or phrase lists: `descriptors.<field>.triggers.<name>` is true when the text contains one of them as whole words (case-insensitive).',
+    },
+    refusalPatterns: {
+      type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Extra regular expressions (case-insensitive) that count as refusals, besides the built-in phrasings.',
+    },
+    profanityWords: {
+      type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Extra words counted as profanity, besides the leo-profanity English list.',
+    },
+    jsonSchema: {
+      anyOf: [{ type: 'object' }, { type: 'string', minLength: 1 }],
+      description: 'A JSON Schema (inline, or a path relative to the config file) for `descriptors.<field>.json_schema`.',
+    },
+    compareLanguageWith: {
+      type: 'string', minLength: 1,
+      description: 'Field whose language `language_differs` compares against (default: `prompt`, or `response` for the prompt itself).',
+    },
+    languageMinLength: {
+      type: 'integer', minimum: 1, default: 20,
+      description: 'Texts shorter than this (characters) get language `und`: too short to tell.',
+    },
+  },
+} as const;
+
+export interface DescriptorOptions {
+  patterns: Record<string, string | { pattern: string; flags?: string }>;
+  triggerWords: Record<string, string[]>;
+  refusalPatterns: string[];
+  profanityWords: string[];
+  jsonSchema?: Record<string, unknown> | string;
+  compareLanguageWith?: string;
+  languageMinLength: number;
+}
+
+/** Split `response.refusal` / `attributes.output.pii.email` / `response.regex.apology` into text field and descriptor. */
+export function parsePath(path: string, options: DescriptorOptions): { field: string; name: string } | { error: string } {
+  for (const group of ['regex', 'triggers'] as const) {
+    const m = new RegExp(`^(.+)\\.${group}\\.([^.]+)$`).exec(path);
+    if (m) {
+      const names = Object.keys(group === 'regex' ? options.patterns : options.triggerWords);
+      if (!names.includes(m[2]!)) {
+        const key = group === 'regex' ? 'patterns' : 'triggerWords';
+        return { error: `no ${group === 'regex' ? 'pattern' : 'trigger-word list'} named "${m[2]}" (${names.length ? `defined: ${names.join(', ')}` : 'none defined'}); add descriptors.${key}.${m[2]}` };
+      }
+      return { field: m[1]!, name: `${group}.${m[2]}` };
+    }
+  }
+  const m = /^(.+)\.(pii\.[a-z_]+)$/.exec(path) ?? /^(.+)\.([a-z_]+)$/.exec(path);
+  if (!m || !(m[2]! in DESCRIPTORS)) {
+    return { error: `unknown descriptor; write descriptors.<text field>.<name> with name one of ${Object.keys(DESCRIPTORS).join(', ')}, regex.<name> or triggers.<name>` };
+  }
+  if (m[2] === 'json_schema' && options.jsonSchema === undefined) return { error: 'json_schema needs a schema: set descriptors.jsonSchema' };
+  return { field: m[1]!, name: m[2]! };
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
+}
+
+export function compileRegex(spec: string | { pattern: string; flags?: string }): RegExp {
+  return typeof spec === 'string' ? new RegExp(spec, 'iu') : new RegExp(spec.pattern, spec.flags ?? '');
+}
+
+export function compileTriggers(list: readonly string[]): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${list.map((w) => escapeRegex(w.trim()).replace(/\s+/g, '\\s+')).join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+/** Check every option that compiles (regexes) up front, so a bad pattern is a config error. */
+export function checkOptions(options: DescriptorOptions): string | undefined {
+  for (const [name, spec] of Object.entries(options.patterns)) {
+    try {
+      compileRegex(spec);
+    } catch (error) {
+      return `descriptors.patterns.${name} is not a valid regular expression: ${(error as Error).message}`;
+    }
+  }
+  for (const [i, p] of options.refusalPatterns.entries()) {
+    try {
+      new RegExp(p, 'iu');
+    } catch (error) {
+      return `descriptors.refusalPatterns[${i}] is not a valid regular expression: ${(error as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+type Value = number | boolean | string | undefined;
+
+/** Text of a field in each record: strings (numbers stringified); absent → undefined; objects are an error. */
+function texts(dataset: Dataset, field: string): Array<string | undefined> {
+  return dataset.records.map((record, i) => {
+    const v = getField(record, field);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is an object or array, not text; descriptors need a text field (name the text inside it, e.g. ${field}.content)`);
+  });
+}
+
+/** Computes descriptors with shared per-text work; build with {@link createDescriptorEngine}. */
+export class DescriptorEngine {
+  #refusal: (text: string) => boolean;
+  #profanity = new Set<string>();
+  #franc?: (text: string, options?: { minLength?: number }) => string;
+  #schema?: (value: unknown) => boolean;
+  #regex = new Map<string, RegExp>();
+  #triggers = new Map<string, RegExp>();
+
+  constructor(readonly options: DescriptorOptions) {
+    this.#refusal = compileRefusal(options.refusalPatterns);
+    for (const [name, spec] of Object.entries(options.patterns)) this.#regex.set(name, compileRegex(spec));
+    for (const [name, list] of Object.entries(options.triggerWords)) this.#triggers.set(name, compileTriggers(list));
+  }
+
+  /** Load what the named descriptors need (lexicons, the language model, the JSON Schema validator). */
+  async prepare(names: readonly string[], resolvePath: (p: string) => string): Promise<void> {
+    if (names.includes('sentiment')) await loadVaderLexicon();
+    if (names.includes('profanity') || names.includes('profane')) {
+      const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
+      this.#profanity = new Set([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
+    }
+    if (names.includes('language') || names.includes('language_differs')) {
+      this.#franc = (await import('franc-min')).franc;
+    }
+    if (names.includes('json_schema') && this.options.jsonSchema !== undefined && !this.#schema) {
+      let schema = this.options.jsonSchema;
+      if (typeof schema === 'string') {
+        const file = resolvePath(schema);
+        try {
+          schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        } catch (error) {
+          throw new DataError(`descriptors.jsonSchema: cannot read a JSON Schema from ${file}: ${(error as Error).message}`);
+        }
+      }
+      const { Ajv } = await import('ajv');
+      try {
+        const validate = new Ajv({ allErrors: false, strict: false }).compile(schema);
+        this.#schema = (v) => validate(v) as boolean;
+      } catch (error) {
+        throw new DataError(`descriptors.jsonSchema is not a valid JSON Schema: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  language(text: string | undefined): string | undefined {
+    if (text === undefined) return undefined;
+    // franc's cost grows with length and 300 characters decide the language of almost every text.
+    return this.#franc!(text.length > 300 ? text.slice(0, 300) : text, { minLength: this.options.languageMinLength });
+  }
+
+  /** Values of the named descriptors for one text (undefined text → every value undefined). */
+  describe(text: string | undefined, names: readonly string[], out: Map<string, Value>): void {
+    out.clear();
+    if (text === undefined) return;
+    let ws: string[] | undefined;
+    const getWords = () => (ws ??= words(text));
+    let pii: PiiCounts | undefined;
+    for (const name of names) {
+      let v: Value;
+      switch (name) {
+        case 'chars': v = charCount(text); break;
+        case 'words': v = getWords().length; break;
+        case 'tokens': v = approxTokens(text); break;
+        case 'refusal': v = this.#refusal(text); break;
+        case 'sentiment': v = vaderCompound(text); break;
+        case 'profanity':
+        case 'profane': {
+          const w = getWords();
+          let bad = 0;
+          for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+          v = name === 'profane' ? bad > 0 : w.length === 0 ? 0 : bad / w.length;
+          break;
+        }
+        case 'readability': v = fleschReadingEase(text, getWords()); break;
+        case 'non_letter_share': v = nonLetterShare(text); break;
+        case 'valid_json': v = parseJson(text) !== NOT_JSON; break;
+        case 'json_schema': {
+          const parsed = parseJson(text);
+          v = parsed !== NOT_JSON && this.#schema!(parsed);
+          break;
+        }
+        case 'language': v = this.language(text); break;
+        case 'language_differs': v = undefined; break; // needs the compared field: computed by the caller
+        default:
+          if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
+            pii ??= piiCounts(text);
+            const total = PII_KINDS.reduce((s, k) => s + pii![k], 0);
+            v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
+          } else if (name.startsWith('regex.')) {
+            const re = this.#regex.get(name.slice(6))!;
+            re.lastIndex = 0;
+            v = re.test(text);
+          } else if (name.startsWith('triggers.')) {
+            v = this.#triggers.get(name.slice(9))!.test(text);
+          }
+      }
+      out.set(name, v);
+    }
+  }
+
+  /** Columns for `<field>.<name>` paths over a dataset. */
+  async compute(dataset: Dataset, paths: readonly string[], ctx: Pick<ComponentContext, 'resolvePath'>): Promise<Map<string, unknown[]>> {
+    const byField = new Map<string, Array<{ path: string; name: string }>>();
+    for (const path of paths) {
+      const parsed = parsePath(path, this.options);
+      if ('error' in parsed) throw new DataError(`descriptors.${path}: ${parsed.error}`);
+      let list = byField.get(parsed.field);
+      if (!list) byField.set(parsed.field, (list = []));
+      list.push({ path, name: parsed.name });
+    }
+    await this.prepare(paths.map((p) => (parsePath(p, this.options) as { name: string }).name), ctx.resolvePath);
+    const result = new Map<string, unknown[]>();
+    const out = new Map<string, Value>();
+    for (const [field, wanted] of byField) {
+      const names = wanted.map((w) => w.name);
+      const columns = wanted.map((w) => {
+        const col = new Array<unknown>(dataset.records.length);
+        result.set(w.path, col);
+        return col;
+      });
+      const fieldTexts = texts(dataset, field);
+      fieldTexts.forEach((text, i) => {
+        this.describe(text, names, out);
+        for (let k = 0; k < names.length; k++) columns[k]![i] = out.get(names[k]!);
+      });
+      const differs = wanted.findIndex((w) => w.name === 'language_differs');
+      if (differs >= 0) {
+        const other = this.options.compareLanguageWith ?? (field === 'prompt' ? 'response' : 'prompt');
+        const otherTexts = texts(dataset, other);
+        const col = columns[differs]!;
+        const own = names.indexOf('language');
+        fieldTexts.forEach((text, i) => {
+          const a = own >= 0 ? (columns[own]![i] as string | undefined) : this.language(text);
+          const b = this.language(otherTexts[i]);
+          col[i] = a === undefined || b === undefined || a === 'und' || b === 'und' ? undefined : a !== b;
+        });
+      }
+    }
+    return result;
+  }
+}
+
+const NOT_JSON = Symbol('not json');
+
+function parseJson(text: string): unknown {
+  let t = text.trim();
+  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/i.exec(t);
+  if (fenced) t = fenced[1]!.trim();
+  if (t.length === 0 || !(t[0] === '{' || t[0] === '[' || t[0] === '"' || t[0] === '-' || (t[0]! >= '0' && t[0]! <= '9') || t === 'true' || t === 'false' || t === 'null')) return NOT_JSON;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+export const descriptorsProvider = defineFieldProvider({
+  description: 'Text descriptors of any text field as virtual fields `descriptors.<field>.<name>`: length, refusal, sentiment, profanity, PII counts, language, readability, non-letter share, JSON validity, regexes and trigger words.',
+  options: descriptorsOptionsSchema,
+  check(path, options) {
+    const problem = checkOptions(options as unknown as DescriptorOptions);
+    if (problem) return problem;
+    const parsed = parsePath(path, options as unknown as DescriptorOptions);
+    return 'error' in parsed ? parsed.error : undefined;
+  },
+  create(options) {
+    const engine = new DescriptorEngine(options as unknown as DescriptorOptions);
+    return { compute: (dataset, paths, ctx) => engine.compute(dataset, paths, ctx) };
+  },
+});

@@ -1,7 +1,7 @@
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { bonferroni, benjaminiHochberg } from '@vigia/stats';
 import type {
-  Cache, Clock, ComponentContext, Dataset, DetectorReport, DetectorResult, Embedder, Logger, MetricValue, Provider, Report,
+  Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorReport, DetectorResult, Embedder, ErasedDef, Logger, MetricInput, MetricValue, Provider, Report,
   Sink, Source, Status, Detector, Metric,
 } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
@@ -175,19 +175,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.detectors) {
     events.emit('detector:start', { id: planned.id, use: planned.use });
     const t = clock.hrtime();
-    let result: DetectorResult;
-    try {
-      result = await isolate(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
-        const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
-        const current = datasets.get(planned.current)!;
-        const reference = datasets.get(planned.reference);
-        return checkResult(await detector.evaluate({ reference, current, datasets }, ctx));
-      });
-    } catch (error) {
-      result = { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
-      logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
-    }
+    const result = await runDetectorComponent(planned, { reference: datasets.get(planned.reference), current: datasets.get(planned.current)!, datasets }, services, options.signal);
     const { test, ...rest } = result;
     const report: DetectorReport = { id: planned.id, use: planned.use, ...rest, durationMs: round(clock.hrtime() - t) };
     if (test && result.pValue !== null && result.status !== 'error') tests.push({ index: detectorReports.length, test });
@@ -212,14 +200,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.metrics) {
     const t = clock.hrtime();
     try {
-      const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
-        const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
-        return checkMetricValues(await metric.compute({ dataset: datasets.get(planned.dataset)!, datasets }, ctx));
-      });
-      // The dataset a value was computed on is part of its identity (the same metric often runs on
-      // reference and current), so exporters never see two values with one name and label set.
-      for (const v of values) v.labels = { dataset: planned.dataset, ...v.labels };
+      const values = await runMetricComponent(planned, { dataset: datasets.get(planned.dataset)!, datasets }, services, options.signal);
       metricValues.push(...values);
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
@@ -260,6 +241,51 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     }
   }
   return report;
+}
+
+/** What the engine needs to run one detector or metric: the planned component's definition, validated options, id and time limit. */
+export interface RunnableComponent {
+  id: string;
+  use: string;
+  options: Record<string, unknown>;
+  component: { def: ErasedDef };
+  timeoutMs: number;
+}
+
+/**
+ * Run one detector exactly as a run does: a context seeded from the run seed and the detector's id,
+ * `create` then `evaluate` under the time limit, the result checked; a throw, hang or invalid
+ * result becomes a result with `status: 'error'` and the message (never a rejection).
+ * Exported so that @vigia/testing runs components through this same code.
+ */
+export async function runDetectorComponent(planned: RunnableComponent, input: DetectorInput, services: RunServices, outer?: AbortSignal): Promise<DetectorResult> {
+  try {
+    return await isolate(planned.timeoutMs, `detector "${planned.id}"`, outer, async (signal) => {
+      const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+      const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
+      return checkResult(await detector.evaluate(input, ctx));
+    });
+  } catch (error) {
+    services.logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
+    return { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
+  }
+}
+
+/**
+ * Run one metric exactly as a run does (seeded context, time limit, values checked, each value
+ * labelled with its dataset). Rejects when the metric fails; a run reports that as a warning and
+ * an `error` run status.
+ */
+export async function runMetricComponent(planned: RunnableComponent, input: MetricInput, services: RunServices, outer?: AbortSignal): Promise<MetricValue[]> {
+  const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, outer, async (signal) => {
+    const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+    const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
+    return checkMetricValues(await metric.compute(input, ctx));
+  });
+  // The dataset a value was computed on is part of its identity (the same metric often runs on
+  // reference and current), so exporters never see two values with one name and label set.
+  for (const v of values) v.labels = { dataset: input.dataset.name, ...v.labels };
+  return values;
 }
 
 /** Run one component with a time limit; a hang or throw becomes an error the caller turns into a result. */

@@ -14,3 +14,6 @@ export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, type
 export { Registry, importPlugin, type RegisteredComponent } from './registry.js';
 export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
 export { runPlan, createRunContainer, Tokens, type RunOptions } from './engine.js';
+export { runDetectorComponent, runMetricComponent, type RunnableComponent } from './engine.js';
+export { componentNameOf } from './define.js';
+export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';

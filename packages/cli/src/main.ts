@@ -55,13 +55,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { validateCommand } = await import('./commands/validate.js');
       exitCode = await validateCommand({ config: args.config, debug: args.debug }, io);
     })
-    .command('plugins', 'List every component with its options and defaults', (y) =>
+    .command('plugins', 'List plugin packages (built-in and installed) and every component with its options and defaults', (y) =>
       y.option('config', { type: 'string', describe: "Also load the external plugins of this config's plugins: list" })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
+        .option('packages', { type: 'boolean', default: false, describe: 'Only the plugin packages: built-ins and installed dependencies with the vigia-plugin keyword' })
         .option('debug', { type: 'boolean', default: false }),
     async (args) => {
       const { pluginsCommand } = await import('./commands/plugins.js');
-      exitCode = await pluginsCommand({ config: args.config, json: args.json, debug: args.debug }, io);
+      exitCode = await pluginsCommand({ config: args.config, json: args.json, packages: args.packages, debug: args.debug }, io);
     })
     .command('schema', 'Print the JSON Schema of configs (core + every component), for editors', (y) =>
       y.option('config', { type: 'string', describe: "Also include the external plugins of this config's plugins: list" })
@@ -70,7 +71,17 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { schemaCommand } = await import('./commands/schema.js');
       exitCode = await schemaCommand({ config: args.config, debug: args.debug }, io);
     })
-    .demandCommand(1, 'Name a command: run, validate, plugins or schema.')
+    .command('new <what> <name>', 'Create a plugin package: vigia new plugin NAME [--dir DIR] [--link [PATH]]', (y) =>
+      y.positional('what', { type: 'string', choices: ['plugin'], demandOption: true, describe: 'What to create' })
+        .positional('name', { type: 'string', demandOption: true, describe: 'Plugin name: acme → vigia-plugin-acme (scopes kept: @team/acme)' })
+        .option('dir', { type: 'string', describe: 'Directory to create (default: ./vigia-plugin-NAME)' })
+        .option('link', { type: 'string', describe: 'Take @vigia/* from a Vigia source checkout or a folder of packed tarballs (pnpm release:pack) instead of the npm registry; without PATH, the checkout this vigia runs from' })
+        .option('force', { type: 'boolean', default: false, describe: 'Write into a non-empty directory' }),
+    async (args) => {
+      const { newCommand } = await import('./commands/new.js');
+      exitCode = await newCommand({ what: args.what, name: args.name, dir: args.dir, link: args.link, force: args.force }, io);
+    })
+    .demandCommand(1, 'Name a command: run, validate, plugins, schema or new.')
     .strict()
     .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
     .help()

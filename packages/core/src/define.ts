@@ -45,7 +45,23 @@ export function defineFieldProvider(def: Omit<FieldProviderDef, 'kind'>): FieldP
   return { ...def, kind: 'fields' };
 }
 
+const names = new WeakMap<object, string>();
+
+/**
+ * The name a component is listed under in its plugin (`use:` in a config), once the plugin was built
+ * with {@link definePlugin}. @vigia/testing uses it so a component tested alone is seeded exactly as
+ * in a run, where a detector's id defaults to its `use`.
+ */
+export function componentNameOf(def: object): string | undefined {
+  return names.get(def);
+}
+
 /** Define a plugin: the default export of a plugin package. */
 export function definePlugin<const P extends VigiaPlugin>(plugin: P): P {
+  for (const key of ['detectors', 'metrics', 'sinks', 'sources', 'embedders', 'providers'] as const) {
+    for (const [name, def] of Object.entries(plugin[key] ?? {})) {
+      if (def && typeof def === 'object' && !names.has(def)) names.set(def, name);
+    }
+  }
   return plugin;
 }

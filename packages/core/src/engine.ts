@@ -1,8 +1,8 @@
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import { bonferroni, benjaminiHochberg } from '@vigia/stats';
 import type {
-  Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorReport, DetectorResult, Embedder, Logger, MetricValue, Provider, Report,
-  Sink, Source, Status, Detector, Metric,
+  Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorReport, DetectorResult, Embedder, ErasedDef, Logger, MetricInput, MetricValue, Provider, Report,
+  MultipleTesting, Sink, Source, Status, Detector, Metric,
 } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
 import { ConfigError, DataError, VigiaError, errorMessage, isVigiaError } from './errors.js';
@@ -10,7 +10,7 @@ import { EventBus } from './events.js';
 import type { Plan, PlannedComponent } from './plan.js';
 import { validateOptions } from './options.js';
 import { createDiskCache, createLogger, createMemoryCache, resolveFrom, systemClock } from './services.js';
-import { computeBySegment, correctSegment, evaluateBySegment, foldSegments, type SegmentTest } from './segments.js';
+import { computeBySegment, correctSegment, evaluateBySegment, foldSegments, type SegmentSpec, type SegmentTest } from './segments.js';
 import { computeVirtualFields } from './virtual-fields.js';
 
 /** DI tokens of the per-run container. Plugins never see these: they get a context object. */
@@ -193,24 +193,11 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.detectors) {
     events.emit('detector:start', { id: planned.id, use: planned.use });
     const t = clock.hrtime();
-    let result: DetectorResult;
     let segmentTests: SegmentTest[] = [];
-    try {
-      result = await isolate(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal, multipleTesting });
-        const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
-        const current = datasets.get(planned.current)!;
-        const reference = datasets.get(planned.reference);
-        const evaluate = async (input: DetectorInput) => checkResult(await detector.evaluate(input, ctx));
-        if (!planned.segments) return evaluate({ reference, current, datasets });
-        const out = await evaluateBySegment(planned.segments, { reference, current, datasets }, evaluate);
-        segmentTests = out.tests;
-        return out.result;
-      });
-    } catch (error) {
-      result = { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
-      logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
-    }
+    const result = await runDetectorComponent(planned, { reference: datasets.get(planned.reference), current: datasets.get(planned.current)!, datasets }, services, options.signal, {
+      multipleTesting,
+      onSegmentTests: (t) => { segmentTests = t; },
+    });
     const { test, ...rest } = result;
     const report: DetectorReport = { id: planned.id, use: planned.use, ...rest, durationMs: round(clock.hrtime() - t) };
     if (test && result.pValue !== null && result.status !== 'error') tests.push({ index: detectorReports.length, test });
@@ -236,18 +223,9 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.metrics) {
     const t = clock.hrtime();
     try {
-      const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
-        const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
-        const compute = async (dataset: Dataset) => checkMetricValues(await metric.compute({ dataset, datasets }, ctx));
-        if (!planned.segments) return compute(datasets.get(planned.dataset)!);
-        const out = await computeBySegment(planned.segments, datasets.get(planned.dataset)!, compute);
-        if (out.notice) warn(`metric "${planned.id}" (${planned.use}): ${out.notice}`);
-        return out.values;
+      const values = await runMetricComponent(planned, { dataset: datasets.get(planned.dataset)!, datasets }, services, options.signal, {
+        onNotice: (notice) => warn(`metric "${planned.id}" (${planned.use}): ${notice}`),
       });
-      // The dataset a value was computed on is part of its identity (the same metric often runs on
-      // reference and current), so exporters never see two values with one name and label set.
-      for (const v of values) v.labels = { dataset: planned.dataset, ...v.labels };
       metricValues.push(...values);
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
@@ -289,6 +267,68 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     }
   }
   return report;
+}
+
+/** What the engine needs to run one detector or metric: the planned component's definition, validated options, id and time limit. */
+export interface RunnableComponent {
+  id: string;
+  use: string;
+  options: Record<string, unknown>;
+  component: { def: ErasedDef };
+  timeoutMs: number;
+  /** `by:` — run once per segment of this field (see segments.ts). */
+  segments?: SegmentSpec;
+}
+
+/** What a run passes besides the data: the correction's size, and where per-segment tests go. */
+export interface RunComponentExtras {
+  multipleTesting?: MultipleTesting;
+  onSegmentTests?: (tests: SegmentTest[]) => void;
+  onNotice?: (notice: string) => void;
+}
+
+/**
+ * Run one detector exactly as a run does: a context seeded from the run seed and the detector's id,
+ * `create` then `evaluate` under the time limit, the result checked; a throw, hang or invalid
+ * result becomes a result with `status: 'error'` and the message (never a rejection).
+ * Exported so that @vigia/testing runs components through this same code.
+ */
+export async function runDetectorComponent(planned: RunnableComponent, input: DetectorInput, services: RunServices, outer?: AbortSignal, extras: RunComponentExtras = {}): Promise<DetectorResult> {
+  try {
+    return await isolate(planned.timeoutMs, `detector "${planned.id}"`, outer, async (signal) => {
+      const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal, ...(extras.multipleTesting ? { multipleTesting: extras.multipleTesting } : {}) });
+      const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
+      const evaluate = async (part: DetectorInput) => checkResult(await detector.evaluate(part, ctx));
+      if (!planned.segments) return evaluate(input);
+      const out = await evaluateBySegment(planned.segments, input, evaluate);
+      extras.onSegmentTests?.(out.tests);
+      return out.result;
+    });
+  } catch (error) {
+    services.logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
+    return { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
+  }
+}
+
+/**
+ * Run one metric exactly as a run does (seeded context, time limit, values checked, each value
+ * labelled with its dataset). Rejects when the metric fails; a run reports that as a warning and
+ * an `error` run status.
+ */
+export async function runMetricComponent(planned: RunnableComponent, input: MetricInput, services: RunServices, outer?: AbortSignal, extras: RunComponentExtras = {}): Promise<MetricValue[]> {
+  const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, outer, async (signal) => {
+    const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+    const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
+    const compute = async (dataset: Dataset) => checkMetricValues(await metric.compute({ ...input, dataset }, ctx));
+    if (!planned.segments) return compute(input.dataset);
+    const out = await computeBySegment(planned.segments, input.dataset, compute);
+    if (out.notice) extras.onNotice?.(out.notice);
+    return out.values;
+  });
+  // The dataset a value was computed on is part of its identity (the same metric often runs on
+  // reference and current), so exporters never see two values with one name and label set.
+  for (const v of values) v.labels = { dataset: input.dataset.name, ...v.labels };
+  return values;
 }
 
 /** Run one component with a time limit; a hang or throw becomes an error the caller turns into a result. */

@@ -15,3 +15,6 @@ export { Registry, importPlugin, type RegisteredComponent, type RegisteredFieldP
 export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
 export { segmentRecords, SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
 export { runPlan, createRunContainer, Tokens, type RunOptions } from './engine.js';
+export { runDetectorComponent, runMetricComponent, type RunnableComponent } from './engine.js';
+export { componentNameOf } from './define.js';
+export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';

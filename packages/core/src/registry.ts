@@ -7,6 +7,7 @@ import {
 } from './contracts.js';
 import { ConfigError, didYouMean, errorMessage } from './errors.js';
 import { normalizeOptionsSchema } from './options.js';
+import { checkCoreRange, readPluginManifest } from './compat.js';
 
 const pluralOf: Record<ComponentKind, keyof VigiaPlugin & `${string}s`> = {
   detector: 'detectors', metric: 'metrics', sink: 'sinks', source: 'sources', embedder: 'embedders', provider: 'providers',
@@ -44,13 +45,20 @@ export class Registry {
   /** Add a plugin's components. Throws when the plugin is malformed, targets another API version or clashes by name. */
   register(plugin: unknown, options: { builtin?: boolean; origin: string }): VigiaPlugin {
     const p = checkPlugin(plugin, options.origin);
-    if (this.#plugins.has(p.name)) return this.#plugins.get(p.name)!.plugin;
+    const same = this.#plugins.get(p.name);
+    if (same) {
+      if (same.plugin === p || !same.builtin || options.builtin) return same.plugin;
+      throw new ConfigError('VIGIA_PLUGIN_INVALID', `${options.origin} is named "${p.name}", which is a built-in plugin; a plugin cannot replace a built-in one (give it another name, e.g. vigia-plugin-…)`);
+    }
     for (const kind of COMPONENT_KINDS) {
       const defs = p[pluralOf[kind]] as Record<string, ErasedDef> | undefined;
       for (const [name, def] of Object.entries(defs ?? {})) {
         checkDef(def, kind, name, p.name);
         const existing = this.#components.get(kind)!.get(name);
         if (existing) {
+          if (existing.builtin && !options.builtin) {
+            throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}" (${options.origin}) defines ${kind} "${name}", which is a built-in ${kind} (from ${existing.plugin}); a plugin cannot register over a built-in name, so rename the component (e.g. "${p.name.replace(/^(@[^/]+\/)?vigia-plugin-/, '')}-${name}")`);
+          }
           throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}" (${options.origin}) defines ${kind} "${name}", which plugin "${existing.plugin}" already provides; rename the component in one of them`);
         }
         this.#components.get(kind)!.set(name, { kind, name, def, plugin: p.name, builtin: options.builtin ?? false });
@@ -187,6 +195,9 @@ function resolvePathPlugin(abs: string, spec: string): string {
 
 function entryOfPackageDir(dir: string, spec: string): string {
   const pj = join(dir, 'package.json');
+  // The manifest's @vigia/core range is checked before any of the plugin's code is imported.
+  const manifest = readPluginManifest(dir);
+  if (manifest) checkCoreRange(manifest);
   if (existsSync(pj)) {
     const pkg = JSON.parse(readFileSync(pj, 'utf8')) as { main?: string; exports?: unknown };
     const entry = exportEntry(pkg.exports) ?? pkg.main ?? 'index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runDetector } from '@vigia/testing';
+import { createTestContext, runDetector } from '@vigia/testing';
 import { createRandom } from '@vigia/stats';
-import { ConfigError, DataError } from '@vigia/core';
+import { ConfigError, validateOptions } from '@vigia/core';
 import { anomalyDetector } from './index.js';
 import { parseDuration } from '@vigia/core';
 import { bucketize } from './aggregate.js';
@@ -139,8 +139,9 @@ describe('anomaly detector with aggregate', () => {
     const records: Record<string, unknown>[] = traffic(120, 2);
     records[3] = { output_tokens: 1 };
     records[4] = { timestamp: 'soon', output_tokens: 1 };
-    await expect(runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '10s' } }, { current: records as never }))
-      .rejects.toThrow(DataError);
+    // A run reports a data error as this detector's error result (the harness behaves the same).
+    expect(await runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '10s' } }, { current: records as never }))
+      .toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*timestamp/) });
     const r = await runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '10s' }, onInvalid: 'skip' }, { current: records as never });
     const d = r.details as BucketDetails;
     expect(d.skipped).toMatchObject({ count: 2, reasons: { 'unparseable timestamp': 2 } });
@@ -148,17 +149,23 @@ describe('anomaly detector with aggregate', () => {
   });
 
   it('rejects a bad `every`, a missing timestampField, and a missing field for sum', async () => {
-    const run = (o: Record<string, unknown>) => runDetector(anomalyDetector, o, { current: [] });
-    await expect(run({ timestampField: 'timestamp', aggregate: { every: 'ten seconds' } })).rejects.toThrow(ConfigError);
-    await expect(run({ timestampField: 'timestamp', aggregate: { every: 'ten seconds' } })).rejects.toThrow(/aggregate\.every is "ten seconds", not a duration/);
-    await expect(run({ aggregate: { every: '10s' } })).rejects.toThrow(ConfigError);
-    await expect(run({ aggregate: { every: '10s' } })).rejects.toThrow(/aggregate needs `timestampField`/);
-    await expect(run({ timestampField: 'timestamp', aggregate: { every: '10s', value: 'sum' } })).rejects.toThrow(/aggregate\.value sum/);
+    // The factory throws ConfigError; a run (and the harness) reports it as the detector's error.
+    const create = async (o: Record<string, unknown>) => anomalyDetector.create(validateOptions(anomalyDetector, o) as never, createTestContext());
+    await expect(create({ timestampField: 'timestamp', aggregate: { every: 'ten seconds' } })).rejects.toThrow(ConfigError);
+    await expect(create({ aggregate: { every: '10s' } })).rejects.toThrow(ConfigError);
+    const run = async (o: Record<string, unknown>) => {
+      const r = await runDetector(anomalyDetector, o, { current: [] });
+      expect(r.status).toBe('error');
+      return r.message;
+    };
+    expect(await run({ timestampField: 'timestamp', aggregate: { every: 'ten seconds' } })).toMatch(/aggregate\.every is "ten seconds", not a duration/);
+    expect(await run({ aggregate: { every: '10s' } })).toMatch(/aggregate needs `timestampField`/);
+    expect(await run({ timestampField: 'timestamp', aggregate: { every: '10s', value: 'sum' } })).toMatch(/aggregate\.value sum/);
   });
 
   it('reports a span of too many buckets as a data error', async () => {
     const records = [{ timestamp: '2020-01-01T00:00:00Z' }, { timestamp: '2024-01-01T00:00:00Z' }];
-    await expect(runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '1s' } }, { current: records }))
-      .rejects.toThrow(/dataset "current".*raise aggregate.every/);
+    expect(await runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '1s' } }, { current: records }))
+      .toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*raise aggregate.every/) });
   });
 });

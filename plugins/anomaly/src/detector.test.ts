@@ -55,8 +55,7 @@ describe('anomaly detector', () => {
   it('names dataset, record and field on bad timestamps, or skips and counts them', async () => {
     const records = series(100, -1);
     records[10] = { timestamp: 'yesterday', latency_ms: 5 } as never;
-    await expect(runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp' }, { current: records }))
-      .rejects.toThrow(/dataset "current".*record 11: timestamp field "timestamp" is "yesterday"/);
+    expect(await runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp' }, { current: records })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*record 11: timestamp field "timestamp" is "yesterday"/) });
     const r = await runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp', onInvalid: 'skip' }, { current: records });
     expect((r.details as { skipped: { count: number; reasons: Record<string, number> } }).skipped).toMatchObject({ count: 1, reasons: { 'unparseable timestamp': 1 } });
   });
@@ -64,7 +63,7 @@ describe('anomaly detector', () => {
   it('rejects non-numeric values unless skipping', async () => {
     const records = series(100, -1);
     records[5] = { timestamp: records[5]!.timestamp, latency_ms: 'fast' } as never;
-    await expect(runDetector(anomalyDetector, { field: 'latency_ms' }, { current: records })).rejects.toThrow(/record 6: field "latency_ms" is "fast"/);
+    expect(await runDetector(anomalyDetector, { field: 'latency_ms' }, { current: records })).toMatchObject({ status: 'error', message: expect.stringMatching(/record 6: field "latency_ms" is "fast"/) });
     const r = await runDetector(anomalyDetector, { field: 'latency_ms', onInvalid: 'skip' }, { current: records });
     expect((r.details as { skipped: { reasons: Record<string, number> } }).skipped.reasons).toEqual({ 'non-numeric value': 1 });
   });
@@ -72,13 +71,13 @@ describe('anomaly detector', () => {
   it('fails on out-of-order timestamps unless sort: true', async () => {
     const records = series(100, -1);
     [records[20], records[21]] = [records[21]!, records[20]!];
-    await expect(runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp' }, { current: records })).rejects.toThrow(/record 22.*earlier than record 21.*sort: true/);
+    expect(await runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp' }, { current: records })).toMatchObject({ status: 'error', message: expect.stringMatching(/record 22.*earlier than record 21.*sort: true/) });
     const r = await runDetector(anomalyDetector, { field: 'latency_ms', timestampField: 'timestamp', sort: true, emitScores: true }, { current: records });
     expect((r.details as { reordered: number }).reordered).toBe(1);
   });
 
   it('needs exactly one of field and fields', async () => {
-    await expect(runDetector(anomalyDetector, {}, { current: [] })).rejects.toThrow(/exactly one of `field`/);
+    expect(await runDetector(anomalyDetector, {}, { current: [] })).toMatchObject({ status: 'error', message: expect.stringMatching(/exactly one of `field`/) });
   });
 
   it('scores multivariate points with an isolation forest trained on the reference', async () => {

@@ -17,6 +17,7 @@ export default defineConfig({
       '@vigia/plugin-embedders': src('plugins/embedders'),
       '@vigia/plugin-anomaly': src('plugins/anomaly'),
       '@vigia/plugin-llm-metrics': src('plugins/llm-metrics'),
+      '@vigia/plugin-exporters': src('plugins/exporters'),
     },
   },
   test: {

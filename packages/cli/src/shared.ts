@@ -10,6 +10,7 @@ export async function builtinRegistry(): Promise<Registry> {
     import('@vigia/plugin-embedders'),
     import('@vigia/plugin-anomaly'),
     import('@vigia/plugin-llm-metrics'),
+    import('@vigia/plugin-exporters'),
   ]);
   return new Registry(modules.map((m) => m.default as VigiaPlugin));
 }

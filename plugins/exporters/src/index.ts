@@ -1,4 +1,5 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
+import { htmlSink } from './html/sink.js';
 import { prometheusSink } from './prometheus/sink.js';
 
 /** Exporters: where monitoring teams look. */
@@ -7,6 +8,7 @@ const plugin = definePlugin({
   apiVersion: CORE_API_VERSION,
   sinks: {
     prometheus: prometheusSink,
+    html: htmlSink,
   },
 });
 
@@ -18,3 +20,5 @@ export { encodeWriteRequest, remoteWriteBody, seriesOf } from './prometheus/remo
 export { prometheusName, sanitizeLabelName, sanitizeMetricName, unitSuffix } from './prometheus/names.js';
 export { send, showUrl, ExportError, type SendOptions } from './transport/http.js';
 export { FailureLog } from './transport/failures.js';
+export { htmlSink } from './html/sink.js';
+export { renderHtml, detectorCharts } from './html/report.js';

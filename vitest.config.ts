@@ -21,6 +21,7 @@ export default defineConfig({
       '@vigia/plugin-nondeterminism': src('plugins/nondeterminism'),
       '@vigia/plugin-providers': src('plugins/providers'),
       '@vigia/plugin-descriptors': src('plugins/descriptors'),
+      '@vigia/plugin-exporters': src('plugins/exporters'),
     },
   },
   test: {

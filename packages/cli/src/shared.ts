@@ -14,6 +14,7 @@ export async function builtinRegistry(): Promise<Registry> {
     import('@vigia/plugin-nondeterminism'),
     import('@vigia/plugin-providers'),
     import('@vigia/plugin-descriptors'),
+    import('@vigia/plugin-exporters'),
   ]);
   return new Registry(modules.map((m) => m.default as VigiaPlugin));
 }

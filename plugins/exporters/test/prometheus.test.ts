@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusExporter } from '../src/index.js';
+import { hasBinaries, promQueryUntil, runConfig, sampleRecords, startPrometheus, startPushgateway, freePort, type Service } from './services.js';
+
+const missing = hasBinaries(['prometheus'], ['prometheus-pushgateway', 'pushgateway']);
+if (missing) console.warn(`skipping the Prometheus end-to-end tests: ${missing}`);
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const files = { 'reference.jsonl': sampleRecords(300, 0, 1), 'current.jsonl': sampleRecords(300, 900, 2) };
+
+function config(name: string, sink: string, detectors = ['latency', 'category']): string {
+  const all: Record<string, string> = {
+    latency: '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks } }',
+    category: '  - { id: category-drift, use: feature-drift, with: { field: category, test: chi2 }, severity: warn }',
+    tokens: '  - { id: tokens-drift, use: feature-drift, with: { field: input_tokens, test: ks } }',
+  };
+  return [
+    'version: 1',
+    `name: ${name}`,
+    'data:',
+    '  reference: { use: jsonl, with: { path: reference.jsonl } }',
+    '  current: { use: jsonl, with: { path: current.jsonl } }',
+    'detectors:',
+    ...detectors.map((d) => all[d]!),
+    'metrics:',
+    '  - { id: latency, use: latency }',
+    '  - { id: tokens, use: tokens }',
+    'sinks:',
+    `  - use: prometheus`,
+    `    with: ${sink}`,
+    '',
+  ].join('\n');
+}
+
+describe.skipIf(Boolean(missing))('prometheus sink against real Prometheus and Pushgateway', () => {
+  let prom: Service;
+  let push: Service;
+
+  beforeAll(async () => {
+    push = await startPushgateway();
+    prom = await startPrometheus([`127.0.0.1:${push.port}`]);
+  });
+  afterAll(async () => {
+    await prom?.stop();
+    await push?.stop();
+  });
+
+  it('pushes to the Pushgateway; Prometheus scrapes it and PromQL returns the run\'s values', async () => {
+    const report = await runConfig(config('e2e-push', `{ pushgateway: "${push.url}", job: vigia-push }`), { files });
+    expect(report.warnings ?? []).toEqual([]);
+    const status = await promQueryUntil(prom.url, 'vigia_detector_status{job="vigia-push",config="e2e-push"}', 2);
+    const byId = Object.fromEntries(status.map((r) => [r.metric.detector, Number(r.value[1])]));
+    const code = { pass: 0, warn: 1, fail: 2, error: 3 };
+    for (const d of report.detectors) expect(byId[d.id], d.id).toBe(code[d.status]);
+    expect(status.every((r) => r.metric.use === 'feature-drift')).toBe(true);
+    const p = await promQueryUntil(prom.url, 'vigia_detector_p_value{job="vigia-push",detector="latency-drift"}');
+    expect(Number(p[0]!.value[1])).toBeCloseTo(report.detectors.find((d) => d.id === 'latency-drift')!.pValue!, 12);
+    const records = await promQueryUntil(prom.url, 'vigia_dataset_records{job="vigia-push",dataset="current"}');
+    expect(Number(records[0]!.value[1])).toBe(300);
+    // The GenAI histogram under its OpenTelemetry→Prometheus name, usable by histogram_quantile.
+    const p95 = await promQueryUntil(prom.url, 'histogram_quantile(0.95, sum by (le) (gen_ai_client_operation_duration_seconds_bucket{job="vigia-push",dataset="current"}))');
+    expect(Number(p95[0]!.value[1])).toBeGreaterThan(0.2);
+    const tokens = await promQueryUntil(prom.url, 'gen_ai_client_token_usage_count{job="vigia-push",dataset="current"}', 2);
+    expect(tokens.map((t) => t.metric.gen_ai_token_type).sort()).toEqual(['input', 'output']);
+  });
+
+  it('a second push of the same config replaces the group: a removed detector disappears', async () => {
+    await runConfig(config('e2e-replace', `{ pushgateway: "${push.url}", job: vigia-replace }`, ['latency', 'tokens']), { files });
+    let text = await (await fetch(`${push.url}/metrics`)).text();
+    expect(text).toMatch(/vigia_detector_status\{[^}]*detector="tokens-drift"[^}]*job="vigia-replace"/);
+    await runConfig(config('e2e-replace', `{ pushgateway: "${push.url}", job: vigia-replace }`, ['latency']), { files });
+    text = await (await fetch(`${push.url}/metrics`)).text();
+    expect(text).not.toMatch(/detector="tokens-drift"[^}]*job="vigia-replace"/);
+    expect(text).toMatch(/vigia_detector_status\{[^}]*detector="latency-drift"[^}]*job="vigia-replace"/);
+  });
+
+  it('remote-writes snappy protobuf that Prometheus ingests', async () => {
+    const report = await runConfig(config('e2e-rw', `{ remoteWrite: "${prom.url}/api/v1/write", job: vigia-rw }`), { files });
+    expect(report.warnings ?? []).toEqual([]);
+    const stat = await promQueryUntil(prom.url, 'vigia_detector_statistic{job="vigia-rw",config="e2e-rw"}', 2);
+    for (const d of report.detectors) {
+      const got = stat.find((r) => r.metric.detector === d.id);
+      expect(Number(got!.value[1]), d.id).toBeCloseTo(d.statistic!, 12);
+    }
+    const dur = await promQueryUntil(prom.url, 'vigia_run_duration_seconds{job="vigia-rw",config="e2e-rw"}');
+    expect(Number(dur[0]!.value[1])).toBeCloseTo(report.durationMs / 1000, 6);
+    const buckets = await promQueryUntil(prom.url, 'gen_ai_client_operation_duration_seconds_bucket{job="vigia-rw",dataset="current",le="+Inf"}');
+    expect(Number(buckets[0]!.value[1])).toBe(300);
+  });
+});
+
+describe('prometheus sink without services', () => {
+  it('serves /metrics on listen: live from events during the run, then the final report; closed at shutdown', async () => {
+    const report = await runConfig(config('e2e-listen', `{ listen: "127.0.0.1:0" }`), { files });
+    const exporter = new PrometheusExporter({ listen: '127.0.0.1:0', job: 'vigia', timeoutMs: 1000, retries: 0, backoffMs: 0 }, { logger: silent });
+    await exporter.start();
+    const url = `http://127.0.0.1:${exporter.address!.port}`;
+    try {
+      exporter.onEvent({ type: 'run:start', name: 'e2e-listen', startedAt: report.startedAt, seed: 1 });
+      exporter.onEvent({ type: 'detector:end', result: report.detectors[0]! });
+      let text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toMatch(/vigia_detector_status\{config="e2e-listen",detector="latency-drift",use="feature-drift"\} [0-3]/);
+      expect(text).not.toContain('category-drift');
+      await exporter.report(report);
+      text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toContain('# TYPE vigia_detector_status gauge');
+      expect(text).toMatch(/vigia_detector_status\{config="e2e-listen",detector="category-drift",use="feature-drift"\} [0-3]/);
+      expect(text).toContain('# TYPE gen_ai_client_operation_duration_seconds histogram');
+      expect(text).toMatch(/gen_ai_client_operation_duration_seconds_bucket\{config="e2e-listen",dataset="current",le="\+Inf"\} 300/);
+      expect((await fetch(`${url}/other`)).status).toBe(404);
+    } finally {
+      await exporter.shutdown();
+    }
+    await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+  });
+
+  it('a dead endpoint is one counted warning, bounded in time, and the run still reports', async () => {
+    const port = await freePort();
+    const t = Date.now();
+    const report = await runConfig(config('e2e-dead', `{ remoteWrite: "http://127.0.0.1:${port}/api/v1/write?token=s3cr3t-in-url", pushgateway: "http://127.0.0.1:${port}", timeoutMs: 500, retries: 1, backoffMs: 50 }`), { files });
+    expect(Date.now() - t).toBeLessThan(15_000);
+    const w = (report.warnings ?? []).filter((x) => x.includes('prometheus sink'));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/2 of 2 exports failed/);
+    expect(w[0]).toMatch(/connection refused/);
+    expect(w[0]).not.toContain('s3cr3t-in-url');
+    expect(report.detectors).toHaveLength(2);
+  });
+
+  it('rejects a config with no way out, or a bad listen address, as a config error', async () => {
+    await expect(runConfig(config('bad', '{ job: x }'), { files })).rejects.toThrow(/pushgateway|remoteWrite|listen/);
+    await expect(runConfig(config('bad', '{ listen: "nope" }'), { files })).rejects.toThrow(/HOST:PORT/);
+  });
+});

@@ -275,7 +275,7 @@ export const anomalyDetector = defineDetector({
       },
       method: {
         type: 'string', enum: ['auto', 'robust-z', 'seasonal', 'isolation-forest'], default: 'auto',
-        description: 'auto: with a reference (at least 50 points), the largest of the level against the reference distribution (tail probability of the value, and a CUSUM of its reference quantiles for sustained shifts) and the novelty of robust deviations against the series\' own past; without one, the novelty alone (chosen on NAB). robust-z: rolling median/MAD z; seasonal: daily/weekly baseline (needs timestampField); isolation-forest: multivariate, trained on the learning data.',
+        description: 'auto: with a reference (at least 30 points), the largest of the level against the reference distribution (tail probability of the value, and a CUSUM of its reference quantiles for sustained shifts) and the novelty of robust deviations against the series\' own past; without one, the novelty alone (chosen on NAB). robust-z: rolling median/MAD z; seasonal: daily/weekly baseline (needs timestampField); isolation-forest: multivariate, trained on the learning data.',
       },
       window: { type: 'integer', minimum: 10, default: 6400, description: 'Rolling window in points (buckets with aggregate) for auto and robust-z.' },
       threshold: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'The detector fails when a score in the current dataset reaches this.' },

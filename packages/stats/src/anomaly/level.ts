@@ -54,8 +54,11 @@ export interface ReferenceLevelOptions {
   lags?: number;
 }
 
+/** Φ⁻¹(0.75): the reference's upper quartile as a normal score. */
+const QUARTILE_Z = 0.6744897501960817;
+
 /** Fewest reference values a {@link ReferenceLevel} accepts. */
-export const MIN_LEVEL_REFERENCE = 50;
+export const MIN_LEVEL_REFERENCE = 30;
 
 /** Siegmund's approximation of the in-control average run length of a one-sided CUSUM with allowance k and limit h (unit-variance normal increments). */
 function cusumArl(k: number, h: number): number {
@@ -79,6 +82,8 @@ function cusumArl(k: number, h: number): number {
  *    factor) of its autocorrelation (Bartlett weights, `lags` lags), feeds an upper and a lower
  *    CUSUM (Page 1954) with allowance k; S is mapped to p = 2 / ARL₀(S) by Siegmund's
  *    approximation. S is capped at ARL₀ = 2/capP, so an alarm clears a few points after a shift ends.
+ *    The upper S is charged only to a point above the reference's upper quartile (the lower S to
+ *    one below the lower quartile): an ordinary value inside a shifted period is not an anomaly.
  *
  * The level p is 2·min(p_point, p_cusum) (Bonferroni over the two channels), reported as a score
  * with {@link pToScore}: 0.9 ⇔ p = 1e-4.
@@ -115,7 +120,7 @@ export class ReferenceLevel {
     const ys = Float64Array.from(values, (v) => this.transform(v));
     this.sorted = Float64Array.from(ys).sort();
     const n = (this.n = ys.length);
-    this.k = options.allowance ?? 0.5;
+    this.k = options.allowance ?? 1;
     this.clip = options.clip ?? 4;
     const minTail = options.minTail ?? 20;
     const tail = Math.min(Math.floor(n / 4), Math.max(minTail, Math.floor((options.tailShare ?? 0.02) * n)));
@@ -154,7 +159,7 @@ export class ReferenceLevel {
     this.varianceFactor = Math.min(20, Math.max(1, factor));
     this.zScale = sd * Math.sqrt(this.varianceFactor);
     // Cap: the S whose two-sided p is capP (bisection on the monotone ARL).
-    const capP = options.capP ?? 1e-5;
+    const capP = options.capP ?? 1e-7;
     let lo = 0;
     let hi = 100;
     for (let it = 0; it < 60; it++) {
@@ -196,12 +201,16 @@ export class ReferenceLevel {
     const pu = this.upperP(y);
     const pl = this.lowerP(y);
     this.lastPointP = Math.min(1, 2 * Math.min(pu, pl));
-    let w = (this.rawZ(y, pu, pl) - this.zMean) / this.zScale;
+    const z = this.rawZ(y, pu, pl);
+    let w = (z - this.zMean) / this.zScale;
     if (w > this.clip) w = this.clip;
     else if (w < -this.clip) w = -this.clip;
     this.up = Math.min(this.cap, Math.max(0, this.up + w - this.k));
     this.down = Math.min(this.cap, Math.max(0, this.down - w - this.k));
-    this.lastShiftP = Math.min(1, 2 / cusumArl(this.k, Math.max(this.up, this.down)));
+    // A shift is charged only to points outside the reference's interquartile range on its side:
+    // an ordinary value inside a shifted period is not itself an anomaly.
+    const s = z > QUARTILE_Z ? this.up : z < -QUARTILE_Z ? this.down : 0;
+    this.lastShiftP = Math.min(1, 2 / cusumArl(this.k, s));
     return pToScore(Math.min(1, 2 * Math.min(this.lastPointP, this.lastShiftP)));
   }
 

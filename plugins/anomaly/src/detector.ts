@@ -245,7 +245,7 @@ function withLevel(novelty: StreamingScorer, level: ReferenceLevel, learned: num
 
 export const anomalyDetector = defineDetector({
   description:
-    'Scores each point of a numeric field (or several fields), or of per-bucket aggregates of records (request rate, token totals), in time order with a streaming anomaly scorer (novelty of robust deviations, robust z-score, seasonal baseline, or isolation forest); fails when a score reaches `threshold`.',
+    'Scores each point of a numeric field (or several fields), or of per-bucket aggregates of records (request rate, token totals), in time order with a streaming anomaly scorer (by default: the level against the reference distribution, so a sustained incident scores high throughout, plus the novelty of robust deviations; or robust z-score, seasonal baseline, isolation forest); fails when a score reaches `threshold` and reports runs of high scores as events. A check that scores nothing (field absent, empty dataset, every record skipped) is a data error.',
   options: {
     type: 'object',
     properties: {
@@ -278,7 +278,7 @@ export const anomalyDetector = defineDetector({
         description: 'auto: with a reference (at least 30 points), the largest of the level against the reference distribution (tail probability of the value, and a CUSUM of its reference quantiles for sustained shifts) and the novelty of robust deviations against the series\' own past; without one, the novelty alone (chosen on NAB). robust-z: rolling median/MAD z; seasonal: daily/weekly baseline (needs timestampField); isolation-forest: multivariate, trained on the learning data.',
       },
       window: { type: 'integer', minimum: 10, default: 6400, description: 'Rolling window in points (buckets with aggregate) for auto and robust-z.' },
-      threshold: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'The detector fails when a score in the current dataset reaches this.' },
+      threshold: { type: 'number', minimum: 0, maximum: 1, default: 0.9, description: 'The detector fails when a score in the current dataset reaches this. With auto and a reference, score = L/(L + 4/9), L = −log10 of the estimated per-point false-alarm probability: 0.9 ⇔ 1 normal point in 10,000.' },
       probation: {
         type: 'number', minimum: 0, maximum: 0.9,
         description: 'Share of the current points (buckets with aggregate) at the start that are learned, not scored (score null). Default without a reference dataset: min(15 % of the points, 750 points), as NAB; 0 with one.',

@@ -345,6 +345,10 @@ export const anomalyDetector = defineDetector({
         const names = countOnly ? ['count'] : fields;
         const unit = agg ? 'buckets' : 'points';
         if (cur.count === 0) throw new DataError(nothingScored(ctx.id, current, fields, curRows, onInvalid, unit));
+        if (reference && refRows && ref && ref.count === 0) {
+          const why = nothingScored(ctx.id, reference, fields, refRows, onInvalid, unit).replace('scored nothing', 'learned nothing from the reference');
+          throw new DataError(`${why}; fix it, or set useReference: false to score current against its own past`);
+        }
         const probationCount = options.probation !== undefined
           ? Math.floor(options.probation * cur.count)
           : ref && ref.count > 0 ? 0 : Math.min(Math.floor(PROBATION_SHARE * cur.count), PROBATION_CAP);

@@ -41,6 +41,14 @@ describe('anomaly detector: nothing scored is a data error', () => {
       .rejects.toThrow(/every record of dataset "current".*"latency_ms" was skipped \(onInvalid: skip; 200 non-numeric value/);
   });
 
+  it('errors when the reference has nothing to learn, unless useReference: false', async () => {
+    const renamed = records.map((r) => ({ timestamp: r.timestamp, latency: r.latency_ms }));
+    await expect(runDetector(anomalyDetector, { field: 'latency_ms' }, { reference: renamed, current: records }))
+      .rejects.toThrow(/learned nothing from the reference: field "latency_ms" is absent or null in all 200 records of dataset "reference".*useReference: false/);
+    const r = await runDetector(anomalyDetector, { field: 'latency_ms', useReference: false }, { reference: renamed, current: records });
+    expect(r.status).not.toBe('error');
+  });
+
   it('errors when aggregation leaves no bucket to score', async () => {
     await expect(runDetector(anomalyDetector, { timestampField: 'timestamp', aggregate: { every: '1h' } }, { current: records }))
       .rejects.toThrow(/scored nothing: dataset "current".*no buckets to score/);

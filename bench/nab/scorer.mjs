@@ -17,7 +17,7 @@ export const PROBATION_PERCENT = 0.15;
 
 /** sweeper.scaledSigmoid: 2*sigmoid(-5x) - 1, and -1 beyond 3 window lengths. */
 export function scaledSigmoid(x) {
-  if (x > 3.0) return -1.0;
+  if (x >= 3.0) return -1.0;
   return 2 / (1 + Math.exp(5 * x)) - 1.0;
 }
 

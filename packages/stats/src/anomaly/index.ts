@@ -4,3 +4,4 @@ export { RollingRobustZ, zToScore, MAD_TO_SIGMA, type StreamingScorer, type Robu
 export { NoveltyScorer, type NoveltyOptions } from './novelty.js';
 export { SeasonalBaseline, detectPeriods, medianStep, DAY_MS, WEEK_MS, type DetectedPeriod, type SeasonalOptions } from './seasonal.js';
 export { IsolationForest, averagePathLength, type IsolationForestOptions } from './iforest.js';
+export { ReferenceLevel, pToScore, scoreToP, normalQuantile, MIN_LEVEL_REFERENCE, type ReferenceLevelOptions } from './level.js';

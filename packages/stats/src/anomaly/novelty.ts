@@ -38,7 +38,7 @@ export interface NoveltyOptions {
  * et al. 2001) are compared with a store of the past windows taken the same way; the distance to
  * the nearest one (RMS over segments, in the series' units), then the window is stored. Windows
  * that overlap the current one are skipped (no trivial self-match). Score: 0.9 · the share of
- * past distances below d (so a record scores 0.9), and above 0.9 only for a distance more than
+ * past distances below d (a record scores 0.8999, just below 0.9), and above 0.9 only for a distance more than
  * `margin` × the largest past one: 0.9 + 0.1 · (1 − margin·(max + ε)/(d + ε)), ε = 1% of the value
  * range seen so far. Between comparisons the score is 0.
  */
@@ -155,7 +155,8 @@ class ShapeChannel {
       if (h.size >= MIN_HISTORY) {
         const eps = SHAPE_EPS * (hi - lo);
         const bar = this.margin * (h.max() + eps);
-        score = dist + eps > bar ? 0.9 + 0.1 * (1 - bar / (dist + eps)) : (0.9 * h.countBelow(dist)) / h.size;
+        const rank = h.countBelow(dist);
+        score = dist + eps > bar ? 0.9 + 0.1 * (1 - bar / (dist + eps)) : rank === h.size ? SHAPE_RECORD : (0.9 * rank) / h.size;
       }
       h.push(dist);
       this.lastDistance = dist;
@@ -169,6 +170,12 @@ class ShapeChannel {
 const MIN_POINTS = 20;
 const MIN_HISTORY = 100;
 const RECORD_EPS = 0.1;
+/**
+ * Score of a shape distance larger than every one in the history but not by the margin: just below
+ * 0.9, so it ranks above every non-record (0.9·rank ≤ 0.89990 with 8,640 past distances) without
+ * reaching the default threshold (a window unlike the recent ones is common in a short history).
+ */
+const SHAPE_RECORD = 0.8999;
 /** ε of the shape channels' record map, as a share of the value range seen so far. */
 const SHAPE_EPS = 0.01;
 /** log2 of the hashed count tables of the transition model (2 × 2^14 counters, 128 KB). */
@@ -321,7 +328,7 @@ export class NoveltyScorer implements StreamingScorer {
     this.lastShapeScore = shapeScore;
     if (shapeScore > score) score = shapeScore;
     // The largest of m ranks is itself ranked (Šidák): P(max of m uniform ranks < r) = r^m.
-    if (scored > 1 && score < 0.9) score = 0.9 * (score / 0.9) ** scored;
+    if (scored > 1 && score < SHAPE_RECORD) score = 0.9 * (score / 0.9) ** scored;
 
     const k = this.recent.length;
     if (k === 0) return score;

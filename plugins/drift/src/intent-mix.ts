@@ -119,8 +119,13 @@ export const intentMix = defineDetector({
         const newPart = `${curNew} of ${n} prompts (${fmt((curNew / n) * 100)}%) on intents the reference lacks (≈${fmt(expectedNewShare * 100)}% by chance, ${formatP(pNew)})`;
         const shiftPart = `cluster shares chi² ${fmt(chi.statistic)} (${formatP(chi.pValue)})`;
         const newSignificant = 2 * pNew < alpha;
+        // One example from each of the two largest new groups (different intents), as printed distinct.
+        const shown: string[] = [];
+        for (const t of [...groups.slice(0, 2).map((g) => g.examples[0]), ...examples]) {
+          if (t !== undefined && shown.length < 2 && !shown.includes(quote(t))) shown.push(quote(t));
+        }
         const headline = status === 'pass' ? 'intent mix unchanged'
-          : newSignificant ? `new intents appeared: ${newPart}${examples.length ? `, e.g. ${examples.slice(0, 2).map(quote).join(', ')}` : ''}; ${shiftPart}`
+          : newSignificant ? `new intents appeared: ${newPart}${shown.length ? `, e.g. ${shown.join(', ')}` : ''}; ${shiftPart}`
           : `intent mix moved: cluster ${top.cluster}${top.examples[0] ? ` (e.g. ${quote(top.examples[0])})` : ''} ${fmt(top.referenceShare * 100)}% → ${fmt(top.currentShare * 100)}%; ${shiftPart}; ${newPart}`;
         const body = status === 'pass' ? `: ${shiftPart}; ${newPart}` : '';
         return {

@@ -3,8 +3,10 @@
  * must still let a clear shift fail.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRandom } from '@vigia/stats';
-import { ensureBuilt, STACK, tempProject, vigia } from './helpers.js';
+import { ensureBuilt, repoRoot, STACK, tempProject, vigia } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
@@ -106,4 +108,47 @@ metrics:
     expect(r.stdout).toMatch(/error: metric lat \(latency\): /);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/warning: metric/);
   });
+});
+
+describe('intent-mix finds the planted new topics with every shipped embedder (quickstart)', () => {
+  // configs/samples/README.md: 35 % of current prompts are on two BBQ categories the reference lacks.
+  // The categories are read here only to score the detector's answer; the detector never sees them.
+  const samples = join(repoRoot, 'configs', 'samples');
+  const read = (f: string) => readFileSync(join(samples, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; attributes: { category: string } });
+  const reference = read('reference.jsonl'), current = read('current.jsonl');
+  const known = new Set(reference.map((r) => r.attributes.category));
+  const planted = current.filter((r) => !known.has(r.attributes.category)).length / current.length;
+  const categoriesOf = new Map<string, Set<string>>();
+  for (const r of current) (categoriesOf.get(r.prompt) ?? categoriesOf.set(r.prompt, new Set()).get(r.prompt)!).add(r.attributes.category);
+
+  const model = process.env.VIGIA_TRANSFORMERS_MODEL;
+  const embedders: Array<[string, string]> = [['hashing', '{ use: hashing }'], ['word-vectors', '{ use: word-vectors }']];
+  if (model) embedders.push(['transformers', `{ use: transformers, with: { model: ${JSON.stringify(model)} } }`]);
+  else it.skip('transformers: set VIGIA_TRANSFORMERS_MODEL to a local model folder to include it', () => {});
+
+  it.each(embedders)('%s: reported share within 25 percent of the planted share, distinct examples from the new topics', (name, spec) => {
+    const config = `version: 1
+seed: 42
+cache: ${JSON.stringify(join(repoRoot, 'configs', '.vigia-cache'))}
+data:
+  reference: { use: jsonl, with: { path: ${JSON.stringify(join(samples, 'reference.jsonl'))} } }
+  current: { use: jsonl, with: { path: ${JSON.stringify(join(samples, 'current.jsonl'))} } }
+embedders:
+  e: ${spec}
+detectors:
+  - { id: intents, use: intent-mix, with: { textField: prompt, embedder: e, examples: 5 } }
+`;
+    const dir = tempProject({ 'vigia.yaml': config });
+    const r = vigia(['run', `${dir}/vigia.yaml`, '--format', 'json']);
+    expect(r.stderr).not.toMatch(STACK);
+    const d = (JSON.parse(r.stdout) as { detectors: { status: string; message: string; details: { newIntents: { share: number; examples: string[] } } }[] }).detectors[0]!;
+    const { share, examples } = d.details.newIntents;
+    expect(share, `${name}: share ${share} vs planted ${planted}`).toBeGreaterThanOrEqual(planted * 0.75);
+    expect(share).toBeLessThanOrEqual(planted * 1.25);
+    expect(examples.length).toBe(5);
+    expect(new Set(examples).size).toBe(examples.length);
+    for (const text of examples) expect([...categoriesOf.get(text)!].some((c) => !known.has(c)), text).toBe(true);
+    expect(d.status).toBe('fail');
+    expect(d.message).toMatch(/^new intents appeared: \d+ of 1000 prompts \(\d+(\.\d+)?%\) on intents the reference lacks/);
+  }, 180_000);
 });

@@ -50,6 +50,15 @@ describe('embedding-drift', () => {
     expect(r.status).toBe('fail');
     const examples = (r.details!.explanation as { examples: { current: string[] }[] }).examples;
     expect(examples[0]!.current.some((t) => t.includes('crypto'))).toBe(true);
+    // The message names what moved in the user's terms: texts that differ between the two sides.
+    expect(r.message).toMatch(/; along the shift, \d+% of current texts lie beyond 95% of the reference: current texts like "buy crypto now #\d+", reference texts like "(refund please|reset my password) #\d+"/);
+    expect(r.message).not.toMatch(/most of the mean shift/);
+  });
+
+  it('leaves the explanation out of the message when there are no texts to show', async () => {
+    const r = await runDetector(embeddingDrift, { field: 'v', seed: 3 }, { reference: vectors(150, 8, 1), current: vectors(150, 8, 2, () => 1.5) });
+    expect(r.status).toBe('fail');
+    expect(r.message).not.toMatch(/shift/);
   });
 
   it('reduces with pca before testing', async () => {

@@ -154,22 +154,21 @@ export const embeddingDrift = defineDetector({
   },
 });
 
-/** Smallest share of the mean shift one direction must carry for the message to name it. */
-const DESCRIBED_SHARE = 0.5;
+/** Smallest share of current records beyond the reference's 95th percentile (5 % by chance) worth naming. */
+const DESCRIBED_BEYOND = 0.15;
 
 /**
- * The explanation in the user's terms, or nothing: only a direction that carries most of the
- * mean shift, with example texts that differ between the two sides (current texts furthest
- * along the shift, reference texts at the other end).
+ * The explanation in the user's terms, or nothing: along the mean-shift direction, how many
+ * current texts lie beyond (almost) all of the reference, with example texts from either end,
+ * which differ by construction. Left out when too few lie beyond or the texts are unknown.
  */
 function describeShift(explanation: ShiftExplanation): string {
-  const top = explanation.directions[0];
-  if (!top || top.share < DESCRIBED_SHARE) return '';
-  const examples = explanation.examples?.find((e) => e.component === top.component);
-  const cur = examples?.current[0], ref = examples?.reference[0];
+  const along = explanation.alongShift;
+  if (!along || along.beyondShare < DESCRIBED_BEYOND) return '';
+  const cur = along.current[0], ref = along.reference[0];
   if (cur === undefined || ref === undefined || cur === ref) return '';
   const quote = (t: string) => JSON.stringify(t.length > 80 ? `${t.slice(0, 79)}…` : t);
-  return `; ${Math.round(top.share * 100)}% of the mean shift lies on one direction: current texts like ${quote(cur)}, reference texts like ${quote(ref)}`;
+  return `; along the shift, ${Math.round(along.beyondShare * 100)}% of current texts lie beyond 95% of the reference: current texts like ${quote(cur)}, reference texts like ${quote(ref)}`;
 }
 
 function sum(xs: Float64Array): number {

@@ -33,6 +33,10 @@ describe('intent-mix', () => {
     const newIntents = withNew.details!.newIntents as { count: number; examples: string[] };
     expect(newIntents.count).toBeGreaterThanOrEqual(25);
     expect(newIntents.examples.every((t) => t.includes('crypto'))).toBe(true);
+    expect(new Set(newIntents.examples).size).toBe(newIntents.examples.length);
+    // The message's p-value is the result's (the table's), not one of the two tests' halves.
+    expect(withNew.message).toMatch(/^new intents appeared: /);
+    expect(withNew.message).toContain(`p=${withNew.pValue!.toPrecision(3)} (twice the smaller of the two)`);
   });
 
   it('fails a change in shares between known intents', async () => {

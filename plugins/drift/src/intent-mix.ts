@@ -1,42 +1,23 @@
 /**
  * intent-mix: cluster the reference prompts' embeddings, then test whether the current prompts
- * spread over those clusters in other shares (chi-square) and whether more of them fall outside
- * every cluster than the reference would (new intents, exact binomial tail).
+ * spread over those clusters in other shares (chi-square), and find prompts on intents the
+ * reference never had: those whose nearest neighbours in the pooled sample are current prompts
+ * far more often than the reference's own prompts' are (embedding/novelty.ts), tested by
+ * permuting the side labels. The new prompts are then clustered, so each new intent gets its
+ * own distinct examples.
  */
 import { DataError, defineDetector, type DetectorResult } from '@vigia/core';
 import {
-  assignToCentroids, chiSquareTest, chooseK, clipPValue, clusterMeans, createRandom, empiricalQuantile, fitPca, kMeans,
-  logGamma, pcaProject, type Matrix,
+  type Matrix,
+  assignToCentroids, chiSquareTest, chooseK, clipPValue, clusterMeans, createRandom, fitPca, kMeans, pcaProject,
+  permutationsForLevel, selectRows,
 } from '@vigia/stats';
-import { decide, fmt } from './embedding/decide.js';
+import { decide, fmt, formatP } from './embedding/decide.js';
+import { findNovelty } from './embedding/novelty.js';
 import { loadVectors, randomFor } from './vectors.js';
 
-/** P(X ≥ c) for X ~ Binomial(n, p), summed in log space. */
-function binomialUpperTail(c: number, n: number, p: number): number {
-  if (c <= 0) return 1;
-  if (p <= 0) return c > 0 ? 0 : 1;
-  if (p >= 1) return 1;
-  let total = 0;
-  const lp = Math.log(p), lq = Math.log1p(-p), lnf = logGamma(n + 1);
-  for (let k = c; k <= n; k++) total += Math.exp(lnf - logGamma(k + 1) - logGamma(n - k + 1) + k * lp + (n - k) * lq);
-  return Math.min(1, total);
-}
-
-/** Distance of each row to every centroid. */
-function distancesToAll(x: Matrix, centroids: Matrix): Float64Array {
-  const d = x.cols, k = centroids.rows, out = new Float64Array(x.rows * k);
-  for (let i = 0; i < x.rows; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) { const diff = x.data[i * d + j]! - centroids.data[c * d + j]!; s += diff * diff; }
-      out[i * k + c] = Math.sqrt(s);
-    }
-  }
-  return out;
-}
-
 export const intentMix = defineDetector({
-  description: 'Clusters reference prompt embeddings (k-means++, k by silhouette), tests the change in cluster shares of current prompts (chi-square) and reports prompts far from every reference cluster as new intents.',
+  description: 'Clusters reference prompt embeddings (k-means++, k by silhouette), tests the change in cluster shares of current prompts (chi-square), and finds new intents: current prompts whose nearest neighbours are current prompts far more often than the reference\'s own are (permutation test), grouped with distinct examples.',
   needs: ['reference'],
   options: {
     type: 'object',
@@ -48,7 +29,9 @@ export const intentMix = defineDetector({
       kMin: { type: 'integer', minimum: 2, default: 2, description: 'Smallest k tried.' },
       kMax: { type: 'integer', minimum: 2, default: 10, description: 'Largest k tried.' },
       pca: { type: 'integer', minimum: 1, default: 32, description: 'Principal components of the reference used for clustering (distances for new intents use full vectors).' },
-      newIntentQuantile: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.99, description: 'A prompt is a new intent when it is further from every cluster centre than this quantile of that cluster\'s reference distances.' },
+      newIntentQuantile: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.99, description: 'A current prompt is a new intent when the (size-weighted) share of current prompts among its nearest neighbours exceeds this quantile of the same share over the reference prompts.' },
+      neighbours: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Nearest neighbours (cosine, in the pooled reference + current sample) that decide whether a prompt is on a new intent.' },
+      maxPermutations: { type: 'integer', minimum: 1, default: 10000, description: 'Cap on the label permutations of the new-intent test (drawn Besag–Clifford sequentially, as many as the level after the run\'s correction needs).' },
       sample: { type: 'integer', minimum: 10, default: 5000, description: 'Cap on the prompts used per side (seeded sample).' },
       examples: { type: 'integer', minimum: 0, default: 3, description: 'Example texts per cluster and for new intents.' },
       seed: { type: 'integer', description: 'Seed (default: derived from the run seed and the detector id).' },
@@ -79,62 +62,78 @@ export const intentMix = defineDetector({
         const centroids = clusterMeans(ref.matrix, choice.result.assignments, k);
         const refAssign = assignToCentroids(ref.matrix, centroids);
         const curAssign = assignToCentroids(cur.matrix, centroids);
-        // Per-cluster radius: the quantile of its members' distances.
-        const radius = new Float64Array(k);
-        for (let c = 0; c < k; c++) {
-          const ds: number[] = [];
-          for (let i = 0; i < m; i++) if (refAssign.assignments[i] === c) ds.push(refAssign.distances[i]!);
-          radius[c] = ds.length ? empiricalQuantile(ds, options.newIntentQuantile) : 0;
-        }
-        const outside = (x: Matrix): Uint8Array => {
-          const all = distancesToAll(x, centroids);
-          const out = new Uint8Array(x.rows);
-          for (let i = 0; i < x.rows; i++) {
-            let far = 1;
-            for (let c = 0; c < k && far; c++) if (all[i * k + c]! <= radius[c]!) far = 0;
-            out[i] = far;
-          }
-          return out;
-        };
-        const refOut = outside(ref.matrix), curOut = outside(cur.matrix);
+        // New intents: neighbourhoods of the pooled sample that only current prompts fill.
+        const level = ctx.levelFor(alpha) / 2; // two tests, Bonferroni inside the detector
+        const novelty = findNovelty(ref.matrix, cur.matrix, {
+          neighbours: options.neighbours, quantile: options.newIntentQuantile, random,
+          maxPermutations: Math.min(options.maxPermutations, permutationsForLevel(level, 100)),
+        });
         const refCounts = new Float64Array(k), curCounts = new Float64Array(k);
-        let refNew = 0, curNew = 0;
-        for (let i = 0; i < m; i++) { refCounts[refAssign.assignments[i]!]++; refNew += refOut[i]!; }
-        for (let i = 0; i < n; i++) { curCounts[curAssign.assignments[i]!]++; curNew += curOut[i]!; }
+        for (let i = 0; i < m; i++) refCounts[refAssign.assignments[i]!]++;
+        for (let i = 0; i < n; i++) curCounts[curAssign.assignments[i]!]++;
+        const curNew = novelty.count, refNew = novelty.referenceCount;
         const chi = k > 1 ? chiSquareTest(refCounts, curCounts) : { statistic: 0, pValue: 1, dof: 0 };
-        const expectedNewShare = Math.max(1 - options.newIntentQuantile, refNew / m);
-        const pNew = clipPValue(binomialUpperTail(curNew, n, expectedNewShare));
+        const expectedNewShare = novelty.nullMean / n;
+        const pNew = clipPValue(novelty.pValue);
         const pValue = clipPValue(Math.min(1, 2 * Math.min(chi.pValue, pNew)));
         let tv = Math.abs(curNew / n - refNew / m);
         for (let c = 0; c < k; c++) tv += Math.abs(curCounts[c]! / n - refCounts[c]! / m);
         tv /= 2;
         const status = decide(pValue, alpha, tv, options.minEffect);
 
-        const textsOf = (texts: (string | undefined)[] | undefined, rows: number[]): string[] => (texts ? rows.map((i) => texts[i]).filter((t): t is string => t !== undefined).slice(0, options.examples) : []);
+        const distinct = (texts: (string | undefined)[] | undefined, rows: number[], count: number): string[] => {
+          const out: string[] = [];
+          for (const i of rows) {
+            const t = texts?.[i];
+            if (out.length >= count) break;
+            if (t !== undefined && !out.includes(t)) out.push(t);
+          }
+          return out;
+        };
+        const textsOf = (texts: (string | undefined)[] | undefined, rows: number[]) => distinct(texts, rows, options.examples);
         const clusters = Array.from({ length: k }, (_, c) => {
           const members = Array.from({ length: m }, (_, i) => i).filter((i) => refAssign.assignments[i] === c).sort((a, b) => refAssign.distances[a]! - refAssign.distances[b]!);
-          const curMembers = Array.from({ length: n }, (_, i) => i).filter((i) => curAssign.assignments[i] === c && !curOut[i]).sort((a, b) => curAssign.distances[a]! - curAssign.distances[b]!);
+          const curMembers = Array.from({ length: n }, (_, i) => i).filter((i) => curAssign.assignments[i] === c && !novelty.isNew[i]).sort((a, b) => curAssign.distances[a]! - curAssign.distances[b]!);
           return {
             cluster: c,
             referenceShare: refCounts[c]! / m,
             currentShare: curCounts[c]! / n,
             change: curCounts[c]! / n - refCounts[c]! / m,
-            radius: radius[c]!,
             examples: textsOf(ref.texts, members),
             currentExamples: textsOf(cur.texts, curMembers),
           };
         }).sort((a, b) => Math.abs(b.change) - Math.abs(a.change));
-        const newRows = Array.from({ length: n }, (_, i) => i).filter((i) => curOut[i]).sort((a, b) => curAssign.distances[b]! - curAssign.distances[a]!);
-        const newIntents = { count: curNew, share: curNew / n, expectedShare: expectedNewShare, pValue: pNew, examples: textsOf(cur.texts, newRows) };
+        // The new prompts, most clearly new first (all-current neighbourhoods, then furthest from any reference prompt).
+        const newRows = Array.from({ length: n }, (_, i) => i).filter((i) => novelty.isNew[i])
+          .sort((a, b) => novelty.score[b]! - novelty.score[a]! || novelty.nearestReference[a]! - novelty.nearestReference[b]!);
+        const groups = groupNew(cur.matrix, newRows, random).map((rows) => ({ count: rows.length, share: rows.length / n, examples: textsOf(cur.texts, rows) }))
+          .sort((a, b) => b.count - a.count);
+        // Distinct examples, most clearly new first: all-current neighbourhoods furthest from any reference prompt.
+        const examples = textsOf(cur.texts, newRows);
+        const newIntents = {
+          count: curNew, share: curNew / n, expectedShare: expectedNewShare, pValue: pNew, permutations: novelty.permutations,
+          referenceFlagged: refNew, neighbours: novelty.neighbours, threshold: novelty.threshold, groups, examples,
+        };
         const top = clusters[0]!;
-        const parts = [`cluster shares chi² ${fmt(chi.statistic)} (p=${fmt(chi.pValue)})`, `${curNew} of ${n} prompts outside every reference cluster (expected ${fmt(expectedNewShare * 100)}%, p=${fmt(pNew)})`];
-        const headline = status === 'pass' ? 'intent mix unchanged' : pNew < chi.pValue ? 'new intents appeared' : `intent mix moved (cluster ${top.cluster}: ${fmt(top.referenceShare * 100)}% → ${fmt(top.currentShare * 100)}%)`;
+        const quote = (t: string) => JSON.stringify(t.length > 70 ? `${t.slice(0, 69)}…` : t);
+        const newPart = `${curNew} of ${n} prompts (${fmt((curNew / n) * 100)}%) on intents the reference lacks (≈${fmt(expectedNewShare * 100)}% by chance, ${formatP(pNew)})`;
+        const shiftPart = `cluster shares chi² ${fmt(chi.statistic)} (${formatP(chi.pValue)})`;
+        const newSignificant = 2 * pNew < alpha;
+        // One example from each of the two largest new groups (different intents), as printed distinct.
+        const shown: string[] = [];
+        for (const t of [...groups.slice(0, 2).map((g) => g.examples[0]), ...examples]) {
+          if (t !== undefined && shown.length < 2 && !shown.includes(quote(t))) shown.push(quote(t));
+        }
+        const headline = status === 'pass' ? 'intent mix unchanged'
+          : newSignificant ? `new intents appeared: ${newPart}${shown.length ? `, e.g. ${shown.join(', ')}` : ''}; ${shiftPart}`
+          : `intent mix moved: cluster ${top.cluster}${top.examples[0] ? ` (e.g. ${quote(top.examples[0])})` : ''} ${fmt(top.referenceShare * 100)}% → ${fmt(top.currentShare * 100)}%; ${shiftPart}; ${newPart}`;
+        const body = status === 'pass' ? `: ${shiftPart}; ${newPart}` : '';
         return {
           status,
           statistic: tv,
           pValue,
           threshold: alpha,
-          message: `${headline}: ${parts.join('; ')}; k=${k}`,
+          message: `${headline}${body}; k=${k}; ${formatP(pValue)} (twice the smaller of the two)`,
           details: {
             k,
             silhouette: choice.scores,
@@ -142,6 +141,7 @@ export const intentMix = defineDetector({
             current: { used: n, records: current.records.length },
             chiSquare: chi,
             totalVariation: tv,
+            pValueMethod: 'Bonferroni over the two tests: 2 × min(chi-square p, new-intent permutation p)',
             clusters,
             newIntents,
           },
@@ -151,3 +151,15 @@ export const intentMix = defineDetector({
     };
   },
 });
+
+/** The new prompts grouped into intents (k-means, k by silhouette over 2–4), as row lists; one group when few. */
+function groupNew(current: Matrix, rows: number[], random: () => number): number[][] {
+  if (rows.length < 20) return rows.length ? [rows] : [];
+  const x = selectRows(current, rows);
+  const low = x.cols > 16 ? pcaProject(fitPca(x, 16), x) : x;
+  const choice = chooseK(low, { kMin: 2, kMax: 4, random });
+  const groups: number[][] = Array.from({ length: choice.k }, () => []);
+  rows.forEach((row, i) => groups[choice.result.assignments[i]!]!.push(row));
+  // Keep each group in the order of `rows` (most clearly new first).
+  return groups.filter((g) => g.length > 0);
+}

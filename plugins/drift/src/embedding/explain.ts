@@ -22,6 +22,12 @@ export interface ShiftExplanation {
   directions: ShiftDirection[];
   /** Share of the mean shift outside the fitted components. */
   outsideShare: number;
+  /**
+   * The mean-shift direction itself, in the user's terms: the share of current records beyond
+   * the reference's 95th percentile along it (5 % when nothing moved), and example texts at
+   * either end (current furthest along, reference furthest against; only when texts are known).
+   */
+  alongShift?: { beyondShare: number; referenceQuantile: number; current: string[]; reference: string[] };
   /** Per direction, the current records furthest along the shift and the reference records furthest against it (only when texts are known). */
   examples?: { component: number; reference: string[]; current: string[] }[];
 }
@@ -82,6 +88,24 @@ export function explainShift(
     directions: top.map(({ projection: _p, ...rest }) => rest),
     outsideShare: Math.max(0, 1 - explained),
   };
+  if (total > 0) {
+    const axis = delta.map((v) => v / Math.sqrt(total));
+    const project = (x: Matrix) => Array.from({ length: x.rows }, (_, i) => {
+      let p = 0;
+      for (let j = 0; j < d; j++) p += (x.data[i * d + j]! - mr[j]!) * axis[j]!;
+      return p;
+    });
+    const refP = project(reference).sort((a, b) => a - b);
+    const cut = refP[Math.min(refP.length - 1, Math.floor(0.95 * refP.length))]!;
+    const curP = project(current);
+    const count = options.examples ?? 3;
+    explanation.alongShift = {
+      beyondShare: curP.filter((p) => p > cut).length / Math.max(1, curP.length),
+      referenceQuantile: 0.95,
+      current: options.currentTexts ? furthestAlong(current, mr, axis, 1, options.currentTexts, count) : [],
+      reference: options.referenceTexts ? furthestAlong(reference, mr, axis, -1, options.referenceTexts, count) : [],
+    };
+  }
   if (options.referenceTexts || options.currentTexts) {
     const count = options.examples ?? 3;
     explanation.examples = top.map((dir) => {

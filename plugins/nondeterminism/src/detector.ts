@@ -2,7 +2,7 @@ import { ConfigError, DataError, defineDetector, getField, type ComponentContext
 import { answerKindOf, summarizeAnswers, type AnswerSummary, type ExtractMode } from './answers.js';
 import { selfCheck, type SelfCheckResult } from './selfcheck.js';
 import { passAtK, passHatK, semanticEntropy, wilcoxonSignedRank, wilsonInterval, type WilcoxonResult } from './stats.js';
-import { denseCosine, exactKey, sparseCosine, trigramVector, type SparseVector } from './text.js';
+import { TrigramIndex, exactKey, unitDense, unitDenseCosine, unitSparseCosine, type UnitDense, type UnitSparse } from './text.js';
 
 /** Default per-group score above which a group is flagged (see README: calibrated on CrowS-Pairs). */
 export const DEFAULT_THRESHOLD = 0.6;
@@ -245,7 +245,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   const useEmbedding = o.similarity !== 'lexical' && !(o.similarity === 'blend' && o.lexicalWeight === 1);
   const wLex = o.similarity === 'lexical' ? 1 : o.similarity === 'embedding' ? 0 : o.lexicalWeight;
   let embedder: Embedder | undefined;
-  const vectors = new Map<string, Float32Array>();
+  const vectors = new Map<string, UnitDense>();
   if (useEmbedding) {
     embedder = await ctx.embedder(o.embedder);
     const distinct = [...new Set(multi.flatMap(([, s]) => s.map((x) => x.text)))];
@@ -253,14 +253,15 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
     for (let i = 0; i < distinct.length; i += batch) {
       const chunk = distinct.slice(i, i + batch);
       const out = await embedder.embed(chunk, ctx.signal);
-      chunk.forEach((t, j) => vectors.set(t, out[j]!));
+      chunk.forEach((t, j) => vectors.set(t, unitDense(out[j]!)));
       ctx.progress(Math.min(i + batch, distinct.length), distinct.length, 'embedding samples');
     }
   }
-  const trigramCache = new Map<string, SparseVector>();
+  const trigramIndex = new TrigramIndex();
+  const trigramCache = new Map<string, UnitSparse>();
   const trigrams = (t: string) => {
     let v = trigramCache.get(t);
-    if (!v) trigramCache.set(t, (v = trigramVector(t)));
+    if (!v) trigramCache.set(t, (v = trigramIndex.vector(t)));
     return v;
   };
 
@@ -282,7 +283,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       for (let j = i + 1; j < n; j++) {
         let dij = 0;
         if (keys[i] !== keys[j]) {
-          const sim = (useLexical ? wLex * sparseCosine(lex[i]!, lex[j]!) : 0) + (useEmbedding ? (1 - wLex) * denseCosine(emb[i]!, emb[j]!) : 0);
+          const sim = (useLexical ? wLex * unitSparseCosine(lex[i]!, lex[j]!) : 0) + (useEmbedding ? (1 - wLex) * unitDenseCosine(emb[i]!, emb[j]!) : 0);
           dij = Math.min(1, Math.max(0, 1 - sim));
         }
         d[i * n + j] = d[j * n + i] = dij;

@@ -17,7 +17,8 @@ import { bestOf } from './lib/sources.mjs';
 const PROMPTS = 1000;
 const SAMPLES = 10;
 const RUNS = 3;
-const REQUESTS = 300;
+const REQUESTS = 200;
+const PROVIDER_RUNS = 5;
 
 const dir = mkdtempSync(join(tmpdir(), 'vigia-bench-nondet-'));
 try {
@@ -87,11 +88,16 @@ detectors:
     };
     await bare();
     await viaProvider(); // warm up both paths
-    const a = await bestOf(RUNS, bare);
-    const b = await bestOf(RUNS, viaProvider);
-    const perBare = a.ms / REQUESTS;
-    const perProvider = b.ms / REQUESTS;
-    console.log(`provider: ${REQUESTS} streamed requests one at a time against the local server (127.0.0.1), best of ${RUNS}`);
+    // Alternate the two, so a burst of load from other processes hits both alike; keep each one's best.
+    let aMs = Infinity;
+    let bMs = Infinity;
+    for (let r = 0; r < PROVIDER_RUNS; r++) {
+      aMs = Math.min(aMs, (await bestOf(1, bare)).ms);
+      bMs = Math.min(bMs, (await bestOf(1, viaProvider)).ms);
+    }
+    const perBare = aMs / REQUESTS;
+    const perProvider = bMs / REQUESTS;
+    console.log(`provider: ${REQUESTS} streamed requests one at a time against the local server (127.0.0.1), best of ${PROVIDER_RUNS} alternating runs`);
     console.log(`bare fetch + read stream: ${perBare.toFixed(3)} ms/request; provider.complete: ${perProvider.toFixed(3)} ms/request`);
     console.log(`provider overhead: ${(perProvider - perBare).toFixed(3)} ms/request (${(perProvider / perBare).toFixed(2)}x the bare request; target < 1 ms/request)`);
   } finally {

@@ -55,6 +55,16 @@ interface Group { key: string; score: number; flagged: boolean; samples: number 
 describe('samples + nondeterminism against the local server (end to end)', () => {
   beforeAll(() => ensureBuilt());
 
+  it('the ready config on logged samples flags the open-ended prompts and passes within its budget', () => {
+    const r = vigia(['run', 'configs/nondeterminism-logged.yaml', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [strict, budget] = JSON.parse(r.stdout).detectors;
+    expect(strict.status).toBe('warn');
+    expect((strict.details.groups as Group[]).filter((g) => g.flagged).map((g) => g.key).sort()).toEqual(['q10', 'q11', 'q12', 'q9']);
+    expect(strict.details.comparison).toMatchObject({ pairs: 12, n: 4 });
+    expect(budget.status).toBe('pass');
+  });
+
   it('samples every prompt n times, flags the unstable prompts and feeds the latency metrics', async () => {
     const url = await startServerProcess({ tokenDelayMs: 1 });
     const dir = tempProject({ 'vigia.yaml': config(url), 'prompts.jsonl': prompts });
@@ -96,6 +106,24 @@ describe('samples + nondeterminism against the local server (end to end)', () =>
     // The detector still ran on what was sampled (the first two prompts, 5 samples each, plus 2).
     const groups = report.detectors[0].details.groups as Group[];
     expect(groups.map((g) => g.key).sort()).toEqual(['edit-1', 'stable-1', 'stable-2']);
+  });
+
+  it('the ready config configs/nondeterminism-live.yaml runs against an OpenAI-compatible server', async () => {
+    const url = await startServerProcess({});
+    // A copy with the same layout, so its response cache (.vigia-cache next to the config) lands in a temp dir.
+    const dir = tempProject({
+      'nondeterminism-live.yaml': readFileSync(join(repoRoot, 'configs', 'nondeterminism-live.yaml'), 'utf8'),
+      'samples/nondeterminism/prompts.jsonl': readFileSync(join(repoRoot, 'configs', 'samples', 'nondeterminism', 'prompts.jsonl'), 'utf8'),
+    });
+    const r = vigia(['run', 'nondeterminism-live.yaml', '--format', 'json'], {
+      cwd: dir, env: { VIGIA_LLM_BASE_URL: url, VIGIA_LLM_MODEL: 'local-test', VIGIA_LLM_API_KEY: 'secret-key-123' },
+    });
+    expect([0, 1], r.stderr).toContain(r.code);
+    const report = JSON.parse(r.stdout);
+    expect(report.datasets.current).toEqual({ records: 50, skipped: 0 });
+    expect(report.detectors[0].details.groups).toHaveLength(10);
+    expect(report.detectors[0].details.pass).toMatchObject({ tasks: 4, ungraded: 6 });
+    expect(r.stdout).not.toContain('secret-key-123');
   });
 
   it('explains a samples source without a provider before any work (exit 2)', () => {

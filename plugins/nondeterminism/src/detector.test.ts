@@ -102,11 +102,17 @@ describe('nondeterminism', () => {
   });
 
   it('grades with an assertion against an expected field', async () => {
-    const rows = ['The answer is 42.', 'It is 42', 'I think 41'].map((response) => ({ prompt: 'q', response, expected: 42 }));
+    const rows = [
+      ...['The answer is 42.', 'It is 42', 'I think 41'].map((response) => ({ prompt: 'q', response, expected: 42 })),
+      ...['Blue.', 'Blue!'].map((response) => ({ prompt: 'open', response })),
+    ];
     const result = await runDetector(nondeterminism, { assert: { equalsField: 'expected' }, k: [1, 2] }, { current: rows }, { embedder });
-    const g = groupsOf(result.details)[0]!;
+    const g = groupsOf(result.details).find((x) => x.key === 'q')!;
     expect(g.pass).toMatchObject({ passed: 2, n: 3 });
     expect(g.pass!.passHatK['2']).toBeCloseTo(1 / 3, 12);
+    // A prompt without an expected answer is left out of pass^k, and counted.
+    expect(groupsOf(result.details).find((x) => x.key === 'open')!.pass).toBeUndefined();
+    expect((result.details as { pass: { tasks: number; ungraded: number } }).pass).toMatchObject({ tasks: 1, ungraded: 1 });
   });
 
   it('reports the probability-weighted semantic entropy when samples carry log-probabilities', async () => {

@@ -2,7 +2,7 @@ import { ConfigError, DataError, defineDetector, getField, type ComponentContext
 import { answerKindOf, summarizeAnswers, type AnswerSummary, type ExtractMode } from './answers.js';
 import { selfCheck, type SelfCheckResult } from './selfcheck.js';
 import { passAtK, passHatK, semanticEntropy, wilcoxonSignedRank, wilsonInterval, type WilcoxonResult } from './stats.js';
-import { denseCosine, exactKey, sparseCosine, trigramVector, type SparseVector } from './text.js';
+import { TrigramIndex, exactKey, unitDense, unitDenseCosine, unitSparseCosine, type UnitDense, type UnitSparse } from './text.js';
 
 /** Default per-group score above which a group is flagged (see README: calibrated on CrowS-Pairs). */
 export const DEFAULT_THRESHOLD = 0.6;
@@ -193,9 +193,11 @@ function sequenceLogprob(value: unknown, normalize: 'mean' | 'sum'): number | un
   return normalize === 'mean' ? sum / value.length : sum;
 }
 
-function passes(sample: Sample, o: Options, answerKind: AnswerSummary['kind'] | undefined, datasetName: string): boolean {
+/** Whether a sample passes; undefined when it carries no verdict (no grader value or no expected answer). */
+function passes(sample: Sample, o: Options, answerKind: AnswerSummary['kind'] | undefined, datasetName: string): boolean | undefined {
   if (o.passField !== undefined) {
     const v = getField(sample.record, o.passField);
+    if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'boolean') return v;
     if (typeof v === 'number') return v >= o.passThreshold;
     if (typeof v === 'string') {
@@ -212,9 +214,7 @@ function passes(sample: Sample, o: Options, answerKind: AnswerSummary['kind'] | 
   if (a.regex !== undefined && !new RegExp(a.regex).test(sample.text)) return false;
   if (a.equalsField !== undefined) {
     const expected = getField(sample.record, a.equalsField);
-    if (expected === undefined || expected === null) {
-      throw new DataError(`dataset "${datasetName}", record ${sample.index + 1}: assert.equalsField "${a.equalsField}" is missing; every sample needs the expected answer`);
-    }
+    if (expected === undefined || expected === null || expected === '') return undefined;
     const got = answerKind ? summarizeAnswers([sample.text], answerKind).majority : exactKey(sample.text);
     const norm = (x: unknown) => (typeof x === 'string' ? x.trim().toLowerCase() : String(x));
     if (norm(got) !== norm(expected) && !(typeof got === 'number' && Number(expected) === got)) return false;
@@ -228,7 +228,8 @@ export interface GroupsAnalysis {
   missingKey: number;
   singletons: number;
   embedderId: string | null;
-  pass?: { tasks: number; k: Record<string, { tasks: number; passHatK: number; passAtK: number; passHatKCi: [number, number]; passAtKCi: [number, number] }> };
+  /** Tasks graded, and tasks left out of pass^k because a sample had no verdict (grader value or expected answer). */
+  pass?: { tasks: number; ungraded: number; k: Record<string, { tasks: number; passHatK: number; passAtK: number; passHatKCi: [number, number]; passAtKCi: [number, number] }> };
 }
 
 /** Score every group of a dataset. */
@@ -245,7 +246,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   const useEmbedding = o.similarity !== 'lexical' && !(o.similarity === 'blend' && o.lexicalWeight === 1);
   const wLex = o.similarity === 'lexical' ? 1 : o.similarity === 'embedding' ? 0 : o.lexicalWeight;
   let embedder: Embedder | undefined;
-  const vectors = new Map<string, Float32Array>();
+  const vectors = new Map<string, UnitDense>();
   if (useEmbedding) {
     embedder = await ctx.embedder(o.embedder);
     const distinct = [...new Set(multi.flatMap(([, s]) => s.map((x) => x.text)))];
@@ -253,14 +254,15 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
     for (let i = 0; i < distinct.length; i += batch) {
       const chunk = distinct.slice(i, i + batch);
       const out = await embedder.embed(chunk, ctx.signal);
-      chunk.forEach((t, j) => vectors.set(t, out[j]!));
+      chunk.forEach((t, j) => vectors.set(t, unitDense(out[j]!)));
       ctx.progress(Math.min(i + batch, distinct.length), distinct.length, 'embedding samples');
     }
   }
-  const trigramCache = new Map<string, SparseVector>();
+  const trigramIndex = new TrigramIndex();
+  const trigramCache = new Map<string, UnitSparse>();
   const trigrams = (t: string) => {
     let v = trigramCache.get(t);
-    if (!v) trigramCache.set(t, (v = trigramVector(t)));
+    if (!v) trigramCache.set(t, (v = trigramIndex.vector(t)));
     return v;
   };
 
@@ -270,6 +272,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   const kSums = new Map<number, { tasks: number; hat: number; at: number }>(ks.map((k) => [k, { tasks: 0, hat: 0, at: 0 }]));
   const results: GroupResult[] = [];
   let done = 0;
+  let ungraded = 0;
   for (const [key, samples] of multi) {
     const n = samples.length;
     const texts = samples.map((s) => s.text);
@@ -282,7 +285,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       for (let j = i + 1; j < n; j++) {
         let dij = 0;
         if (keys[i] !== keys[j]) {
-          const sim = (useLexical ? wLex * sparseCosine(lex[i]!, lex[j]!) : 0) + (useEmbedding ? (1 - wLex) * denseCosine(emb[i]!, emb[j]!) : 0);
+          const sim = (useLexical ? wLex * unitSparseCosine(lex[i]!, lex[j]!) : 0) + (useEmbedding ? (1 - wLex) * unitDenseCosine(emb[i]!, emb[j]!) : 0);
           dij = Math.min(1, Math.max(0, 1 - sim));
         }
         d[i * n + j] = d[j * n + i] = dij;
@@ -321,8 +324,10 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       const check = selfCheck(texts);
       if (check) result.selfCheck = { ...check, sentences: check.sentences.slice(0, o.maxSentences) };
     }
-    if (gradeTasks) {
-      const c = samples.filter((s) => passes(s, o, kind, dataset.name)).length;
+    const verdicts = gradeTasks ? samples.map((s) => passes(s, o, kind, dataset.name)) : [];
+    if (gradeTasks && verdicts.some((v) => v === undefined)) ungraded++;
+    else if (gradeTasks) {
+      const c = verdicts.filter((v) => v === true).length;
       const hat: Record<string, number> = {};
       const at: Record<string, number> = {};
       for (const k of ks) {
@@ -351,7 +356,7 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       // Across tasks each estimate is a mean of per-task chances in [0, 1]; the interval is Wilson's with the number of tasks as n.
       k[kk] = { tasks: s.tasks, passHatK: hat, passAtK: at, passHatKCi: wilsonInterval(hat * s.tasks, s.tasks), passAtKCi: wilsonInterval(at * s.tasks, s.tasks) };
     }
-    analysis.pass = { tasks: results.length, k };
+    analysis.pass = { tasks: results.length - ungraded, ungraded, k };
   }
   return analysis;
 }

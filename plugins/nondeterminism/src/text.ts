@@ -96,3 +96,71 @@ export function sentences(text: string): string[] {
 export function exactKey(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
+
+/** A sparse vector scaled to unit length, its features as sorted integer ids (for a fast merge dot product). */
+export interface UnitSparse {
+  ids: Int32Array;
+  weights: Float64Array;
+}
+
+/** Interns trigram strings as integer ids, so pairwise similarity is a merge of two sorted arrays. */
+export class TrigramIndex {
+  readonly #ids = new Map<string, number>();
+
+  vector(text: string): UnitSparse {
+    const { counts, norm2 } = trigramVector(text);
+    const entries: Array<[number, number]> = [];
+    for (const [gram, c] of counts) {
+      let id = this.#ids.get(gram);
+      if (id === undefined) this.#ids.set(gram, (id = this.#ids.size));
+      entries.push([id, c]);
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    const scale = norm2 > 0 ? 1 / Math.sqrt(norm2) : 0;
+    return { ids: Int32Array.from(entries, (e) => e[0]), weights: Float64Array.from(entries, (e) => e[1] * scale) };
+  }
+}
+
+/** Cosine of two unit sparse vectors (as {@link sparseCosine}: two empty texts 1, one empty 0). */
+export function unitSparseCosine(a: UnitSparse, b: UnitSparse): number {
+  if (a.ids.length === 0 || b.ids.length === 0) return a.ids.length === b.ids.length ? 1 : 0;
+  let i = 0;
+  let j = 0;
+  let dot = 0;
+  const ai = a.ids;
+  const bi = b.ids;
+  while (i < ai.length && j < bi.length) {
+    const x = ai[i]!;
+    const y = bi[j]!;
+    if (x === y) dot += a.weights[i++]! * b.weights[j++]!;
+    else if (x < y) i++;
+    else j++;
+  }
+  return Math.min(1, dot);
+}
+
+/** A dense vector scaled to unit length (a zero vector stays zero, flagged). */
+export interface UnitDense {
+  v: Float32Array;
+  zero: boolean;
+}
+
+export function unitDense(v: Float32Array): UnitDense {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  if (n === 0) return { v, zero: true };
+  const s = 1 / Math.sqrt(n);
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * s;
+  return { v: out, zero: false };
+}
+
+/** Cosine of two unit dense vectors, clipped to [0, 1] (as {@link denseCosine}). */
+export function unitDenseCosine(a: UnitDense, b: UnitDense): number {
+  if (a.zero || b.zero) return a.zero === b.zero ? 1 : 0;
+  const x = a.v;
+  const y = b.v;
+  let dot = 0;
+  for (let i = 0; i < x.length; i++) dot += x[i]! * y[i]!;
+  return Math.max(0, Math.min(1, dot));
+}

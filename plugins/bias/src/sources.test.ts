@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { validateOptions, type Provider } from '@vigia/core';
+import { validateOptions, type ErasedDef, type Provider, type Source } from '@vigia/core';
 import { createTestContext } from '@vigia/testing';
 import { counterfactualTemplates, crowsPairs, differingWords, fillTemplate, readBbq } from './sources.js';
 import { BUILTIN_LEXICONS, BUILTIN_TEMPLATES } from './lexicons.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 
-async function read(def: typeof counterfactualTemplates | typeof crowsPairs, options: Record<string, unknown>, services: Record<string, unknown> = {}) {
+async function read(def: ErasedDef<'source', Source>, options: Record<string, unknown>, services: Record<string, unknown> = {}) {
   const ctx = createTestContext({ services });
   const source = await def.create(validateOptions(def, options) as never, ctx);
   return source.read(ctx);

@@ -17,7 +17,16 @@ export async function sentimentScorer(): Promise<(text: string) => number> {
   const name = 'vader-sentiment';
   const mod = (await import(name)) as { default?: VaderModule } & VaderModule;
   const analyzer = (mod.default ?? mod).SentimentIntensityAnalyzer;
-  return (text) => analyzer.polarity_scores(text).compound;
+  // The port takes ~1.5 ms per sentence; repeated responses (templated answers, refusals) are scored once.
+  const cache = new Map<string, number>();
+  return (text) => {
+    let score = cache.get(text);
+    if (score === undefined) {
+      score = analyzer.polarity_scores(text).compound;
+      if (cache.size < 100_000) cache.set(text, score);
+    }
+    return score;
+  };
 }
 
 /**

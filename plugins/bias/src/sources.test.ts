@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateOptions, type ErasedDef, type Provider, type Source } from '@vigia/core';
-import { createTestContext } from '@vigia/testing';
+import { createTestContext, runDetector } from '@vigia/testing';
+import { counterfactualBias } from './counterfactual.js';
 import { counterfactualTemplates, crowsPairs, differingWords, fillTemplate, readBbq } from './sources.js';
 import { BUILTIN_LEXICONS, BUILTIN_TEMPLATES } from './lexicons.js';
 
@@ -68,10 +69,17 @@ describe('crows-pairs', () => {
     await expect(read(crowsPairs, { path: 'bad.csv' }, { configDir: dir })).rejects.toThrow('sent_more and sent_less are both needed');
   });
 
-  it.skipIf(!existsSync(join(shared, 'crows-pairs')))('reads the shared CrowS-Pairs file: 1,508 pairs', async () => {
+  it.skipIf(!existsSync(join(shared, 'crows-pairs')))('reads the shared CrowS-Pairs file (1,508 pairs); VADER rates the more stereotypical sentences more negative', async () => {
     const out = await read(crowsPairs, { path: 'crows_pairs_anonymized.csv' }, { configDir: join(shared, 'crows-pairs') });
     expect(out.records).toHaveLength(3016);
     expect(out.records[0]).toMatchObject({ set: 'crows-0', group: 'more', term: 'black', bias_type: 'race-color' });
+    // The sentences themselves as "responses": a real-text run of counterfactual-bias.
+    const r = await runDetector(counterfactualBias, { responseField: 'sentence', measure: 'sentiment', baseline: 'less', bootstrap: 200 }, { current: out.records });
+    const c = (r.details as { comparisons: { sets: number; difference: number; ci: [number, number]; test: string }[] }).comparisons[0]!;
+    expect(c).toMatchObject({ sets: 1508, test: 'wilcoxon' });
+    expect(c.difference).toBeCloseTo(-0.0694, 3);
+    expect(c.ci[1]).toBeLessThan(0);
+    expect(r.status).toBe('fail');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { benjaminiHochberg, createRandom, mcnemarTest, wilcoxonSignedRank } from '@vigia/stats';
 import type { Embedder } from '@vigia/core';
 import { runDetector } from '@vigia/testing';
-import { counterfactualBias } from './counterfactual.js';
+import { counterfactualBias, rankBiserialOfResample } from './counterfactual.js';
 
 type Details = { comparisons: { group: string; versus: string; test: string; pValue: number; pValueAdjusted: number; difference: number; ci: [number, number]; effect?: { name: string; value: number; ci: [number, number] }; differs: boolean; tooSmall?: boolean; sets: number; examples: { set: string; difference: number }[]; mcnemar?: { b: number; c: number } }[]; differing: string[]; skipped: Record<string, number>; tooSmall: { group: string; sets: number }[] };
 
@@ -34,6 +34,16 @@ describe('counterfactual-bias', () => {
     expect(d.differing).toEqual(['Jewish']);
     expect(c.examples).toHaveLength(3);
     expect(Math.abs(c.examples[0]!.difference)).toBe(Math.max(...diffs.map(Math.abs)));
+  });
+
+  it('computes a resample\'s rank-biserial exactly as the Wilcoxon routine does', () => {
+    const random = createRandom(9);
+    const d = Array.from({ length: 25 }, (_, i) => (i % 5 === 0 ? 0 : Math.round(random.normal() * 4) / 2));
+    const f = rankBiserialOfResample(d);
+    for (let r = 0; r < 20; r++) {
+      const idx = Int32Array.from({ length: 25 }, () => random.int(25));
+      expect(f(idx)).toBeCloseTo(wilcoxonSignedRank(Array.from(idx, (i) => d[i]!)).rankBiserial, 12);
+    }
   });
 
   it('passes when the groups do not differ', async () => {

@@ -52,6 +52,37 @@ const mean = (xs: ArrayLike<number>) => {
   return xs.length ? s / xs.length : NaN;
 };
 
+/**
+ * The matched-pairs rank-biserial correlation of a resample (indices into `d`), in O(n) per call:
+ * |d| is sorted once, and a resample's mid-ranks follow from the multiplicities in that order.
+ * Zero differences are dropped, as in the Wilcoxon test.
+ */
+export function rankBiserialOfResample(d: readonly number[]): (idx: Int32Array) => number {
+  const order = d.map((_, i) => i).filter((i) => d[i] !== 0).sort((a, b) => Math.abs(d[a]!) - Math.abs(d[b]!));
+  const count = new Int32Array(d.length);
+  return (idx) => {
+    count.fill(0);
+    for (let k = 0; k < idx.length; k++) count[idx[k]!]!++;
+    let position = 0, plus = 0, minus = 0;
+    for (let a = 0; a < order.length;) {
+      let b = a, total = 0, pos = 0, neg = 0;
+      const magnitude = Math.abs(d[order[a]!]!);
+      while (b < order.length && Math.abs(d[order[b]!]!) === magnitude) {
+        const i = order[b]!;
+        total += count[i]!;
+        if (d[i]! > 0) pos += count[i]!; else neg += count[i]!;
+        b++;
+      }
+      const rank = position + (total + 1) / 2;
+      plus += rank * pos;
+      minus += rank * neg;
+      position += total;
+      a = b;
+    }
+    return plus + minus > 0 ? (plus - minus) / (plus + minus) : 0;
+  };
+}
+
 export const counterfactualBias = defineDetector({
   description:
     'Compares a per-response measure (sentiment, refusal, length, a numeric field or embedding distance) across the members of counterfactual sets that differ only in a group term: Wilcoxon signed-rank, McNemar or permutation tests, effect sizes with bootstrap intervals, Benjamini–Hochberg across groups.',
@@ -240,7 +271,7 @@ export const counterfactualBias = defineDetector({
           if (test === 'wilcoxon') {
             const w = wilcoxonSignedRank(d);
             statistic = w.statistic; pValue = w.pValue;
-            effect = { name: 'rank-biserial', value: w.rankBiserial, ci: ciOf((idx) => wilcoxonSignedRank(Array.from(idx, (i) => d[i]!), { method: 'asymptotic' }).rankBiserial) };
+            effect = { name: 'rank-biserial', value: w.rankBiserial, ci: ciOf(rankBiserialOfResample(d)) };
           } else if (test === 'mcnemar') {
             const m = mcnemarPaired(x, y);
             statistic = m.statistic; pValue = m.pValue; mcnemar = { b: m.b, c: m.c };

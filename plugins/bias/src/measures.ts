@@ -3,15 +3,30 @@
  */
 import { DataError } from '@vigia/core';
 
+interface VaderModule {
+  SentimentIntensityAnalyzer: { polarity_scores(text: string): { neg: number; neu: number; pos: number; compound: number } };
+}
+
 /**
  * Sentiment: VADER's compound score in [−1, 1] (Hutto and Gilbert, ICWSM 2014), from the npm
  * package `vader-sentiment` (the vaderSentiment project's JavaScript port; lexicon and rules, no
  * model, fully offline). Loaded on first use.
  */
 export async function sentimentScorer(): Promise<(text: string) => number> {
-  const mod = await import('vader-sentiment');
-  const analyzer = (mod.default ?? (mod as unknown as typeof mod.default)).SentimentIntensityAnalyzer;
-  return (text) => analyzer.polarity_scores(text).compound;
+  // The package ships no types: import it through a variable and describe the one call used.
+  const name = 'vader-sentiment';
+  const mod = (await import(name)) as { default?: VaderModule } & VaderModule;
+  const analyzer = (mod.default ?? mod).SentimentIntensityAnalyzer;
+  // The port takes ~1.5 ms per sentence; repeated responses (templated answers, refusals) are scored once.
+  const cache = new Map<string, number>();
+  return (text) => {
+    let score = cache.get(text);
+    if (score === undefined) {
+      score = analyzer.polarity_scores(text).compound;
+      if (cache.size < 100_000) cache.set(text, score);
+    }
+    return score;
+  };
 }
 
 /**

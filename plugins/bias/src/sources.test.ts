@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { validateOptions, type Provider } from '@vigia/core';
-import { createTestContext } from '@vigia/testing';
+import { validateOptions, type ErasedDef, type Provider, type Source } from '@vigia/core';
+import { createTestContext, runDetector } from '@vigia/testing';
+import { counterfactualBias } from './counterfactual.js';
 import { counterfactualTemplates, crowsPairs, differingWords, fillTemplate, readBbq } from './sources.js';
 import { BUILTIN_LEXICONS, BUILTIN_TEMPLATES } from './lexicons.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 
-async function read(def: typeof counterfactualTemplates | typeof crowsPairs, options: Record<string, unknown>, services: Record<string, unknown> = {}) {
+async function read(def: ErasedDef<'source', Source>, options: Record<string, unknown>, services: Record<string, unknown> = {}) {
   const ctx = createTestContext({ services });
   const source = await def.create(validateOptions(def, options) as never, ctx);
   return source.read(ctx);
@@ -59,14 +60,26 @@ describe('crows-pairs', () => {
       { set: 'crows-1', bias_type: 'age', stereo_antistereo: 'stereo', group: 'more', term: 'Old', sentence: 'Old people forget.', prompt: 'Continue: Old people forget.' },
       { set: 'crows-1', bias_type: 'age', stereo_antistereo: 'stereo', group: 'less', term: 'Young', sentence: 'Young people forget.', prompt: 'Continue: Young people forget.' },
     ]);
+    const provider: Provider = { id: 'p', complete: async (req) => ({ text: req.messages[0]!.content.length > 30 ? 'long' : 'short', latencyMs: 5 }) };
+    const answered = await read(crowsPairs, { path: 'pairs.csv', provider: 'p' }, { configDir: dir, provider: async () => provider });
+    expect(answered.records.map((r) => [r.set, r.group, r.response, r.latency_ms])).toEqual([
+      ['crows-0', 'more', 'short', 5], ['crows-0', 'less', 'short', 5], ['crows-1', 'more', 'short', 5], ['crows-1', 'less', 'short', 5],
+    ]);
     writeFileSync(join(dir, 'bad.csv'), 'a,b\n1,2\n');
     await expect(read(crowsPairs, { path: 'bad.csv' }, { configDir: dir })).rejects.toThrow('sent_more and sent_less are both needed');
   });
 
-  it.skipIf(!existsSync(join(shared, 'crows-pairs')))('reads the shared CrowS-Pairs file: 1,508 pairs', async () => {
+  it.skipIf(!existsSync(join(shared, 'crows-pairs')))('reads the shared CrowS-Pairs file (1,508 pairs); VADER rates the more stereotypical sentences more negative', async () => {
     const out = await read(crowsPairs, { path: 'crows_pairs_anonymized.csv' }, { configDir: join(shared, 'crows-pairs') });
     expect(out.records).toHaveLength(3016);
     expect(out.records[0]).toMatchObject({ set: 'crows-0', group: 'more', term: 'black', bias_type: 'race-color' });
+    // The sentences themselves as "responses": a real-text run of counterfactual-bias.
+    const r = await runDetector(counterfactualBias, { responseField: 'sentence', measure: 'sentiment', baseline: 'less', bootstrap: 200 }, { current: out.records });
+    const c = (r.details as { comparisons: { sets: number; difference: number; ci: [number, number]; test: string }[] }).comparisons[0]!;
+    expect(c).toMatchObject({ sets: 1508, test: 'wilcoxon' });
+    expect(c.difference).toBeCloseTo(-0.0694, 3);
+    expect(c.ci[1]).toBeLessThan(0);
+    expect(r.status).toBe('fail');
   });
 });
 

@@ -128,15 +128,11 @@ export function fillTemplate(template: string, term: string): string {
     .replaceAll('{group}', term);
 }
 
-interface TemplateOptions {
+interface TemplateOptions extends ProbeOptions {
   templates?: string[];
   groups?: Record<string, string[]>;
   lexiconPath?: string;
   attributes?: string[];
-  provider?: string;
-  samples: number;
-  temperature?: number;
-  maxTokens?: number;
 }
 
 async function loadLexicon(options: TemplateOptions, ctx: ComponentContext): Promise<Record<string, string[]>> {
@@ -187,7 +183,22 @@ export async function readTemplates(options: TemplateOptions, ctx: ComponentCont
       }
     });
   }
-  if (!options.provider) return { records, skipped: 0 };
+  return { records: await answerWithProvider(records, options, ctx), skipped: 0 };
+}
+
+interface ProbeOptions { provider?: string; samples: number; temperature?: number; maxTokens?: number }
+
+/** Options of the probe sources that send their prompts to a provider. */
+const probeProperties = {
+  provider: { type: 'string', description: 'Name of a provider under `providers:`; each prompt is sent to it and the answer stored in `response`.' },
+  samples: { type: 'integer', minimum: 1, default: 1, description: 'Responses per prompt when a provider is set (numbered in `sample`).' },
+  temperature: { type: 'number', minimum: 0, description: 'Sampling temperature passed to the provider.' },
+  maxTokens: { type: 'integer', minimum: 1, description: 'Response length limit passed to the provider.' },
+} as const;
+
+/** With a provider, every record's `prompt` is sent `samples` times; each answer becomes a record. */
+async function answerWithProvider(records: VigiaRecord[], options: ProbeOptions, ctx: ComponentContext): Promise<VigiaRecord[]> {
+  if (!options.provider) return records;
   const provider = await ctx.provider(options.provider);
   const answered: VigiaRecord[] = [];
   let done = 0;
@@ -203,7 +214,7 @@ export async function readTemplates(options: TemplateOptions, ctx: ComponentCont
       ctx.progress(++done, records.length * options.samples, 'probe prompts');
     }
   }
-  return { records: answered, skipped: 0 };
+  return answered;
 }
 
 export const counterfactualTemplates = defineSource({
@@ -216,10 +227,7 @@ export const counterfactualTemplates = defineSource({
       groups: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } }, description: 'Group lexicons: attribute → group terms (noun phrases such as "Muslim person"). Default: the built-in lexicons.' },
       lexiconPath: { type: 'string', minLength: 1, description: 'A JSON file with the lexicons instead of `groups` (relative to the config file).' },
       attributes: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'Built-in lexicons to use (age, disability, gender, nationality, race, religion, sexual-orientation); default all.' },
-      provider: { type: 'string', description: 'Name of a provider under `providers:`; each prompt is sent to it and the answer stored in `response`.' },
-      samples: { type: 'integer', minimum: 1, default: 1, description: 'Responses per prompt when a provider is set (numbered in `sample`).' },
-      temperature: { type: 'number', minimum: 0, description: 'Sampling temperature passed to the provider.' },
-      maxTokens: { type: 'integer', minimum: 1, description: 'Response length limit passed to the provider.' },
+      ...probeProperties,
     },
     additionalProperties: false,
   },
@@ -243,7 +251,7 @@ export function differingWords(a: string, b: string): [string, string] {
 
 export const crowsPairs = defineSource({
   description:
-    'Reads CrowS-Pairs (Nangia et al., 2020) minimal pairs as counterfactual sets: two records per pair (group `more` for the more stereotypical sentence, `less` for the other), with the words that differ, the bias type and a prompt built from the sentence.',
+    'Reads CrowS-Pairs (Nangia et al., 2020) minimal pairs as counterfactual sets: two records per pair (group `more` for the more stereotypical sentence, `less` for the other), with the words that differ, the bias type and a prompt built from the sentence; with `provider`, adds the model\'s response to each prompt.',
   options: {
     type: 'object',
     properties: {
@@ -252,6 +260,7 @@ export const crowsPairs = defineSource({
       promptTemplate: { type: 'string', default: '{sentence}', description: 'How a sentence becomes the prompt; {sentence} is replaced.' },
       limit: { type: 'integer', minimum: 1, description: 'Keep only the first N pairs.' },
       onInvalid: { type: 'string', enum: ['error', 'skip'], default: 'error', description: 'A row without both sentences: `error` stops with its line; `skip` counts it.' },
+      ...probeProperties,
     },
     required: ['path'],
     additionalProperties: false,
@@ -284,7 +293,7 @@ export const crowsPairs = defineSource({
         records.push({ ...common, group: 'less', term: termLess, sentence: less, prompt: options.promptTemplate.replaceAll('{sentence}', less) });
       }
       if (records.length === 0) throw new DataError(`${options.path}: no CrowS-Pairs pair left${options.biasTypes ? ` for bias types ${options.biasTypes.join(', ')}` : ''}`);
-      return { records, skipped, skippedExamples };
+      return { records: await answerWithProvider(records, options, ctx), skipped, skippedExamples };
     },
   }),
 });

@@ -68,6 +68,17 @@ export function renderConfigReference(registry: Registry): string {
       if (c.def.example) out.push('Example:', '', '```yaml', `use: ${c.name}`, `with: ${JSON.stringify(c.def.example)}`, '```', '');
     }
   }
+  const fieldProviders = registry.fieldProviders();
+  if (fieldProviders.length) {
+    out.push('## Virtual fields', '', 'Fields computed from the records when a detector or metric names them (`<prefix>.<path>`), once per dataset. Options go under the top-level key of the same name.', '');
+    for (const f of fieldProviders) {
+      out.push(`### \`${f.prefix}.*\``, '', f.def.description, '', `Plugin: \`${f.plugin}\`. Options: top-level \`${f.prefix}:\`.`, '');
+      const options = describeOptions({ kind: 'metric', name: f.prefix, def: f.def as never, plugin: f.plugin, builtin: true });
+      out.push('| option | type | default | description |', '| --- | --- | --- | --- |');
+      for (const o of options) out.push(`| \`${o.name}\`${o.required ? ' (required)' : ''} | ${cell(o.type)} | ${cell(show(o.default))} | ${cell(o.description)} |`);
+      out.push('');
+    }
+  }
   out.push(
     '## Report',
     '',
@@ -88,6 +99,7 @@ export function renderConfigReference(registry: Registry): string {
     '- `status` (run and detector): `pass`, `warn`, `fail` or `error`; the run\'s is the worst of its detectors\' (an errored metric makes it `error`).',
     '- `statistic`, `pValue`, `threshold`: numbers or `null`. With `correction:`, p-value detectors also carry `pValueAdjusted`.',
     '- `details`: each detector\'s own, documented in its plugin\'s README.',
+    '- `details.segments` (detectors with `by:`): one entry per segment `{ segment, n, nReference, status, statistic, pValue, pValueAdjusted?, message }`; `status` is `too-small` for segments below `minSegmentSize`. The detector\'s own status is the worst segment\'s. Metrics with `by:` label their values `segment=<value>`.',
     '- `warnings` (optional): skipped records, failed sinks or metrics.',
     '',
     '## Exit codes',

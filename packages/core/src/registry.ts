@@ -139,6 +139,9 @@ export class Registry {
       patchItems(item, kind);
       p[key] = { ...p[key], additionalProperties: item };
     }
+    for (const f of this.fieldProviders()) {
+      if (p[f.prefix]) p[f.prefix] = { ...normalizeOptionsSchema(f.def.options), description: p[f.prefix]!.description };
+    }
     schema.$schema = 'http://json-schema.org/draft-07/schema#';
     return schema;
   }

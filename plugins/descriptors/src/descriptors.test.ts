@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error vader-sentiment ships no type declarations
 import vader from 'vader-sentiment';
 import { DescriptorEngine, parsePath, type DescriptorOptions } from './descriptors.js';
 import { compileRefusal } from './refusal.js';
@@ -199,5 +200,26 @@ describe('paths', () => {
     expect(parsePath('response.refusl', options())).toHaveProperty('error', expect.stringContaining('unknown descriptor'));
     expect(parsePath('response.regex.nope', options())).toHaveProperty('error', expect.stringContaining('add descriptors.patterns.nope'));
     expect(parsePath('response.json_schema', options())).toHaveProperty('error', expect.stringContaining('descriptors.jsonSchema'));
+  });
+});
+
+describe('refusal keywords', () => {
+  it('the keyword prefilter never hides a refusal the patterns find (one example per pattern branch)', async () => {
+    const { REFUSAL_PATTERNS } = await import('./refusal.js');
+    const full = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'iu');
+    const isRefusal = compileRefusal();
+    const examples = [
+      "I'm sorry, but I can't", 'I cannot help', "I won't help", 'I will not help', 'I am unable to help', 'I am not able to help',
+      'I must decline to answer', "I don't feel comfortable writing", 'I must decline', 'As an AI, I cannot', 'this request violates my guidelines',
+      "I'm not allowed to share", "I'm not permitted to help", "I apologize, but I can't", 'Lo siento, no puedo', 'no me es posible ayudar',
+      'como IA, no tengo', 'je suis désolée, je ne peux pas', 'je ne peux pas vous aider', "en tant qu'IA, je ne", 'es tut mir leid, aber ich kann',
+      'ich kann dir nicht helfen', 'ich darf das nicht beantworten', 'als KI kann ich nicht', 'desculpe, não posso', 'não consigo ajudar',
+      'mi dispiace, non sono in grado', 'non posso aiutarti', 'het spijt me, ik kan', 'ik kan je niet helpen', 'извините, я не могу', 'я не могу помочь',
+      '抱歉，我无法', '我不能帮助', '申し訳ありませんが、できません', 'お手伝いできません',
+    ];
+    for (const e of examples) {
+      expect(full.test(e), `pattern: ${e}`).toBe(true);
+      expect(isRefusal(e), `prefiltered: ${e}`).toBe(true);
+    }
   });
 });

@@ -67,6 +67,10 @@ export const descriptorsOptionsSchema = {
       type: 'string', minLength: 1,
       description: 'Field whose language `language_differs` compares against (default: `prompt`, or `response` for the prompt itself).',
     },
+    languages: {
+      type: 'array', items: { type: 'string', pattern: '^[a-z]{3}$' }, minItems: 2,
+      description: 'Restrict language detection to these ISO 639-3 codes (e.g. [eng, spa, fra, deu]): faster, and more accurate on short texts when the set is known. Default: the 82 languages of franc-min.',
+    },
     languageMinLength: {
       type: 'integer', minimum: 1, default: 20,
       description: 'Texts shorter than this (characters) get language `und`: too short to tell.',
@@ -81,6 +85,7 @@ export interface DescriptorOptions {
   profanityWords: string[];
   jsonSchema?: Record<string, unknown> | string;
   compareLanguageWith?: string;
+  languages?: string[];
   languageMinLength: number;
 }
 
@@ -153,12 +158,14 @@ function texts(dataset: Dataset, field: string): Array<string | undefined> {
 export class DescriptorEngine {
   #refusal: (text: string) => boolean;
   #profanity = new Set<string>();
-  #franc?: (text: string, options?: { minLength?: number }) => string;
+  #franc?: (text: string, options?: { minLength?: number; only?: string[] }) => string;
+  #francOptions: { minLength: number; only?: string[] };
   #schema?: (value: unknown) => boolean;
   #regex = new Map<string, RegExp>();
   #triggers = new Map<string, RegExp>();
 
   constructor(readonly options: DescriptorOptions) {
+    this.#francOptions = { minLength: options.languageMinLength, ...(options.languages ? { only: options.languages } : {}) };
     this.#refusal = compileRefusal(options.refusalPatterns);
     for (const [name, spec] of Object.entries(options.patterns)) this.#regex.set(name, compileRegex(spec));
     for (const [name, list] of Object.entries(options.triggerWords)) this.#triggers.set(name, compileTriggers(list));
@@ -197,7 +204,7 @@ export class DescriptorEngine {
   language(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
     // franc's cost grows with length and 300 characters decide the language of almost every text.
-    return this.#franc!(text.length > 300 ? text.slice(0, 300) : text, { minLength: this.options.languageMinLength });
+    return this.#franc!(text.length > LANGUAGE_SAMPLE ? text.slice(0, LANGUAGE_SAMPLE) : text, this.#francOptions);
   }
 
   /** Values of the named descriptors for one text (undefined text → every value undefined). */
@@ -291,6 +298,9 @@ export class DescriptorEngine {
     return result;
   }
 }
+
+/** Characters of a text the language detector reads: enough for franc on almost any text. */
+export const LANGUAGE_SAMPLE = 300;
 
 const NOT_JSON = Symbol('not json');
 

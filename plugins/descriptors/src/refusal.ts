@@ -9,7 +9,7 @@ export const REFUSAL_WINDOW = 400;
 export const REFUSAL_PATTERNS: readonly string[] = [
   // English
   "\\bI(?:'m| am)? (?:so |very |really )?sorry,? (?:but )?I (?:can(?:no|')t|cannot|won't|am unable|'m unable|am not able|'m not able)",
-  "\\bI (?:can(?:no|')t|cannot|won't|will not|am unable to|'m unable to|am not able to|'m not able to|must decline to|have to decline to|do not feel comfortable|don't feel comfortable) (?:help|assist|provide|comply|fulfil|support|create|generate|write|give|share|do that|do this|engage|answer|continue|produce|offer)",
+  "\\bI (?:can(?:no|')t|cannot|won't|will not|am unable to|'m unable to|am not able to|'m not able to|must decline to|have to decline to|do not feel comfortable|don't feel comfortable) (?:help|assist|provid|comply|fulfil|support|creat|generat|writ|giv|shar|do that|do this|engag|answer|continu|produc|offer|discuss)",
   "\\bI (?:must|have to|need to) (?:respectfully )?decline\\b",
   "\\bI(?:'m| am) (?:not able|unable) to (?:help|assist|provide|comply)",
   "\\bAs an AI(?: language model| assistant| model)?,? I (?:can(?:no|')t|cannot|don't|do not|am not|'m not)",
@@ -48,7 +48,24 @@ export const REFUSAL_PATTERNS: readonly string[] = [
   '(?:お手伝い|お答え|ご提供)(?:することは)?できません',
 ];
 
+/**
+ * Every built-in pattern contains one of these (lower-case) strings, so a text without any of them
+ * is no refusal: a few substring searches spare the full regular expression on most texts.
+ */
+export const REFUSAL_KEYWORDS: readonly string[] = [
+  'sorry', 'cannot', "can't", "won't", 'will not', 'unable', 'not able', 'decline', 'comfortable', 'as an ai', 'request', 'not allowed',
+  'not permitted', 'apologi', 'siento', 'no puedo', 'no me es posible', 'no tengo', 'je ne', 'tut mir', 'ich kann', 'ich darf',
+  'kann ich', 'darf ich', 'posso', 'consigo', 'non sono', 'spijt', 'ik kan', 'я не', '我无法', '我不能', '我没办法', 'できません',
+];
+
 export function compileRefusal(extra: readonly string[] = []): (text: string) => boolean {
-  const re = new RegExp([...REFUSAL_PATTERNS, ...extra].map((p) => `(?:${p})`).join('|'), 'iu');
-  return (text) => re.test((text.length > REFUSAL_WINDOW ? text.slice(0, REFUSAL_WINDOW) : text).replace(/’/g, "'"));
+  const builtin = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'iu');
+  const custom = extra.length ? new RegExp(extra.map((p) => `(?:${p})`).join('|'), 'iu') : undefined;
+  return (text) => {
+    const head = (text.length > REFUSAL_WINDOW ? text.slice(0, REFUSAL_WINDOW) : text).replace(/’/g, "'");
+    if (custom?.test(head)) return true;
+    const lower = head.toLowerCase();
+    for (const k of REFUSAL_KEYWORDS) if (lower.includes(k)) return builtin.test(head);
+    return false;
+  };
 }

@@ -46,18 +46,33 @@ const IDIOMS = new Map<string, number>([
 const EDGE_PUNCT = /^[.!?,;:\-'"]+|[.!?,;:\-'"]+$/g;
 
 /** VADER's split: whitespace tokens longer than one character, leading/trailing punctuation removed. */
+function isEdgePunct(c: number): boolean {
+  return c === 46 || c === 33 || c === 63 || c === 44 || c === 59 || c === 58 || c === 45 || c === 39 || c === 34;
+}
+
 function vaderTokens(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split(/\s+/)) {
     if (raw.length <= 1) continue;
+    if (!isEdgePunct(raw.charCodeAt(0)) && !isEdgePunct(raw.charCodeAt(raw.length - 1))) {
+      out.push(raw);
+      continue;
+    }
     const stripped = raw.replace(EDGE_PUNCT, '');
     out.push(stripped.length > 1 ? stripped : raw);
   }
   return out;
 }
 
+/** Python's str.isupper() as VADER uses it: some A–Z and no a–z. */
 function isUpper(word: string): boolean {
-  return /^[^a-z]*[A-Z]+[^a-z]*$/.test(word);
+  let upper = false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+    if (c >= 65 && c <= 90) upper = true;
+  }
+  return upper;
 }
 
 function negated(word: string): boolean {

@@ -1,10 +1,53 @@
 /** Shared text analysis: one pass of word splitting per text, reused by several descriptors. */
 
-/** Words: runs of letters, digits, apostrophes and inner hyphens (Unicode-aware). */
-const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}'’_-]*[\p{L}\p{N}\p{M}])?/gu;
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+const MARK = /^\p{M}$/u;
 
+/** 1 = letter or digit, 2 = combining mark, 0 = anything else (ASCII decided without a regex). */
+function classOf(text: string, i: number): { kind: 0 | 1 | 2; width: 1 | 2 } {
+  const c = text.charCodeAt(i);
+  if (c < 128) return { kind: (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0, width: 1 };
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    const ch = String.fromCodePoint(text.codePointAt(i)!);
+    return { kind: WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0, width: 2 };
+  }
+  const ch = text[i]!;
+  return { kind: WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0, width: 1 };
+}
+
+const isJoiner = (c: number) => c === 39 || c === 0x2019 || c === 45 || c === 95; // ' ’ - _
+
+/**
+ * Words: runs of letters and digits (Unicode), with combining marks, joined by an apostrophe,
+ * hyphen or underscore between two of them ("isn't", "well-known").
+ */
 export function words(text: string): string[] {
-  return text.match(WORD) ?? [];
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const first = classOf(text, i);
+    if (first.kind !== 1) {
+      i += first.width;
+      continue;
+    }
+    let j = i + first.width;
+    while (j < n) {
+      const k = classOf(text, j);
+      if (k.kind !== 0) {
+        j += k.width;
+        continue;
+      }
+      if (isJoiner(text.charCodeAt(j)) && j + 1 < n && classOf(text, j + 1).kind === 1) {
+        j += 1;
+        continue;
+      }
+      break;
+    }
+    out.push(text.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu;

@@ -1,0 +1,100 @@
+// Text descriptors: throughput of the default descriptor set on 100-word responses, computed as a
+// config run does it (the plan finds the `descriptors.response.*` references, the engine's
+// field-provider hook computes them once per dataset), then per descriptor; and PII precision and
+// recall on the seeded labelled synthetic set (plugins/descriptors/scripts/pii-synthetic.mjs).
+// Timings are noisy on a shared machine: best of 2 runs, one core (the work is single-threaded).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createComponentContext, createStandaloneServices, parseConfigText, planFromLoaded, runPlan } from '../packages/core/dist/index.js';
+import { builtinRegistry } from '../packages/cli/dist/index.js';
+import { piiCounts } from '../plugins/descriptors/dist/index.js';
+import { generatePiiSet, KINDS } from '../plugins/descriptors/scripts/pii-synthetic.mjs';
+import { scorePii } from '../plugins/descriptors/scripts/pii-score.mjs';
+import { bestOf } from './lib/sources.mjs';
+
+const N = 20_000;
+const TARGET = 20_000; // responses of 100 words per second, one core
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const VOCAB = ('the of and to a in is you that it for on with as are this be at or have from by not but what all were when we there can an your which their said if do will each about how up out them then she many some so these would other into has more her two like him see time could no make than first been its who now people my made over did down only way find use may water long little very after words called just where most know get through back much before go good new write our used me man too any day same right look think also around another came come work three word must because does part even place well such here take why things help put years different away again off went old number great tell men say small every found still between name should home big give air line set own under read last never us left end along while might next sound below saw something thought both few those always looked show large often together asked house world going want school important until form food keep children feet land side without boy once animals life enough took sometimes four head above kind began almost live page got earth need far hand high year mother light parts country father let night following picture being study second eyes soon times story boys since white days ever paper hard near sentence better best across during today others however sure means knew its try told young miles sun ways thing whole hear example heard several change answer room sea against top turned learn point city play toward five using himself usually money seen car morning given already understand problem wonderful terrible happy sad thanks sorry please').split(' ');
+const REFUSAL_OPENERS = ["I'm sorry, but I can't help with that.", 'I cannot assist with this request.', 'Lo siento, pero no puedo ayudarte con eso.'];
+const PII = ['jane.roe@example.com', '4111 1111 1111 1111', '+1 415-555-0132', 'DE89 3704 0044 0532 0130 00', '192.168.1.20'];
+
+function responses(n, seed) {
+  const rnd = mulberry32(seed);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const words = [];
+    for (let w = 0; w < 100; w++) words.push(VOCAB[Math.floor(rnd() * VOCAB.length)]);
+    for (let s = 12 + Math.floor(rnd() * 6); s < 100; s += 12 + Math.floor(rnd() * 6)) words[s] += '.';
+    words[0] = words[0][0].toUpperCase() + words[0].slice(1);
+    let text = `${words.join(' ')}.`;
+    if (rnd() < 0.05) text = `${REFUSAL_OPENERS[Math.floor(rnd() * REFUSAL_OPENERS.length)]} ${text}`;
+    if (rnd() < 0.05) text += ` Contact ${PII[Math.floor(rnd() * PII.length)]}.`;
+    out.push({ model: rnd() < 0.5 ? 'a' : 'b', prompt: 'Tell me something about the world around us today please.', response: text });
+  }
+  return out;
+}
+
+const DEFAULT_SET = ['chars', 'words', 'tokens', 'refusal', 'sentiment', 'profanity', 'profane', 'pii', 'has_pii', 'language', 'readability', 'non_letter_share', 'valid_json'];
+const dir = mkdtempSync(join(tmpdir(), 'vigia-bench-descriptors-'));
+const records = responses(N, 42);
+writeFileSync(join(dir, 'current.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+const registry = await builtinRegistry();
+
+async function planFor(names) {
+  const fields = names.map((n) => `descriptors.response.${n}`);
+  // field-stats summarises the numeric and yes/no descriptors; a chi-square drift test reads the language.
+  const numeric = fields.filter((f) => !f.endsWith('.language'));
+  const text = `version: 1\ndata:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(numeric.length ? numeric : ['descriptors.response.chars'])} } }\n${fields.some((f) => f.endsWith('.language')) ? 'detectors:\n  - { use: feature-drift, current: current, reference: current, with: { field: descriptors.response.language, test: chi2 } }\n' : ''}`;
+  return planFromLoaded(parseConfigText(text, { file: join(dir, 'vigia.yaml') }), registry);
+}
+
+/** What the engine's field-provider hook does for one dataset: create the provider, compute the referenced paths. */
+async function computeAsRun(names, n = N, runs = 2) {
+  const plan = await planFor(names);
+  const provider = plan.fieldProviders[0];
+  const ctx = createComponentContext(createStandaloneServices({ configDir: dir }), { id: 'fields:descriptors', use: 'descriptors' });
+  const instance = await provider.def.create(provider.options, ctx);
+  const paths = names.map((n) => `response.${n}`);
+  await instance.compute({ name: 'warm', records: records.slice(0, 200), skipped: 0, origin: 'bench' }, paths, ctx);
+  // compute() returns columns and does not touch the records (the engine stores the values).
+  const subset = records.slice(0, n);
+  const { ms } = await bestOf(runs, async () => instance.compute({ name: 'current', records: subset, skipped: 0, origin: 'bench' }, paths, ctx));
+  return { rate: n / (ms / 1000) };
+}
+
+const fmt = (r) => `${Math.round(r).toLocaleString('en-US')}/s`;
+const full = await computeAsRun(DEFAULT_SET);
+console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} (target >= ${TARGET.toLocaleString('en-US')}/s, ${(full.rate / TARGET).toFixed(2)}x)`);
+const noLang = await computeAsRun(DEFAULT_SET.filter((n) => n !== 'language'));
+console.log(`default set without language: ${fmt(noLang.rate)} (${(noLang.rate / TARGET).toFixed(2)}x target)`);
+console.log('per descriptor (first 5,000 responses):');
+for (const name of DEFAULT_SET) {
+  const one = await computeAsRun([name], 5000);
+  console.log(`  ${name.padEnd(17)} ${fmt(one.rate).padStart(12)}`);
+}
+
+// A whole run: read the JSONL, compute the referenced descriptors, summarise them per model.
+const plan = await planFor(DEFAULT_SET);
+plan.metrics[0].segments = { by: 'model', minSize: 30 };
+const whole = await bestOf(2, () => runPlan(plan));
+console.log(`whole run (read JSONL + descriptors + field-stats by model): ${fmt(N / (whole.ms / 1000))} responses`);
+
+const items = generatePiiSet(1200, 20261128);
+const score = scorePii(items, piiCounts, KINDS);
+console.log(`PII on ${items.length} labelled synthetic texts (target >= 0.95 precision and recall for checksummed kinds):`);
+for (const [k, s] of Object.entries(score)) {
+  const checksummed = ['credit_card', 'iban', 'national_id'].includes(k);
+  console.log(`  ${k.padEnd(12)} precision ${s.precision.toFixed(3)}  recall ${s.recall.toFixed(3)}  n=${s.support}${checksummed ? '  (checksummed)' : ''}`);
+}

@@ -3,7 +3,7 @@
 // `pnpm pack` (which turns workspace: specifiers into real versions) into DIR (default ./release).
 // Checks each tarball's manifest: no workspace:/link: specifiers, every @vigia/* dependency packed
 // too, the files its exports and bin point at present, types included. Prints the install command.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,18 @@ mkdirSync(out, { recursive: true });
 const packages = publicPackages();
 const problems = [];
 const names = new Set(packages.map(({ pkg }) => pkg.name));
-for (const { dir, pkg } of packages) {
-  run('pnpm', ['pack', '--pack-destination', out], dir);
+// Pack in parallel (each pnpm pack is mostly process start-up), then check each tarball.
+await Promise.all(packages.map(({ dir }) => new Promise((resolveRun) => {
+  const child = spawn('pnpm', ['pack', '--pack-destination', out], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  child.on('close', (code) => {
+    if (code !== 0) problems.push(`pnpm pack failed in ${relative(root, dir)}:\n${output}`);
+    resolveRun();
+  });
+})));
+for (const { pkg } of packages) {
   const tarball = join(out, `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`);
   if (!existsSync(tarball)) {
     problems.push(`${pkg.name}: expected ${tarball}`);
@@ -72,4 +82,4 @@ if (problems.length) {
 const tarballs = readdirSync(out).filter((f) => f.endsWith('.tgz')).sort();
 process.stdout.write(`Packed ${tarballs.length} packages into ${relative(process.cwd(), out) || '.'}:\n${tarballs.map((t) => `  ${t}`).join('\n')}\n\n` +
   `Install the vigia command from them (third-party dependencies come from the npm registry):\n` +
-  `  npm install -g ./${relative(process.cwd(), out) || '.'}/*.tgz\n`);
+  `  npm install -g ${relative(process.cwd(), out).startsWith('..') ? out : `./${relative(process.cwd(), out) || '.'}`}/*.tgz\n`);

@@ -13,7 +13,7 @@ describe('docs', () => {
   it('the README quickstart gives exactly the two commands', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const lines = readme.split('\n');
-    expect(lines).toContain('npm install -g pnpm@10 && pnpm install && pnpm vigia run configs/quickstart.yaml');
+    expect(lines).toContain('npm install -g pnpm@10 && pnpm install && pnpm -s vigia run configs/quickstart.yaml');
     expect(lines).toContain('pnpm test');
   });
 
@@ -33,7 +33,7 @@ describe('docs', () => {
 describe('docs/writing-plugins.md', () => {
   it('shows the example plugin and its test exactly as they are tested in docs/examples', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'writing-plugins.md'), 'utf8');
-    for (const file of ['src/index.ts', 'src/index.test.ts']) {
+    for (const file of ['src/index.ts', 'src/index.test.ts', 'src/kinds.ts', 'src/kinds.test.ts']) {
       const code = readFileSync(join(repoRoot, 'docs', 'examples', 'vigia-plugin-length', file), 'utf8');
       expect(doc).toContain('```ts\n' + code + '```');
     }

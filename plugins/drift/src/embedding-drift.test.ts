@@ -68,13 +68,13 @@ describe('embedding-drift', () => {
 
   it('names the dataset and record on bad input', async () => {
     const ref = vectors(5, 3, 7);
-    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, 2, 3] }, { v: [1, 2] }] })).rejects.toThrow(/dataset "current".*record 2.*2 values/);
-    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, NaN, 3] }] })).rejects.toThrow(/record 1.*"v"\[1\]/);
-    await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [] })).rejects.toThrow(/dataset "current".*empty/);
-    await expect(runDetector(embeddingDrift, { field: 'w' }, { reference: ref, current: ref })).rejects.toThrow(/dataset "reference".*missing in every/);
+    expect(await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, 2, 3] }, { v: [1, 2] }] })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*record 2.*2 values/) });
+    expect(await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: [1, NaN, 3] }] })).toMatchObject({ status: 'error', message: expect.stringMatching(/record 1.*"v"\[1\]/) });
+    expect(await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [] })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*empty/) });
+    expect(await runDetector(embeddingDrift, { field: 'w' }, { reference: ref, current: ref })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "reference".*missing in every/) });
     await expect(runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: ref })).resolves.toHaveProperty('status');
-    const err = await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: 'x' }] }).catch((e: unknown) => e);
-    expect((err as { exitCode: number }).exitCode).toBe(3);
-    await expect(runDetector(embeddingDrift, {}, { reference: ref, current: ref })).rejects.toThrow(/needs `field`/);
+    // A data error is this detector's error result, which makes a run exit 3.
+    expect((await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: 'x' }] })).status).toBe('error');
+    expect(await runDetector(embeddingDrift, {}, { reference: ref, current: ref })).toMatchObject({ status: 'error', message: expect.stringMatching(/needs `field`/) });
   });
 });

@@ -48,6 +48,6 @@ describe('intent-mix', () => {
   });
 
   it('names the dataset when the text field is missing', async () => {
-    await expect(runDetector(intentMix, {}, { reference: [{ x: 1 }], current: [{ x: 2 }] }, { embedder })).rejects.toThrow(/dataset "reference".*"prompt" is missing in every/);
+    expect(await runDetector(intentMix, {}, { reference: [{ x: 1 }], current: [{ x: 2 }] }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "reference".*"prompt" is missing in every/) });
   });
 });

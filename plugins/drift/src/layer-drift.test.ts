@@ -36,7 +36,7 @@ describe('layer-drift', () => {
   });
 
   it('names the dataset on missing layers and ragged vectors', async () => {
-    await expect(runDetector(layerDrift, {}, { reference: [{ x: 1 }], current: [{ x: 1 }] })).rejects.toThrow(/no layers found.*"reference"/);
-    await expect(runDetector(layerDrift, {}, { reference: [{ layers: { a: [1, 2] } }, { layers: { a: [1, 3] } }], current: [{ layers: { a: [1] } }] })).rejects.toThrow(/dataset "current".*record 1.*1 values/);
+    expect(await runDetector(layerDrift, {}, { reference: [{ x: 1 }], current: [{ x: 1 }] })).toMatchObject({ status: 'error', message: expect.stringMatching(/no layers found.*"reference"/) });
+    expect(await runDetector(layerDrift, {}, { reference: [{ layers: { a: [1, 2] } }, { layers: { a: [1, 3] } }], current: [{ layers: { a: [1] } }] })).toMatchObject({ status: 'error', message: expect.stringMatching(/dataset "current".*record 1.*1 values/) });
   });
 });

@@ -1,5 +1,6 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
 import { htmlSink } from './html/sink.js';
+import { otlpSink } from './otlp/sink.js';
 import { prometheusSink } from './prometheus/sink.js';
 
 /** Exporters: where monitoring teams look. */
@@ -9,6 +10,7 @@ const plugin = definePlugin({
   sinks: {
     prometheus: prometheusSink,
     html: htmlSink,
+    otlp: otlpSink,
   },
 });
 
@@ -22,3 +24,6 @@ export { send, showUrl, ExportError, type SendOptions } from './transport/http.j
 export { FailureLog } from './transport/failures.js';
 export { htmlSink } from './html/sink.js';
 export { renderHtml, detectorCharts } from './html/report.js';
+export { OtlpExporter, otlpSink, type OtlpOptions } from './otlp/sink.js';
+export { resourceMetricsOf, type Temporality } from './otlp/model.js';
+export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';

@@ -26,7 +26,7 @@ export interface OtlpOptions {
 interface ExportResultLike { code: number; error?: Error }
 
 /** Run one SDK export call (callback style) as a promise that rejects on failure. */
-function exportOnce<T>(fn: (done: (r: ExportResultLike) => void) => void, what: string, url: string): Promise<void> {
+function exportOnce(fn: (done: (r: ExportResultLike) => void) => void, what: string, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     fn((r) => (r.code === 0 ? resolve() : reject(new Error(`${showUrl(url)}: ${cleanError(r.error) || `${what} export failed`}`))));
   });

@@ -1,6 +1,8 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
 import { htmlSink } from './html/sink.js';
 import { otlpSink } from './otlp/sink.js';
+import { webhookSink } from './webhook.js';
+import { dogstatsdSink } from './dogstatsd.js';
 import { prometheusSink } from './prometheus/sink.js';
 
 /** Exporters: where monitoring teams look. */
@@ -11,6 +13,8 @@ const plugin = definePlugin({
     prometheus: prometheusSink,
     html: htmlSink,
     otlp: otlpSink,
+    dogstatsd: dogstatsdSink,
+    webhook: webhookSink,
   },
 });
 
@@ -27,3 +31,5 @@ export { renderHtml, detectorCharts } from './html/report.js';
 export { OtlpExporter, otlpSink, type OtlpOptions } from './otlp/sink.js';
 export { resourceMetricsOf, type Temporality } from './otlp/model.js';
 export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';
+export { WebhookExporter, webhookSink, genericBody, slackBody, runKey, detectorKey, type WebhookOptions } from './webhook.js';
+export { DogStatsdExporter, dogstatsdSink, dogstatsdLines, packDatagrams, dogName, dogTag, type DogStatsdOptions } from './dogstatsd.js';

@@ -64,7 +64,7 @@ class CountingLogExporter implements LogRecordExporter {
  */
 export class OtlpExporter implements Sink {
   readonly #o: OtlpOptions;
-  readonly #failures = new FailureLog('otlp sink');
+  readonly #failures: FailureLog;
   readonly #metricExporter?: PushMetricExporter;
   readonly #loggers?: LoggerProvider;
   readonly #metricsUrl: string;
@@ -72,6 +72,7 @@ export class OtlpExporter implements Sink {
 
   constructor(options: OtlpOptions, _ctx?: Pick<ComponentContext, 'logger'>) {
     this.#o = options;
+    this.#failures = new FailureLog('otlp sink', [options.endpoint, ...Object.values(options.headers ?? {})]);
     const base = options.endpoint.replace(/\/+$/, '');
     this.#metricsUrl = `${base}/v1/metrics`;
     this.#logsUrl = `${base}/v1/logs`;

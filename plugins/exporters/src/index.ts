@@ -33,3 +33,4 @@ export { resourceMetricsOf, type Temporality } from './otlp/model.js';
 export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';
 export { WebhookExporter, webhookSink, genericBody, slackBody, runKey, detectorKey, type WebhookOptions } from './webhook.js';
 export { DogStatsdExporter, dogstatsdSink, dogstatsdLines, packDatagrams, dogName, dogTag, type DogStatsdOptions } from './dogstatsd.js';
+export { grafanaDashboard, dashboardQueries, provisioningYaml, type DashboardInput } from './grafana.js';

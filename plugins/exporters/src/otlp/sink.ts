@@ -5,9 +5,9 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { deliveryOptions, headersOption } from '../common.js';
+import { basicAuthOption, deliveryOptions, headersOption } from '../common.js';
 import { FailureLog } from '../transport/failures.js';
-import { showUrl } from '../transport/http.js';
+import { basicAuthHeader, showUrl } from '../transport/http.js';
 import { evaluationEvent } from './events.js';
 import { resourceMetricsOf, resourceOf, type Temporality } from './model.js';
 
@@ -15,6 +15,7 @@ export interface OtlpOptions {
   endpoint: string;
   protocol: 'http/protobuf' | 'http/json';
   headers?: Record<string, string>;
+  basicAuth?: { username: string; password: string };
   temporality: Temporality;
   metrics: boolean;
   events: boolean;
@@ -72,11 +73,12 @@ export class OtlpExporter implements Sink {
 
   constructor(options: OtlpOptions, _ctx?: Pick<ComponentContext, 'logger'>) {
     this.#o = options;
-    this.#failures = new FailureLog('otlp sink', [options.endpoint, ...Object.values(options.headers ?? {})]);
+    const headers = { ...(options.headers ?? {}), ...(options.basicAuth ? { Authorization: basicAuthHeader(options.basicAuth) } : {}) };
+    this.#failures = new FailureLog('otlp sink', [options.endpoint, ...Object.values(headers), options.basicAuth?.password]);
     const base = options.endpoint.replace(/\/+$/, '');
     this.#metricsUrl = `${base}/v1/metrics`;
     this.#logsUrl = `${base}/v1/logs`;
-    const common = { headers: options.headers ?? {}, timeoutMillis: options.timeoutMs };
+    const common = { headers, timeoutMillis: options.timeoutMs };
     if (options.metrics) {
       const config = { ...common, url: this.#metricsUrl, temporalityPreference: options.temporality === 'delta' ? 1 : 0 };
       this.#metricExporter = options.protocol === 'http/json' ? new JsonMetricExporter(config) : new ProtoMetricExporter(config);
@@ -129,6 +131,7 @@ export const otlpSink = defineSink({
       endpoint: { type: 'string', minLength: 1, description: 'OTLP/HTTP base URL (e.g. `http://localhost:4318`); metrics go to `<endpoint>/v1/metrics`, events to `<endpoint>/v1/logs`.' },
       protocol: { enum: ['http/protobuf', 'http/json'], default: 'http/protobuf', description: 'OTLP encoding.' },
       headers: headersOption,
+      basicAuth: basicAuthOption,
       temporality: { enum: ['cumulative', 'delta'], default: 'cumulative', description: "Aggregation temporality of counters and histograms (Datadog's OTLP intake wants `delta`)." },
       metrics: { type: 'boolean', default: true, description: 'Send metrics.' },
       events: { type: 'boolean', default: true, description: 'Send each detector result as a `gen_ai.evaluation.result` event (an OTLP log record).' },

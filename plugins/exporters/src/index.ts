@@ -3,6 +3,7 @@ import { htmlSink } from './html/sink.js';
 import { otlpSink } from './otlp/sink.js';
 import { webhookSink } from './webhook.js';
 import { dogstatsdSink } from './dogstatsd.js';
+import { otlpJsonSource } from './otlp-json-source.js';
 import { prometheusSink } from './prometheus/sink.js';
 
 /** Exporters: where monitoring teams look. */
@@ -15,6 +16,9 @@ const plugin = definePlugin({
     otlp: otlpSink,
     dogstatsd: dogstatsdSink,
     webhook: webhookSink,
+  },
+  sources: {
+    'otlp-json': otlpJsonSource,
   },
 });
 
@@ -34,3 +38,4 @@ export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';
 export { WebhookExporter, webhookSink, genericBody, slackBody, runKey, detectorKey, type WebhookOptions } from './webhook.js';
 export { DogStatsdExporter, dogstatsdSink, dogstatsdLines, packDatagrams, dogName, dogTag, type DogStatsdOptions } from './dogstatsd.js';
 export { grafanaDashboard, dashboardQueries, provisioningYaml, type DashboardInput } from './grafana.js';
+export { otlpJsonSource, readOtlpJson, spanToRecord, isLlmSpan, attributeMap, anyValue, type OtlpJsonOptions } from './otlp-json-source.js';

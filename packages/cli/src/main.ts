@@ -55,6 +55,15 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { validateCommand } = await import('./commands/validate.js');
       exitCode = await validateCommand({ config: args.config, debug: args.debug }, io);
     })
+    .command('dashboard <config>', 'Write a Grafana dashboard (JSON model) for a config, querying what its prometheus sink exports', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON)' })
+        .option('out', { type: 'string', describe: 'Write the dashboard JSON here instead of stdout' })
+        .option('provisioning', { type: 'string', describe: 'Also write a Grafana dashboard provisioning file (YAML) here' })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      exitCode = await dashboardCommand({ config: args.config, out: args.out, provisioning: args.provisioning, debug: args.debug }, io);
+    })
     .command('plugins', 'List plugin packages (built-in and installed) and every component with its options and defaults', (y) =>
       y.option('config', { type: 'string', describe: "Also load the external plugins of this config's plugins: list" })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
@@ -81,7 +90,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { newCommand } = await import('./commands/new.js');
       exitCode = await newCommand({ what: args.what, name: args.name, dir: args.dir, link: args.link, force: args.force }, io);
     })
-    .demandCommand(1, 'Name a command: run, validate, plugins, schema or new.')
+    .demandCommand(1, 'Name a command: run, validate, dashboard, plugins, schema or new.')
     .strict()
     .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
     .help()

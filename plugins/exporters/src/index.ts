@@ -1,5 +1,9 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
 import { htmlSink } from './html/sink.js';
+import { otlpSink } from './otlp/sink.js';
+import { webhookSink } from './webhook.js';
+import { dogstatsdSink } from './dogstatsd.js';
+import { otlpJsonSource } from './otlp-json-source.js';
 import { prometheusSink } from './prometheus/sink.js';
 
 /** Exporters: where monitoring teams look. */
@@ -9,6 +13,12 @@ const plugin = definePlugin({
   sinks: {
     prometheus: prometheusSink,
     html: htmlSink,
+    otlp: otlpSink,
+    dogstatsd: dogstatsdSink,
+    webhook: webhookSink,
+  },
+  sources: {
+    'otlp-json': otlpJsonSource,
   },
 });
 
@@ -22,3 +32,10 @@ export { send, showUrl, ExportError, type SendOptions } from './transport/http.j
 export { FailureLog } from './transport/failures.js';
 export { htmlSink } from './html/sink.js';
 export { renderHtml, detectorCharts } from './html/report.js';
+export { OtlpExporter, otlpSink, type OtlpOptions } from './otlp/sink.js';
+export { resourceMetricsOf, type Temporality } from './otlp/model.js';
+export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';
+export { WebhookExporter, webhookSink, genericBody, slackBody, runKey, detectorKey, type WebhookOptions } from './webhook.js';
+export { DogStatsdExporter, dogstatsdSink, dogstatsdLines, packDatagrams, dogName, dogTag, type DogStatsdOptions } from './dogstatsd.js';
+export { grafanaDashboard, dashboardQueries, provisioningYaml, type DashboardInput } from './grafana.js';
+export { otlpJsonSource, readOtlpJson, spanToRecord, isLlmSpan, attributeMap, anyValue, type OtlpJsonOptions } from './otlp-json-source.js';

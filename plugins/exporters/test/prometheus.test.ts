@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusExporter } from '../src/index.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../packages/cli/src/main.js';
+import { PrometheusExporter, dashboardQueries } from '../src/index.js';
 import { hasBinaries, promQueryUntil, runConfig, sampleRecords, startPrometheus, startPushgateway, freePort, type Service } from './services.js';
 
 const missing = hasBinaries(['prometheus'], ['prometheus-pushgateway', 'pushgateway']);
@@ -130,5 +134,48 @@ describe('prometheus sink without services', () => {
   it('rejects a config with no way out, or a bad listen address, as a config error', async () => {
     await expect(runConfig(config('bad', '{ job: x }'), { files })).rejects.toThrow(/pushgateway|remoteWrite|listen/);
     await expect(runConfig(config('bad', '{ listen: "nope" }'), { files })).rejects.toThrow(/HOST:PORT/);
+  });
+});
+
+describe.skipIf(Boolean(missing))('vigia dashboard: every panel query returns data from a real Prometheus after a run', () => {
+  let prom: Service;
+  beforeAll(async () => {
+    prom = await startPrometheus([]);
+  });
+  afterAll(async () => {
+    await prom?.stop();
+  });
+
+  it('writes a provisioning-ready dashboard whose PromQL all returns series', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigia-dashboard-'));
+    const yaml = config('e2e-dash', `{ remoteWrite: "${prom.url}/api/v1/write", job: vigia-dash }`)
+      .replace("  - { id: tokens, use: tokens }\n", "  - { id: tokens, use: tokens }\n  - { id: throughput, use: throughput, with: { window: 1m } }\n  - { id: errors, use: errors }\n");
+    const report = await runConfig(yaml, { dir, files });
+    expect(report.warnings ?? []).toEqual([]);
+    const out: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), stderrIsTTY: false, stdoutIsTTY: false, env: process.env, cwd: dir };
+    expect(await main(['dashboard', join(dir, 'vigia.yaml'), '--out', 'grafana/vigia.json', '--provisioning', 'grafana/provisioning.yaml'], io)).toBe(0);
+    const dashboard = JSON.parse(readFileSync(join(dir, 'grafana', 'vigia.json'), 'utf8')) as Record<string, unknown>;
+    expect(readFileSync(join(dir, 'grafana', 'provisioning.yaml'), 'utf8')).toMatch(/providers:\n\s+- name: vigia/);
+    expect(dashboard).toMatchObject({ title: 'Vigia: e2e-dash', schemaVersion: 39 });
+    const vars = (dashboard.templating as { list: Array<{ name: string; type: string; query: unknown }> }).list;
+    expect(vars.find((v) => v.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    const queries = dashboardQueries(dashboard);
+    expect(queries.length).toBeGreaterThanOrEqual(14);
+    for (const title of ['Run status', 'latency-drift', 'category-drift', 'Statistic', 'p-value', 'Request latency percentiles', 'Output tokens per second', 'Tokens per request (mean)', 'Success rate', 'Records read', 'Records skipped']) {
+      expect(queries.some((q) => q.panel === title), title).toBe(true);
+    }
+    // Grafana's $job (All) becomes .* in a regex matcher.
+    await promQueryUntil(prom.url, 'vigia_run_status{config="e2e-dash"}');
+    const empty: string[] = [];
+    for (const { panel, expr } of queries) {
+      const result = await promQueryUntil(prom.url, expr.replace(/\$job/g, '.*'), 1, 5000);
+      if (result.length === 0) empty.push(`${panel}: ${expr}`);
+      else expect(result.every((r) => Number.isFinite(Number(r.value[1]))), `${panel}: ${expr}`).toBe(true);
+    }
+    expect(empty).toEqual([]);
+    const variable = vars.find((v) => v.name === 'job')!.query as { query: string };
+    const jobs = await fetch(`${prom.url}/api/v1/series?match[]=${encodeURIComponent(variable.query.replace(/^label_values\((.*), job\)$/, '$1'))}`).then((r) => r.json()) as { data: Array<{ job: string }> };
+    expect(jobs.data.map((s) => s.job)).toContain('vigia-dash');
   });
 });

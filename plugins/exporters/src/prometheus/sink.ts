@@ -46,7 +46,7 @@ function checkUrl(name: string, value: string | undefined): void {
 export class PrometheusExporter implements Sink {
   readonly #options: PrometheusOptions;
   readonly #ctx: Pick<ComponentContext, 'logger'>;
-  readonly #failures = new FailureLog('prometheus sink');
+  readonly #failures: FailureLog;
   #run: RunSnapshot = { name: '', datasets: {}, detectors: [], metrics: [] };
   #server?: Server;
   address?: { host: string; port: number };
@@ -54,6 +54,11 @@ export class PrometheusExporter implements Sink {
   constructor(options: PrometheusOptions, ctx: Pick<ComponentContext, 'logger'>) {
     this.#options = options;
     this.#ctx = ctx;
+    const auth = options.basicAuth;
+    this.#failures = new FailureLog('prometheus sink', [
+      options.pushgateway, options.remoteWrite, ...Object.values(options.headers ?? {}),
+      auth?.password, auth ? basicAuthHeader(auth) : undefined,
+    ]);
   }
 
   /** Start the `/metrics` server when `listen` is set. */

@@ -6,7 +6,22 @@ export class FailureLog {
   #attempted = 0;
   readonly #problems: string[] = [];
 
-  constructor(readonly what: string) {}
+  readonly #secrets: string[];
+
+  /**
+   * `sensitive`: option values that may carry credentials (header values, passwords, URLs);
+   * they and their parts are scrubbed from every message, since an endpoint's error answer may
+   * echo the request back.
+   */
+  constructor(readonly what: string, sensitive: ReadonlyArray<string | undefined> = []) {
+    this.#secrets = secretParts(sensitive);
+  }
+
+  scrub(text: string): string {
+    let out = text;
+    for (const s of this.#secrets) out = out.split(s).join('***');
+    return out;
+  }
 
   /** Run one delivery; a failure is recorded, never thrown. */
   async attempt(label: string, fn: () => Promise<unknown>): Promise<boolean> {
@@ -15,7 +30,7 @@ export class FailureLog {
       await fn();
       return true;
     } catch (error) {
-      this.#problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+      this.#problems.push(this.scrub(`${label}: ${error instanceof Error ? error.message : String(error)}`));
       return false;
     }
   }
@@ -39,4 +54,37 @@ export class FailureLog {
     this.#attempted = 0;
     throw new Error(message);
   }
+}
+
+/** The strings to hide for a list of sensitive values: each value, its URL query and user info, each query and header token. */
+export function secretParts(values: ReadonlyArray<string | undefined>): string[] {
+  const out = new Set<string>();
+  const add = (v: string | undefined) => {
+    if (!v || v.length < 4) return;
+    out.add(v);
+    const encoded = encodeURIComponent(v);
+    if (encoded !== v) out.add(encoded);
+  };
+  for (const v of values) {
+    if (!v) continue;
+    let url: URL | undefined;
+    try {
+      url = /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? new URL(v) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url) {
+      add(url.search.slice(1));
+      for (const [, value] of url.searchParams) add(value);
+      add(url.password);
+      add(decodeURIComponent(url.password));
+      add(url.username && url.password ? url.username : undefined);
+    } else {
+      add(v);
+      // `Bearer abc`, `Basic xyz`: the token alone too.
+      for (const part of v.split(/\s+/)) if (part !== v) add(part.length >= 8 ? part : undefined);
+    }
+  }
+  // Longest first, so a value is replaced whole before any part of it.
+  return [...out].sort((a, b) => b.length - a.length);
 }

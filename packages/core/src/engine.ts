@@ -5,10 +5,12 @@ import type {
   Sink, Source, Status, Detector, Metric,
 } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
-import { ConfigError, DataError, VigiaError, errorMessage, isVigiaError } from './errors.js';
+import { ConfigError, DataError, VigiaError, clipText, describeValue, errorMessage, isVigiaError, redactError, redactSecrets } from './errors.js';
 import { EventBus } from './events.js';
 import type { Plan, PlannedComponent } from './plan.js';
 import { validateOptions } from './options.js';
+import { IsolatedRunner, runInline, workerScriptPath, type WorkerJob } from './isolate.js';
+import { SinkHub, type SinkEntry } from './sinks.js';
 import { createDiskCache, createLogger, createMemoryCache, resolveFrom, systemClock } from './services.js';
 
 /** DI tokens of the per-run container. Plugins never see these: they get a context object. */
@@ -31,6 +33,8 @@ export interface RunOptions {
   configure?: (container: DependencyContainer) => void;
   /** Cancels the run. */
   signal?: AbortSignal;
+  /** Time each sink gets to finish (pending events, report, flush, shutdown); default SINK_DEADLINE_MS (10 s). */
+  sinkDeadlineMs?: number;
 }
 
 /** Build the per-run container: one per run, so nothing leaks between runs. */
@@ -40,7 +44,8 @@ export function createRunContainer(plan: Plan, options: RunOptions = {}): Depend
   c.register(Tokens.Plan, { useValue: plan });
   c.register(Tokens.Logger, { useValue: logger });
   c.register(Tokens.Clock, { useValue: systemClock });
-  c.register(Tokens.EventBus, { useValue: new EventBus() });
+  // Secrets are removed from every event before any sink or listener sees it.
+  c.register(Tokens.EventBus, { useValue: new EventBus({ redact: <T>(v: T) => redact(v, plan.loaded.secrets) }) });
   c.register(Tokens.Cache, {
     useFactory: instanceCachingFactory<Cache>(() =>
       plan.config.cache === false ? createMemoryCache() : createDiskCache(resolveFrom(plan.loaded.dir, plan.config.cache))),
@@ -111,8 +116,32 @@ class LazyPool<T extends { dispose?(): Promise<void> }> {
   }
 }
 
-/** Run a validated plan: read datasets, run detectors and metrics isolated, feed sinks, build the report. */
+/**
+ * A run whose report was built but an output the config requires (a `required` sink) could not be
+ * produced: exit 3. The report is attached, so a caller can still show it.
+ */
+export class SinkFailedError extends VigiaError {
+  readonly report: Report;
+  constructor(message: string, report: Report) {
+    super('VIGIA_RUNTIME', message);
+    this.name = 'SinkFailedError';
+    this.report = report;
+  }
+}
+
+/**
+ * Run a validated plan: read datasets, run detectors and metrics isolated, feed sinks, build the
+ * report. Throws {@link SinkFailedError} (with the report) when a required sink failed.
+ */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Report> {
+  try {
+    return await runPlanUnredacted(plan, options);
+  } catch (error) {
+    throw redactError(error, plan.loaded.secrets);
+  }
+}
+
+async function runPlanUnredacted(plan: Plan, options: RunOptions): Promise<Report> {
   const container = createRunContainer(plan, options);
   const services = container.resolve<RunServices>(Tokens.RunServices);
   const { events, logger, clock } = services;
@@ -125,28 +154,28 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   };
 
   // Sinks first, so they see every event.
-  const sinks: Array<{ id: string; sink: Sink }> = [];
+  const sinks: SinkEntry[] = [];
   for (const planned of plan.sinks) {
     const ctx = createComponentContext(services, { id: planned.id, use: planned.use });
     try {
-      sinks.push({ id: `${planned.use} (${planned.path})`, sink: (await planned.component.def.create(planned.options as never, ctx)) as Sink });
+      const target = typeof planned.options.path === 'string' ? planned.options.path : undefined;
+      sinks.push({ id: `${planned.use} (${planned.path})`, sink: (await planned.component.def.create(planned.options as never, ctx)) as Sink, required: planned.required, target });
     } catch (error) {
       throw rethrowAs(error, `sink ${planned.use} at ${plan.loaded.displayPath}: ${planned.path}`);
     }
   }
-  for (const [i, sink] of (options.extraSinks ?? []).entries()) sinks.push({ id: `extra-${i}`, sink });
-  const sinkFailure = (id: string, what: string, error: unknown) => warn(`sink ${id} failed in ${what}: ${errorMessage(error)}`);
-  events.onAny((event) => {
-    for (const { id, sink } of sinks) {
-      if (!sink.onEvent) continue;
-      try {
-        const r = sink.onEvent(event);
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e: unknown) => sinkFailure(id, 'onEvent', e));
-      } catch (error) {
-        if (event.type !== 'warning') sinkFailure(id, 'onEvent', error);
-      }
-    }
+  for (const [i, sink] of (options.extraSinks ?? []).entries()) sinks.push({ id: `extra-${i}`, sink, required: false });
+  // Once the report is out, a sink failure can only be added to the report's warnings and logged.
+  let finishing: Report | undefined;
+  const hub = new SinkHub(sinks, {
+    deadlineMs: options.sinkDeadlineMs,
+    onFirstFailure: (entry, message) => {
+      // A required sink's failure becomes the run's error (below), not a warning.
+      if (!finishing) warn(message);
+      else if (!entry.required) finishing.warnings = [...(finishing.warnings ?? []), redactSecrets(message, plan.loaded.secrets)];
+    },
   });
+  events.onAny((event) => hub.dispatch(event));
 
   events.emit('run:start', { name: plan.config.name, startedAt, seed: plan.config.seed });
 
@@ -160,6 +189,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
       const out = await source.read(ctx);
       const origin = typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned.use;
       datasets.set(planned.id, { name: planned.id, records: out.records, skipped: out.skipped, origin });
+      for (const w of out.warnings ?? []) warn(`dataset "${planned.id}": ${clipText(w, 500)}`);
       if (out.skipped > 0) {
         warn(`dataset "${planned.id}": skipped ${out.skipped} invalid record${out.skipped === 1 ? '' : 's'}${out.skippedExamples?.length ? ` (e.g. ${out.skippedExamples.slice(0, 3).join('; ')})` : ''}`);
       }
@@ -169,6 +199,21 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     }
   }));
 
+  // Components marked `isolation: worker` run in a worker thread that a time limit can terminate.
+  const script = plan.detectors.some((d) => d.isolation === 'worker' && d.component.module) || plan.metrics.some((m) => m.isolation === 'worker' && m.component.module)
+    ? workerScriptPath() : undefined;
+  const runner = script ? new IsolatedRunner(script, datasets, services) : undefined;
+  const jobOf = (planned: Plan['detectors'][number] | Plan['metrics'][number], extra: Partial<WorkerJob>): WorkerJob | undefined =>
+    runner && planned.isolation === 'worker' && planned.component.module
+      ? { kind: planned.kind as 'detector', module: planned.component.module, name: planned.component.name, id: planned.id, use: planned.use, options: planned.options, seed: plan.config.seed, configDir: plan.loaded.dir, ...extra }
+      : undefined;
+  try {
+    return await evaluateAll();
+  } finally {
+    await runner?.close();
+  }
+
+  async function evaluateAll(): Promise<Report> {
   // Detectors, one at a time (they are CPU-bound), each isolated.
   const detectorReports: DetectorReport[] = [];
   const tests: Array<{ index: number; test: NonNullable<DetectorResult['test']> }> = [];
@@ -177,15 +222,18 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     const t = clock.hrtime();
     let result: DetectorResult;
     try {
-      result = await isolate(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
-        const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
-        const current = datasets.get(planned.current)!;
-        const reference = datasets.get(planned.reference);
-        return checkResult(await detector.evaluate({ reference, current, datasets }, ctx));
-      });
+      const job = jobOf(planned, { current: planned.current, reference: datasets.has(planned.reference) ? planned.reference : undefined });
+      result = job
+        ? checkResult(await runner!.run(job, planned.timeoutMs, `detector "${planned.id}"`, options.signal) as DetectorResult)
+        : await runInline(planned.timeoutMs, `detector "${planned.id}"`, options.signal, async (signal) => {
+          const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+          const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
+          const current = datasets.get(planned.current)!;
+          const reference = datasets.get(planned.reference);
+          return checkResult(await detector.evaluate({ reference, current, datasets }, ctx));
+        });
     } catch (error) {
-      result = { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
+      result = { status: 'error', statistic: null, pValue: null, threshold: null, message: clipText(errorMessage(error), 2000) };
       logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
     }
     const { test, ...rest } = result;
@@ -212,11 +260,14 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.metrics) {
     const t = clock.hrtime();
     try {
-      const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, options.signal, async (signal) => {
-        const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
-        const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
-        return checkMetricValues(await metric.compute({ dataset: datasets.get(planned.dataset)!, datasets }, ctx));
-      });
+      const job = jobOf(planned, { dataset: planned.dataset });
+      const values = job
+        ? checkMetricValues(await runner!.run(job, planned.timeoutMs, `metric "${planned.id}"`, options.signal) as MetricValue[])
+        : await runInline(planned.timeoutMs, `metric "${planned.id}"`, options.signal, async (signal) => {
+          const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
+          const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
+          return checkMetricValues(await metric.compute({ dataset: datasets.get(planned.dataset)!, datasets }, ctx));
+        });
       // The dataset a value was computed on is part of its identity (the same metric often runs on
       // reference and current), so exporters never see two values with one name and label set.
       for (const v of values) v.labels = { dataset: planned.dataset, ...v.labels };
@@ -224,8 +275,9 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
       metricErrors++;
-      warn(`metric "${planned.id}" (${planned.use}) failed: ${errorMessage(error)}`);
-      events.emit('metric:end', { id: planned.id, use: planned.use, values: [], durationMs: clock.hrtime() - t, error: errorMessage(error) });
+      const message = clipText(errorMessage(error), 2000);
+      warn(`metric "${planned.id}" (${planned.use}) failed: ${message}`);
+      events.emit('metric:end', { id: planned.id, use: planned.use, values: [], durationMs: clock.hrtime() - t, error: message });
     }
   }
 
@@ -247,39 +299,15 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   }, plan.loaded.secrets);
 
   events.emit('run:end', { report });
-  for (const { id, sink } of sinks) {
-    for (const step of ['report', 'flush', 'shutdown'] as const) {
-      try {
-        if (step === 'report') await sink.report?.(report);
-        else await sink[step]?.();
-      } catch (error) {
-        const message = `sink ${id} failed in ${step}: ${errorMessage(error)}`;
-        report.warnings = [...(report.warnings ?? []), message];
-        logger.warn(message);
-      }
-    }
+  finishing = report;
+  await hub.finish(report);
+  // A sink that failed again and again was announced once; the total goes into the report.
+  for (const line of hub.repeatedFailures()) report.warnings = [...(report.warnings ?? []), redactSecrets(line, plan.loaded.secrets)];
+  const required = hub.requiredFailures();
+  if (required.length > 0) {
+    throw new SinkFailedError(`${required.length === 1 ? 'a required output' : `${required.length} required outputs`} could not be produced: ${required.join('; ')} (mark a sink \`required: false\` in the config if its output is optional)`, report);
   }
   return report;
-}
-
-/** Run one component with a time limit; a hang or throw becomes an error the caller turns into a result. */
-async function isolate<T>(timeoutMs: number, label: string, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new VigiaError('VIGIA_TIMEOUT', `${label} did not finish within ${timeoutMs} ms (raise timeoutMs in the config if it needs longer)`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(() => fn(controller.signal)), timeout]);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
   }
 }
 
@@ -303,7 +331,7 @@ function checkMetricValues(values: MetricValue[]): MetricValue[] {
   if (!Array.isArray(values)) throw new Error('the metric returned no array of values');
   for (const v of values) {
     if (typeof v.name !== 'string' || typeof v.value !== 'number' || typeof v.unit !== 'string') {
-      throw new Error(`the metric returned an invalid value ${JSON.stringify(v).slice(0, 200)} (expected { name, value: number, unit })`);
+      throw new Error(`the metric returned an invalid value ${describeValue(v, 200)} (expected { name, value: number, unit })`);
     }
   }
   return values;
@@ -360,13 +388,15 @@ function round(ms: number): number {
 function redact<T>(value: T, secrets: readonly string[]): T {
   const list = secrets.filter((s) => s.length >= 4);
   if (list.length === 0) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return list.reduce((t, s) => t.split(s).join('***'), v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return redactSecrets(v, list);
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
+    // Deeper than any report needs: cut rather than overflow the stack.
+    if (depth > 64) return '[nested too deeply]';
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecrets(k, list), walk(x, depth + 1)]));
   };
-  return walk(value) as T;
+  return walk(value, 0) as T;
 }
 
 export type { ComponentContext };

@@ -351,6 +351,7 @@ export const csv = defineSource({
     additionalProperties: false,
   },
   example: { path: './samples/current.csv', columns: { user_id: 'string' } },
+  check: (options) => (options.delimiter !== undefined && /["\r\n]/.test(options.delimiter) ? `/delimiter must be one character other than a quote or line break, got ${JSON.stringify(options.delimiter)}` : undefined),
   create: (options) => ({
     read: (ctx) => readCsv(options as CsvOptions, ctx),
   }),

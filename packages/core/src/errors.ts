@@ -99,7 +99,8 @@ function editDistance(a: string, b: string): number {
 /** Shorten echoed input (a name, a value, a line) so that one bad value cannot flood a message. */
 export function clipText(text: string, max = 200): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1)}… (${text.length} characters)`;
+  const suffix = `… (${text.length} characters)`;
+  return `${text.slice(0, Math.max(0, max - suffix.length))}${suffix}`;
 }
 
 /**

@@ -173,13 +173,13 @@ describe('configs that used to crash', () => {
   });
 
   it('a 100,000-character component name is clipped in the error', async () => {
-    const error = await plan(`version: 1\n${data}detectors:\n  - { use: ${'n'.repeat(100_000)} }\n`).catch((e: unknown) => e as Error);
+    const error = await plan(`version: 1\n${data}detectors:\n  - { use: ${'n'.repeat(100_000)} }\n`).then(() => new Error('no error'), (e: unknown) => e as Error);
     expect(error.message.length).toBeLessThan(2000);
     expect(error.message).toMatch(/no detector "n+… \(100000 characters\)"/);
   });
 
   it('cross-option checks are config errors at planning, with the option path', async () => {
-    const error = await plan(`version: 1\n${data}detectors:\n  - { use: checked, with: { low: 3, high: 1 } }\n`).catch((e: unknown) => e as { exitCode: number; message: string });
+    const error = await plan(`version: 1\n${data}detectors:\n  - { use: checked, with: { low: 3, high: 1 } }\n`).then(() => ({ exitCode: 0, message: 'no error' }), (e: unknown) => e as { exitCode: number; message: string });
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/vigia\.yaml:\d+: \/detectors\/0\/with\/low must be below high/);
   });

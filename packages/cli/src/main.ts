@@ -22,6 +22,14 @@ const defaultIo = (): Io => ({
 
 class UsageError extends Error {}
 
+/** `--seed` as typed → the seed; anything but a non-negative integer is a usage error (exit 2). */
+export function parseSeed(raw: unknown): number {
+  const text = (Array.isArray(raw) ? String(raw.at(-1)) : String(raw)).trim();
+  const seed = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed ${JSON.stringify(String(raw)).slice(0, 40)} is not a seed; give a non-negative integer, e.g. --seed 42`);
+  return seed;
+}
+
 function cliVersion(): string {
   try {
     return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -41,7 +49,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       y.positional('config', { type: 'string', describe: 'Config file (YAML or JSON)', demandOption: true })
         .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: a readable table on stdout; json: only the report on stdout' })
         .option('out', { type: 'string', describe: 'Also write the JSON report to this file' })
-        .option('seed', { type: 'number', describe: "Override the config's seed" })
+        .option('seed', { type: 'string', describe: "Override the config's seed (a non-negative integer)", coerce: (v: unknown) => (v === undefined ? v : parseSeed(v)) })
         .option('color', { type: 'boolean', describe: 'Force colour on or off (default: on when stdout is a TTY and NO_COLOR is unset)' })
         .option('debug', { type: 'boolean', default: false, describe: 'Show debug logs and stack traces' }),
     async (args) => {

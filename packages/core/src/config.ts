@@ -1,13 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
 import { formatAjvErrors, getAjv } from './options.js';
+import { describeFsError } from './write.js';
 
 /** A component reference in a config: `{ use: name, with: { …options } }`. */
 export interface ComponentSpec {
   use: string;
   with?: Record<string, unknown>;
+}
+
+/** A sink in a config: a component reference plus whether its failure fails the run. */
+export interface SinkSpec extends ComponentSpec {
+  /** A failure to produce this output fails the run (exit 3); default: the sink's own default (true for files). */
+  required?: boolean;
 }
 
 export interface DetectorSpec extends ComponentSpec {
@@ -22,6 +29,7 @@ export interface DetectorSpec extends ComponentSpec {
   /** Run per segment: one test per distinct value of this field. */
   by?: string;
   minSegmentSize?: number;
+  isolation?: 'worker' | 'inline';
 }
 
 export interface MetricSpec extends ComponentSpec {
@@ -32,6 +40,7 @@ export interface MetricSpec extends ComponentSpec {
   /** Compute per segment: values labelled `segment=<value of this field>`. */
   by?: string;
   minSegmentSize?: number;
+  isolation?: 'worker' | 'inline';
 }
 
 /** A validated config (contract), with defaults filled in. */
@@ -49,7 +58,7 @@ export interface VigiaConfig {
   providers: Record<string, ComponentSpec>;
   detectors: DetectorSpec[];
   metrics: MetricSpec[];
-  sinks: ComponentSpec[];
+  sinks: SinkSpec[];
   /** Options of the `descriptors` virtual fields (validated by the field provider). */
   descriptors?: Record<string, unknown>;
 }
@@ -62,8 +71,10 @@ export interface LoadedConfig {
   /** The path as the user gave it, for messages. */
   displayPath: string;
   dir: string;
-  /** Values interpolated from `${env:…}`: redacted from logs and reports. */
+  /** Values interpolated from `${env:…}`: redacted from events, logs, errors and reports. */
   secrets: string[];
+  /** `text` with every secret replaced by `***`. */
+  redact(text: string): string;
   /** The line (1-based) of a JSON path in the source, when known. */
   lineOf(path: string): number | undefined;
 }
@@ -91,6 +102,14 @@ const segmentKeys = {
 
 const idPattern = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
 
+/** The largest time limit Node's timers can hold (2^31 − 1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** How far an alias may expand a YAML config (references × aliases inside each): ordinary reuse, not a bomb. */
+export const MAX_YAML_ALIAS_EXPANSION = 10_000;
+/** How deeply a config may nest. */
+export const MAX_CONFIG_DEPTH = 64;
+
 /** The core config schema (contract). Component options are validated per component afterwards. */
 export const coreConfigSchema = {
   $id: 'https://vigia.dev/schema/config-v1.json',
@@ -103,7 +122,7 @@ export const coreConfigSchema = {
     version: { const: 1, description: 'Config format version. Always 1.' },
     name: { type: 'string', description: 'Run name, shown in reports (default: the config file name).' },
     description: { type: 'string', description: 'Free text about this config.' },
-    seed: { type: 'integer', default: 42, description: 'Seed for every randomised step; the same seed gives the same numbers.' },
+    seed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 42, description: 'Seed for every randomised step; the same seed gives the same numbers.' },
     plugins: {
       type: 'array', items: { type: 'string', minLength: 1 }, default: [],
       description: 'Extra plugin packages (npm name, e.g. vigia-plugin-acme) or paths relative to this file. Built-ins need no entry.',
@@ -112,7 +131,7 @@ export const coreConfigSchema = {
       enum: ['none', 'bonferroni', 'bh'], default: 'none',
       description: 'Multiple-testing correction across the p-value detectors of the run: Bonferroni (family-wise error) or Benjamini–Hochberg (false discovery rate).',
     },
-    timeoutMs: { type: 'integer', minimum: 1, default: 600000, description: 'Default time limit per detector or metric, in milliseconds.' },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMEOUT_MS, default: 600000, description: 'Default time limit per detector or metric, in milliseconds (at most 2147483647, about 24.8 days).' },
     cache: {
       anyOf: [{ type: 'string' }, { const: false }], default: '.vigia-cache',
       description: 'Directory (relative to this file) for caches such as embeddings; false keeps them in memory.',
@@ -143,7 +162,11 @@ export const coreConfigSchema = {
           description: { type: 'string', description: 'Free text about this detector.' },
           reference: { type: 'string', description: 'Dataset compared against (default `reference`).' },
           current: { type: 'string', description: 'Dataset under test (default `current`).' },
-          timeoutMs: { type: 'integer', minimum: 1, description: 'Time limit for this detector (default: the config-level timeoutMs).' },
+          timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMEOUT_MS, description: 'Time limit for this detector (default: the config-level timeoutMs).' },
+          isolation: {
+            enum: ['worker', 'inline'],
+            description: 'Where it runs: `worker` (a worker thread, stopped at its timeoutMs even in a synchronous loop) or `inline` (the main thread: cheaper, but only asynchronous waits can be interrupted). Default: the component\'s own choice (worker for external plugins and long CPU-bound built-ins).',
+          },
           severity: {
             enum: ['fail', 'warn'], default: 'fail',
             description: 'What a failing check means: `fail` fails the run (exit 1, the CI gate); `warn` reports it as a warning and the run still passes (exit 0).',
@@ -164,12 +187,28 @@ export const coreConfigSchema = {
           use: componentRef.properties.use,
           with: componentRef.properties.with,
           dataset: { type: 'string', description: 'Dataset the metric is computed on (default `current`).' },
-          timeoutMs: { type: 'integer', minimum: 1, description: 'Time limit for this metric (default: the config-level timeoutMs).' },
+          timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMEOUT_MS, description: 'Time limit for this metric (default: the config-level timeoutMs).' },
+          isolation: {
+            enum: ['worker', 'inline'],
+            description: 'Where it runs: `worker` (a worker thread, stopped at its timeoutMs even in a synchronous loop) or `inline` (the main thread: cheaper, but only asynchronous waits can be interrupted). Default: the component\'s own choice (worker for external plugins and long CPU-bound built-ins).',
+          },
           ...segmentKeys,
         },
       },
     },
-    sinks: { type: 'array', items: componentRef, default: [], description: 'Where events and the report go (console, json, junit, …).' },
+    sinks: {
+      type: 'array', default: [], description: 'Where events and the report go (console, json, junit, …).',
+      items: {
+        ...componentRef,
+        properties: {
+          ...componentRef.properties,
+          required: {
+            type: 'boolean',
+            description: 'Whether a failure of this sink fails the run (exit 3). Default: true for outputs the config asks for (json, junit files); false for exporters whose failure is a counted warning.',
+          },
+        },
+      },
+    },
     descriptors: {
       type: 'object',
       description: 'Options of the text descriptors, the virtual fields `descriptors.<text field>.<name>` any detector or metric can address (custom regexes, trigger words, a JSON Schema, …); see plugins/descriptors/README.md.',
@@ -177,32 +216,48 @@ export const coreConfigSchema = {
   },
 } as const;
 
-const ENV_PATTERN = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const ENV_PATTERN = /\$\{(env|var):([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
- * Replace `${env:NAME}` (or `${env:NAME:-default}`) in every string of the config. Missing
- * variables without a default are errors naming the JSON path. Returns the values used, so they
- * can be redacted.
+ * Replace `${env:NAME}` (or `${env:NAME:-default}`) in every string of the config with the
+ * environment variable's value, which is then treated as a secret (redacted everywhere). `${var:NAME}`
+ * reads an environment variable the same way but marks its value as not secret (a field name, a
+ * model, a path), so it shows in messages and reports. Missing variables without a default are
+ * errors naming the JSON path. Secret values are pushed onto `secrets`. A cycle (a YAML alias
+ * inside its own anchor) or nesting deeper than {@link MAX_CONFIG_DEPTH} is a config error.
  */
 export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, where: string, file: string, secrets: string[]): unknown {
-  if (typeof value === 'string') {
-    return value.replace(ENV_PATTERN, (_, name: string, fallback: string | undefined) => {
-      const v = env[name];
-      if (v === undefined) {
-        if (fallback !== undefined) return fallback;
-        throw new ConfigError('VIGIA_ENV_MISSING', `${file}: ${where || '/'} uses \${env:${name}}, but the environment variable ${name} is not set; set it or write \${env:${name}:-default}`);
-      }
-      secrets.push(v);
-      return v;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${where}/${i}`, file, secrets));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolateEnv(v, env, `${where}/${k}`, file, secrets);
-    return out;
-  }
-  return value;
+  const ancestors = new Set<object>();
+  const walk = (v: unknown, at: string, depth: number): unknown => {
+    if (typeof v === 'string') {
+      return v.replace(ENV_PATTERN, (_, kind: 'env' | 'var', name: string, fallback: string | undefined) => {
+        const found = env[name];
+        if (found === undefined) {
+          if (fallback !== undefined) return fallback;
+          throw new ConfigError('VIGIA_ENV_MISSING', `${file}: ${at || '/'} uses \${${kind}:${name}}, but the environment variable ${name} is not set; set it or write \${${kind}:${name}:-default}`);
+        }
+        if (kind === 'env') secrets.push(found);
+        return found;
+      });
+    }
+    if (!v || typeof v !== 'object') return v;
+    if (ancestors.has(v)) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${file}: ${at || '/'} refers back to a mapping that contains it (a YAML alias *name used inside its own &name anchor); a config cannot be cyclic: copy the values instead`);
+    }
+    if (depth > MAX_CONFIG_DEPTH) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${file}: ${clipText(at, 120)} is nested more than ${MAX_CONFIG_DEPTH} levels deep; a config is never that deep (is this the right file?)`);
+    }
+    ancestors.add(v);
+    try {
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}/${i}`, depth + 1));
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x, `${at}/${k}`, depth + 1);
+      return out;
+    } finally {
+      ancestors.delete(v);
+    }
+  };
+  return walk(value, where, 0);
 }
 
 interface ParsedSource {
@@ -212,15 +267,35 @@ interface ParsedSource {
 
 function parseYaml(text: string, display: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document;
+  try {
+    // `merge: true`: YAML merge keys (`<<: *defaults`) are supported.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (error) {
+    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}: YAML cannot be parsed: ${clipText((error as Error).message.split('\n')[0]!, 200)}${error instanceof RangeError ? ' (nested too deeply?)' : ''}`);
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-    const first = e.message.split('\n')[0];
-    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}:${pos.line}:${pos.col}: YAML syntax error: ${first}`);
+    const first = clipText(e.message.split('\n')[0]!, 200);
+    const line = text.split('\n')[pos.line - 1] ?? '';
+    // `{ path: ${env:X} }`: in a flow mapping, `{` after `$` opens another mapping.
+    const hint = /(^|[\s,{[:])\$\{(env|var):/.test(line) && /[{[]/.test(line)
+      ? '; a value starting with ${…} inside { } or [ ] must be quoted, e.g. path: "${env:DATA_PATH}"'
+      : '';
+    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}:${pos.line}:${pos.col}: YAML syntax error: ${first}${hint}`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION });
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${display}: its YAML aliases (*name) expand to more than ${MAX_YAML_ALIAS_EXPANSION} nodes, which looks like an alias bomb; reuse anchors less deeply or write the values out`);
+    }
+    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}: YAML cannot be read: ${clipText(errorMessage(error), 200)}`);
   }
   return {
-    raw: doc.toJS({ maxAliasCount: 100 }),
+    raw,
     lineOf(path) {
       const segments = path.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
       for (let n = segments.length; n >= 0; n--) {
@@ -245,7 +320,7 @@ function parseJson(text: string, display: string): ParsedSource {
       const col = Number(m[1]) - before.lastIndexOf('\n');
       where = `${line}:${col}:`;
     }
-    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}:${where} JSON syntax error: ${message.replace(/^JSON\.parse: /, '')}`);
+    throw new ConfigError('VIGIA_CONFIG_SYNTAX', `${display}:${where} JSON syntax error: ${clipText(message.replace(/^JSON\.parse: /, ''), 200)}`);
   }
 }
 
@@ -259,7 +334,12 @@ export function loadConfigFile(path: string, options: { env?: NodeJS.ProcessEnv;
   if (statSync(file).isDirectory()) {
     throw new ConfigError('VIGIA_CONFIG_NOT_FOUND', `${path} is a directory, not a config file; name a .yaml, .yml or .json file in it`);
   }
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('VIGIA_CONFIG_NOT_FOUND', `cannot read the config file ${path}: ${describeFsError(error)}`, { cause: error });
+  }
   return parseConfigText(text, { file, displayPath: path, env: options.env });
 }
 
@@ -272,6 +352,14 @@ export function parseConfigText(text: string, where: { file: string; displayPath
   }
   const secrets: string[] = [];
   const interpolated = interpolateEnv(parsed.raw, where.env ?? process.env, '', display, secrets) as Record<string, unknown>;
+  try {
+    return validateConfig(interpolated, parsed, where, display, secrets);
+  } catch (error) {
+    throw redactError(error, secrets);
+  }
+}
+
+function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSource, where: { file: string }, display: string, secrets: string[]): LoadedConfig {
 
   const validate = getAjv().compile(coreConfigSchema);
   const config = structuredClone(interpolated);
@@ -323,5 +411,5 @@ export function parseConfigText(text: string, where: { file: string; displayPath
   c.metrics.forEach((m, i) => checkDataset(m.dataset ?? 'current', `/metrics/${i}${m.dataset ? '/dataset' : ''}`, 'dataset', m.dataset !== undefined));
   if (problems.length) throw new ConfigError('VIGIA_CONFIG_INVALID', problems.length === 1 ? problems[0]! : `invalid config:\n  ${problems.join('\n  ')}`);
 
-  return { config: c, file: where.file, displayPath: display, dir: dirname(where.file), secrets, lineOf: parsed.lineOf };
+  return { config: c, file: where.file, displayPath: display, dir: dirname(where.file), secrets, redact: (t) => redactSecrets(t, secrets), lineOf: parsed.lineOf };
 }

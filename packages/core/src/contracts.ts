@@ -256,6 +256,11 @@ export interface SourceOutput {
    * the dataset's report entry and ends with status `error` (exit code 3).
    */
   error?: Error;
+  /**
+   * Problems with records that were kept (duplicate keys, …), each one line with its count; they
+   * become run warnings.
+   */
+  warnings?: string[];
 }
 
 export interface Source {
@@ -287,6 +292,25 @@ interface ComponentDefBase<K extends ComponentKind, S extends OptionsSchema, I> 
   readonly needs?: readonly Capability[];
   /** Example `with:` for docs. */
   readonly example?: Record<string, unknown>;
+  /**
+   * Checks across options that a JSON Schema cannot express (buckets increasing, a test that fits
+   * the field type, …). Runs at validation, before any data is read: return a problem (or several)
+   * to make it a config error (exit 2) from both `vigia validate` and `vigia run`. A message may
+   * start with the option's JSON path relative to `with` (`/durationBuckets must …`).
+   */
+  check?(options: OptionsOf<S>): string | readonly string[] | undefined | void;
+  /**
+   * Detectors and metrics: where the component runs. `worker` runs it in a worker thread that is
+   * terminated at its `timeoutMs`, so even a synchronous loop becomes an `error` result; use it for
+   * long CPU-bound work. `inline` runs it on the main thread, where a time limit only interrupts
+   * asynchronous waits. Default: `worker` for external plugins, `inline` for built-ins.
+   */
+  readonly isolation?: 'worker' | 'inline';
+  /**
+   * Sinks: whether a failure to produce the output fails the run (exit 3). A config's
+   * `sinks[].required` overrides it. Default true (an output the config asked for).
+   */
+  readonly required?: boolean;
   create(options: OptionsOf<S>, ctx: ComponentContext): I | Promise<I>;
 }
 
@@ -307,6 +331,9 @@ export interface ErasedDef<K extends ComponentKind = ComponentKind, I = unknown>
   readonly options: OptionsSchema;
   readonly needs?: readonly Capability[];
   readonly example?: Record<string, unknown>;
+  check?(options: never): string | readonly string[] | undefined | void;
+  readonly isolation?: 'worker' | 'inline';
+  readonly required?: boolean;
   create(options: never, ctx: ComponentContext): I | Promise<I>;
 }
 

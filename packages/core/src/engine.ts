@@ -5,10 +5,12 @@ import type {
   MultipleTesting, Sink, Source, Status, Detector, Metric,
 } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
-import { ConfigError, DataError, VigiaError, errorMessage, isVigiaError } from './errors.js';
+import { ConfigError, DataError, VigiaError, clipText, describeValue, errorMessage, isVigiaError, redactError, redactSecrets } from './errors.js';
 import { EventBus } from './events.js';
 import type { Plan, PlannedComponent } from './plan.js';
 import { validateOptions } from './options.js';
+import { IsolatedRunner, runInline, workerScriptPath, type WorkerJob } from './isolate.js';
+import { SinkHub, type SinkEntry } from './sinks.js';
 import { createDiskCache, createLogger, createMemoryCache, resolveFrom, systemClock } from './services.js';
 import { computeBySegment, correctSegment, evaluateBySegment, foldSegments, type SegmentSpec, type SegmentTest } from './segments.js';
 import { computeVirtualFields } from './virtual-fields.js';
@@ -33,6 +35,8 @@ export interface RunOptions {
   configure?: (container: DependencyContainer) => void;
   /** Cancels the run. */
   signal?: AbortSignal;
+  /** Time each sink gets to finish (pending events, report, flush, shutdown); default SINK_DEADLINE_MS (10 s). */
+  sinkDeadlineMs?: number;
 }
 
 /** Build the per-run container: one per run, so nothing leaks between runs. */
@@ -42,7 +46,8 @@ export function createRunContainer(plan: Plan, options: RunOptions = {}): Depend
   c.register(Tokens.Plan, { useValue: plan });
   c.register(Tokens.Logger, { useValue: logger });
   c.register(Tokens.Clock, { useValue: systemClock });
-  c.register(Tokens.EventBus, { useValue: new EventBus() });
+  // Secrets are removed from every event before any sink or listener sees it.
+  c.register(Tokens.EventBus, { useValue: new EventBus({ redact: <T>(v: T) => redact(v, plan.loaded.secrets) }) });
   c.register(Tokens.Cache, {
     useFactory: instanceCachingFactory<Cache>(() =>
       plan.config.cache === false ? createMemoryCache() : createDiskCache(resolveFrom(plan.loaded.dir, plan.config.cache))),
@@ -113,8 +118,32 @@ class LazyPool<T extends { dispose?(): Promise<void> }> {
   }
 }
 
-/** Run a validated plan: read datasets, run detectors and metrics isolated, feed sinks, build the report. */
+/**
+ * A run whose report was built but an output the config requires (a `required` sink) could not be
+ * produced: exit 3. The report is attached, so a caller can still show it.
+ */
+export class SinkFailedError extends VigiaError {
+  readonly report: Report;
+  constructor(message: string, report: Report) {
+    super('VIGIA_RUNTIME', message);
+    this.name = 'SinkFailedError';
+    this.report = report;
+  }
+}
+
+/**
+ * Run a validated plan: read datasets, run detectors and metrics isolated, feed sinks, build the
+ * report. Throws {@link SinkFailedError} (with the report) when a required sink failed.
+ */
 export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Report> {
+  try {
+    return await runPlanUnredacted(plan, options);
+  } catch (error) {
+    throw redactError(error, plan.loaded.secrets);
+  }
+}
+
+async function runPlanUnredacted(plan: Plan, options: RunOptions): Promise<Report> {
   const container = createRunContainer(plan, options);
   const services = container.resolve<RunServices>(Tokens.RunServices);
   const { events, logger, clock } = services;
@@ -127,28 +156,28 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   };
 
   // Sinks first, so they see every event.
-  const sinks: Array<{ id: string; sink: Sink }> = [];
+  const sinks: SinkEntry[] = [];
   for (const planned of plan.sinks) {
     const ctx = createComponentContext(services, { id: planned.id, use: planned.use });
     try {
-      sinks.push({ id: `${planned.use} (${planned.path})`, sink: (await planned.component.def.create(planned.options as never, ctx)) as Sink });
+      const target = typeof planned.options.path === 'string' ? planned.options.path : undefined;
+      sinks.push({ id: `${planned.use} (${planned.path})`, sink: (await planned.component.def.create(planned.options as never, ctx)) as Sink, required: planned.required, target });
     } catch (error) {
       throw rethrowAs(error, `sink ${planned.use} at ${plan.loaded.displayPath}: ${planned.path}`);
     }
   }
-  for (const [i, sink] of (options.extraSinks ?? []).entries()) sinks.push({ id: `extra-${i}`, sink });
-  const sinkFailure = (id: string, what: string, error: unknown) => warn(`sink ${id} failed in ${what}: ${errorMessage(error)}`);
-  events.onAny((event) => {
-    for (const { id, sink } of sinks) {
-      if (!sink.onEvent) continue;
-      try {
-        const r = sink.onEvent(event);
-        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((e: unknown) => sinkFailure(id, 'onEvent', e));
-      } catch (error) {
-        if (event.type !== 'warning') sinkFailure(id, 'onEvent', error);
-      }
-    }
+  for (const [i, sink] of (options.extraSinks ?? []).entries()) sinks.push({ id: `extra-${i}`, sink, required: false });
+  // Once the report is out, a sink failure can only be added to the report's warnings and logged.
+  let finishing: Report | undefined;
+  const hub = new SinkHub(sinks, {
+    deadlineMs: options.sinkDeadlineMs,
+    onFirstFailure: (entry, message) => {
+      // A required sink's failure becomes the run's error (below), not a warning.
+      if (!finishing) warn(message);
+      else if (!entry.required) finishing.warnings = [...(finishing.warnings ?? []), redactSecrets(message, plan.loaded.secrets)];
+    },
   });
+  events.onAny((event) => hub.dispatch(event));
 
   events.emit('run:start', { name: plan.config.name, startedAt, seed: plan.config.seed });
 
@@ -169,6 +198,7 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
         datasetErrors.set(planned.id, message);
         warn(message);
       }
+      for (const w of out.warnings ?? []) warn(`dataset "${planned.id}": ${clipText(w, 500)}`);
       if (out.skipped > 0) {
         warn(`dataset "${planned.id}": skipped ${out.skipped} invalid record${out.skipped === 1 ? '' : 's'}${out.skippedExamples?.length ? ` (e.g. ${out.skippedExamples.slice(0, 3).join('; ')})` : ''}`);
       }
@@ -185,6 +215,21 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     throw rethrowAs(error, 'computing virtual fields');
   }
 
+  // Components marked `isolation: worker` run in a worker thread that a time limit can terminate.
+  const script = plan.detectors.some((d) => d.isolation === 'worker' && d.component.module) || plan.metrics.some((m) => m.isolation === 'worker' && m.component.module)
+    ? workerScriptPath() : undefined;
+  const runner = script ? new IsolatedRunner(script, datasets, services) : undefined;
+  const jobOf = (planned: Plan['detectors'][number] | Plan['metrics'][number], extra: Partial<WorkerJob>): WorkerJob | undefined =>
+    runner && planned.isolation === 'worker' && planned.component.module
+      ? { kind: planned.kind as 'detector', module: planned.component.module, name: planned.component.name, id: planned.id, use: planned.use, options: planned.options, seed: plan.config.seed, configDir: plan.loaded.dir, ...extra }
+      : undefined;
+  try {
+    return await evaluateAll();
+  } finally {
+    await runner?.close();
+  }
+
+  async function evaluateAll(): Promise<Report> {
   // Detectors, one at a time (they are CPU-bound), each isolated.
   const detectorReports: DetectorReport[] = [];
   const tests: CorrectionItem[] = [];
@@ -194,10 +239,22 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
     events.emit('detector:start', { id: planned.id, use: planned.use });
     const t = clock.hrtime();
     let segmentTests: SegmentTest[] = [];
-    const result = await runDetectorComponent(planned, { reference: datasets.get(planned.reference), current: datasets.get(planned.current)!, datasets }, services, options.signal, {
-      multipleTesting,
-      onSegmentTests: (t) => { segmentTests = t; },
-    });
+    let result: DetectorResult;
+    // Segmented runs stay on the main thread (they call the detector once per segment).
+    const job = planned.segments ? undefined : jobOf(planned, { current: planned.current, reference: datasets.has(planned.reference) ? planned.reference : undefined, multipleTesting });
+    if (job) {
+      try {
+        result = checkResult(await runner!.run(job, planned.timeoutMs, `detector "${planned.id}"`, options.signal) as DetectorResult);
+      } catch (error) {
+        result = { status: 'error', statistic: null, pValue: null, threshold: null, message: clipText(errorMessage(error), 2000) };
+        logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
+      }
+    } else {
+      result = await runDetectorComponent(planned, { reference: datasets.get(planned.reference), current: datasets.get(planned.current)!, datasets }, services, options.signal, {
+        multipleTesting,
+        onSegmentTests: (t) => { segmentTests = t; },
+      });
+    }
     const { test, ...rest } = result;
     const report: DetectorReport = { id: planned.id, use: planned.use, ...rest, durationMs: round(clock.hrtime() - t) };
     if (test && result.pValue !== null && result.status !== 'error') tests.push({ index: detectorReports.length, test });
@@ -223,15 +280,25 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   for (const planned of plan.metrics) {
     const t = clock.hrtime();
     try {
-      const values = await runMetricComponent(planned, { dataset: datasets.get(planned.dataset)!, datasets }, services, options.signal, {
-        onNotice: (notice) => warn(`metric "${planned.id}" (${planned.use}): ${notice}`),
-      });
+      const job = planned.segments ? undefined : jobOf(planned, { dataset: planned.dataset });
+      let values: MetricValue[];
+      if (job) {
+        values = checkMetricValues(await runner!.run(job, planned.timeoutMs, `metric "${planned.id}"`, options.signal) as MetricValue[]);
+        // The dataset a value was computed on is part of its identity (the same metric often runs on
+        // reference and current), so exporters never see two values with one name and label set.
+        for (const v of values) v.labels = { dataset: planned.dataset, ...v.labels };
+      } else {
+        values = await runMetricComponent(planned, { dataset: datasets.get(planned.dataset)!, datasets }, services, options.signal, {
+          onNotice: (notice) => warn(`metric "${planned.id}" (${planned.use}): ${notice}`),
+        });
+      }
       metricValues.push(...values);
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
       // An errored metric makes the run's status error (exit 3), as an errored detector does.
-      metricErrors.push({ id: planned.id, use: planned.use, message: errorMessage(error) });
-      events.emit('metric:end', { id: planned.id, use: planned.use, values: [], durationMs: clock.hrtime() - t, error: errorMessage(error) });
+      const message = clipText(errorMessage(error), 2000);
+      metricErrors.push({ id: planned.id, use: planned.use, message });
+      events.emit('metric:end', { id: planned.id, use: planned.use, values: [], durationMs: clock.hrtime() - t, error: message });
     }
   }
 
@@ -254,19 +321,16 @@ export async function runPlan(plan: Plan, options: RunOptions = {}): Promise<Rep
   }, plan.loaded.secrets);
 
   events.emit('run:end', { report });
-  for (const { id, sink } of sinks) {
-    for (const step of ['report', 'flush', 'shutdown'] as const) {
-      try {
-        if (step === 'report') await sink.report?.(report);
-        else await sink[step]?.();
-      } catch (error) {
-        const message = `sink ${id} failed in ${step}: ${errorMessage(error)}`;
-        report.warnings = [...(report.warnings ?? []), message];
-        logger.warn(message);
-      }
-    }
+  finishing = report;
+  await hub.finish(report);
+  // A sink that failed again and again was announced once; the total goes into the report.
+  for (const line of hub.repeatedFailures()) report.warnings = [...(report.warnings ?? []), redactSecrets(line, plan.loaded.secrets)];
+  const required = hub.requiredFailures();
+  if (required.length > 0) {
+    throw new SinkFailedError(`${required.length === 1 ? 'a required output' : `${required.length} required outputs`} could not be produced: ${required.join('; ')} (mark a sink \`required: false\` in the config if its output is optional)`, report);
   }
   return report;
+  }
 }
 
 /** What the engine needs to run one detector or metric: the planned component's definition, validated options, id and time limit. */
@@ -295,7 +359,7 @@ export interface RunComponentExtras {
  */
 export async function runDetectorComponent(planned: RunnableComponent, input: DetectorInput, services: RunServices, outer?: AbortSignal, extras: RunComponentExtras = {}): Promise<DetectorResult> {
   try {
-    return await isolate(planned.timeoutMs, `detector "${planned.id}"`, outer, async (signal) => {
+    return await runInline(planned.timeoutMs, `detector "${planned.id}"`, outer, async (signal) => {
       const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal, ...(extras.multipleTesting ? { multipleTesting: extras.multipleTesting } : {}) });
       const detector = (await planned.component.def.create(planned.options as never, ctx)) as Detector;
       const evaluate = async (part: DetectorInput) => checkResult(await detector.evaluate(part, ctx));
@@ -306,7 +370,7 @@ export async function runDetectorComponent(planned: RunnableComponent, input: De
     });
   } catch (error) {
     services.logger.debug(`detector ${planned.id} failed`, { stack: error instanceof Error ? error.stack : undefined });
-    return { status: 'error', statistic: null, pValue: null, threshold: null, message: errorMessage(error) };
+    return { status: 'error', statistic: null, pValue: null, threshold: null, message: clipText(errorMessage(error), 2000) };
   }
 }
 
@@ -316,7 +380,7 @@ export async function runDetectorComponent(planned: RunnableComponent, input: De
  * an `error` run status.
  */
 export async function runMetricComponent(planned: RunnableComponent, input: MetricInput, services: RunServices, outer?: AbortSignal, extras: RunComponentExtras = {}): Promise<MetricValue[]> {
-  const values = await isolate(planned.timeoutMs, `metric "${planned.id}"`, outer, async (signal) => {
+  const values = await runInline(planned.timeoutMs, `metric "${planned.id}"`, outer, async (signal) => {
     const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal });
     const metric = (await planned.component.def.create(planned.options as never, ctx)) as Metric;
     const compute = async (dataset: Dataset) => checkMetricValues(await metric.compute({ ...input, dataset }, ctx));
@@ -329,27 +393,6 @@ export async function runMetricComponent(planned: RunnableComponent, input: Metr
   // reference and current), so exporters never see two values with one name and label set.
   for (const v of values) v.labels = { dataset: input.dataset.name, ...v.labels };
   return values;
-}
-
-/** Run one component with a time limit; a hang or throw becomes an error the caller turns into a result. */
-async function isolate<T>(timeoutMs: number, label: string, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new VigiaError('VIGIA_TIMEOUT', `${label} did not finish within ${timeoutMs} ms (raise timeoutMs in the config if it needs longer)`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(() => fn(controller.signal)), timeout]);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
-  }
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['pass', 'warn', 'fail', 'error']);
@@ -372,7 +415,7 @@ function checkMetricValues(values: MetricValue[]): MetricValue[] {
   if (!Array.isArray(values)) throw new Error('the metric returned no array of values');
   for (const v of values) {
     if (typeof v.name !== 'string' || typeof v.value !== 'number' || typeof v.unit !== 'string') {
-      throw new Error(`the metric returned an invalid value ${JSON.stringify(v).slice(0, 200)} (expected { name, value: number, unit })`);
+      throw new Error(`the metric returned an invalid value ${describeValue(v, 200)} (expected { name, value: number, unit })`);
     }
   }
   return values;
@@ -450,13 +493,15 @@ function round(ms: number): number {
 function redact<T>(value: T, secrets: readonly string[]): T {
   const list = secrets.filter((s) => s.length >= 4);
   if (list.length === 0) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return list.reduce((t, s) => t.split(s).join('***'), v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return redactSecrets(v, list);
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) return v;
+    // Deeper than any report needs: cut rather than overflow the stack.
+    if (depth > 64) return '[nested too deeply]';
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactSecrets(k, list), walk(x, depth + 1)]));
   };
-  return walk(value) as T;
+  return walk(value, 0) as T;
 }
 
 export type { ComponentContext };

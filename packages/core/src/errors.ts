@@ -95,3 +95,70 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** Shorten echoed input (a name, a value, a line) so that one bad value cannot flood a message. */
+export function clipText(text: string, max = 200): string {
+  if (text.length <= max) return text;
+  const suffix = `… (${text.length} characters)`;
+  return `${text.slice(0, Math.max(0, max - suffix.length))}${suffix}`;
+}
+
+/**
+ * A short, safe rendering of any value for a message: never recurses deeper than a few levels
+ * (a 10,000-level nested record cannot overflow the stack), never longer than `max` characters.
+ */
+export function describeValue(value: unknown, max = 80): string {
+  const render = (v: unknown, depth: number): string => {
+    if (v === null) return 'null';
+    if (typeof v === 'string') return JSON.stringify(v.length > max ? v.slice(0, max) : v);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v === undefined) return 'undefined';
+    if (typeof v !== 'object') return typeof v;
+    if (depth >= 3) return Array.isArray(v) ? '[…]' : '{…}';
+    if (Array.isArray(v)) {
+      const items = v.slice(0, 5).map((x) => render(x, depth + 1));
+      return `[${items.join(',')}${v.length > 5 ? ',…' : ''}]`;
+    }
+    const keys = Object.keys(v);
+    const items = keys.slice(0, 5).map((k) => `${JSON.stringify(k.slice(0, 40))}:${render((v as Record<string, unknown>)[k], depth + 1)}`);
+    return `{${items.join(',')}${keys.length > 5 ? ',…' : ''}}`;
+  };
+  return clipText(render(value, 0), max);
+}
+
+/** Nesting depth of a value, counting up to `limit` (iterative: safe on any depth). */
+export function nestingDepth(value: unknown, limit = 1000): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > deepest) deepest = d + 1;
+    if (deepest >= limit) return deepest;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return deepest;
+}
+
+/** `text` with every secret (of 4 or more characters; longest first) replaced by `***`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('***');
+  }
+  return out;
+}
+
+/** Remove secrets from an error's message and stack, in place; returns the error. */
+export function redactError<E>(error: E, secrets: readonly string[]): E {
+  if (error instanceof Error && secrets.some((s) => s.length >= 4)) {
+    try {
+      error.message = redactSecrets(error.message, secrets);
+      if (error.stack) error.stack = redactSecrets(error.stack, secrets);
+    } catch {
+      // a frozen error keeps its message
+    }
+  }
+  return error;
+}

@@ -11,8 +11,15 @@ type Listener<K extends keyof VigiaEvents> = (payload: VigiaEvents[K]) => void;
 export class EventBus {
   readonly #emitter = new EventEmitter();
   readonly #any = new Set<(event: VigiaEvent) => void>();
+  readonly #redact: (<T>(value: T) => T) | undefined;
 
-  emit<K extends keyof VigiaEvents>(type: K, payload: VigiaEvents[K]): void {
+  /** `redact` rewrites every payload before any listener sees it (the run removes secrets there). */
+  constructor(options: { redact?: <T>(value: T) => T } = {}) {
+    this.#redact = options.redact;
+  }
+
+  emit<K extends keyof VigiaEvents>(type: K, raw: VigiaEvents[K]): void {
+    const payload = this.#redact ? this.#redact(raw) : raw;
     this.#emitter.emit(type, payload);
     if (this.#any.size > 0) {
       const event = { type, ...payload } as VigiaEvent;

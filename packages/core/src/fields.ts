@@ -1,5 +1,5 @@
 import type { Dataset, VigiaRecord } from './contracts.js';
-import { DataError } from './errors.js';
+import { DataError, describeValue } from './errors.js';
 
 /** Read a dotted path (`attributes.user_group`) from a record; a key containing dots is tried whole first. */
 export function getField(record: VigiaRecord, path: string): unknown {
@@ -40,7 +40,7 @@ export function numericColumn(dataset: Dataset, field: string): NumericColumn {
     // A yes/no field (a boolean descriptor) counts as 1/0, so its mean is a share.
     const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : typeof raw === 'string' ? Number(raw) : NaN;
     if (!Number.isFinite(v)) {
-      throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is ${JSON.stringify(raw)}, not a finite number`);
+      throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is ${describeValue(raw)}, not a finite number`);
     }
     values[k] = v;
     recordIndex[k] = i;

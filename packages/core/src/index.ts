@@ -5,16 +5,18 @@ export { EventBus } from './events.js';
 export {
   defineDetector, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin, defineFieldProvider,
 } from './define.js';
-export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, type ErrorCode } from './errors.js';
+export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, clipText, describeValue, nestingDepth, redactSecrets, redactError, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';
 export { getField, numericColumn, categoricalColumn, parseTimestamp, parseDuration, type NumericColumn } from './fields.js';
-export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
+export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, MAX_TIMEOUT_MS, MAX_YAML_ALIAS_EXPANSION, type SinkSpec, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
 export { Registry, importPlugin, type RegisteredComponent, type RegisteredFieldProvider } from './registry.js';
 export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
 export { segmentRecords, SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
-export { runPlan, createRunContainer, Tokens, type RunOptions } from './engine.js';
+export { runPlan, createRunContainer, Tokens, SinkFailedError, type RunOptions } from './engine.js';
 export { runDetectorComponent, runMetricComponent, type RunnableComponent } from './engine.js';
 export { componentNameOf } from './define.js';
 export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';
+export { SINK_DEADLINE_MS } from './sinks.js';
+export { writeFileSafely, describeFsError } from './write.js';

@@ -55,6 +55,8 @@ export function formatAjvErrors(errors: readonly ErrorObject[], pathPrefix: stri
       message = 'is not a known option (remove it or check its spelling)';
     } else if (e.keyword === 'enum') {
       message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (e.keyword === 'const') {
+      message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
     } else if (e.keyword === 'required') {
       path = `${path}/${(e.params as { missingProperty: string }).missingProperty}`;
       message = 'is required';

@@ -1,6 +1,6 @@
 import type { ComponentKind, FieldProviderDef } from './contracts.js';
 import { loadConfigFile, type ComponentSpec, type LoadedConfig, type VigiaConfig } from './config.js';
-import { ConfigError, isVigiaError } from './errors.js';
+import { ConfigError, clipText, errorMessage, isVigiaError, redactError } from './errors.js';
 import { validateOptions } from './options.js';
 import { importPlugin, Registry, type RegisteredComponent } from './registry.js';
 import { SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
@@ -33,9 +33,9 @@ export interface Plan {
   datasets: PlannedComponent[];
   embedders: PlannedComponent[];
   providers: PlannedComponent[];
-  detectors: Array<PlannedComponent & { reference: string; current: string; timeoutMs: number; severity: 'fail' | 'warn'; segments?: SegmentSpec; virtualFields: string[] }>;
-  metrics: Array<PlannedComponent & { dataset: string; timeoutMs: number; segments?: SegmentSpec; virtualFields: string[] }>;
-  sinks: PlannedComponent[];
+  detectors: Array<PlannedComponent & { reference: string; current: string; timeoutMs: number; severity: 'fail' | 'warn'; isolation: 'worker' | 'inline'; segments?: SegmentSpec; virtualFields: string[] }>;
+  metrics: Array<PlannedComponent & { dataset: string; timeoutMs: number; isolation: 'worker' | 'inline'; segments?: SegmentSpec; virtualFields: string[] }>;
+  sinks: Array<PlannedComponent & { required: boolean }>;
   /** Virtual-field providers referenced by some detector or metric (computed after the datasets are read). */
   fieldProviders: PlannedFieldProvider[];
 }
@@ -46,6 +46,15 @@ export async function planFromFile(path: string, registry: Registry, options: { 
 }
 
 export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): Promise<Plan> {
+  try {
+    return await buildPlan(loaded, registry);
+  } catch (error) {
+    // Messages may echo interpolated values: no secret leaves through them.
+    throw redactError(error, loaded.secrets);
+  }
+}
+
+async function buildPlan(loaded: LoadedConfig, registry: Registry): Promise<Plan> {
   const { config, displayPath } = loaded;
   const at = (path: string) => {
     const line = loaded.lineOf(path);
@@ -53,9 +62,9 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
   };
   for (const [i, spec] of config.plugins.entries()) {
     const where = `${at(`/plugins/${i}`)}: /plugins/${i}`;
-    const { module, origin } = await importPlugin(spec, loaded.dir, where);
+    const { module, origin, url } = await importPlugin(spec, loaded.dir, where);
     try {
-      registry.register(module, { origin });
+      registry.register(module, { origin, module: url });
     } catch (error) {
       if (isVigiaError(error)) throw new ConfigError(error.code as 'VIGIA_PLUGIN_INVALID', `${where}: ${error.message}`);
       throw error;
@@ -67,6 +76,21 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
     try {
       const component = registry.require(kind, spec.use, `${at(`${path}/use`)}: ${path}/use`);
       const opts = validateOptions(component.def, spec.with ?? {}, { path: `${path}/with` });
+      // Checks across options, before any data is read: the same errors from validate and run.
+      let found: string | readonly string[] | undefined | void;
+      try {
+        found = component.def.check?.(structuredClone(opts) as never);
+      } catch (error) {
+        found = `the option check of ${kind} "${spec.use}" failed: ${errorMessage(error)}`;
+      }
+      const list = found === undefined ? [] : typeof found === 'string' ? [found] : [...found];
+      for (const problem of list) {
+        const text = clipText(String(problem), 500);
+        const rel = /^\/[^\s]*/.exec(text)?.[0];
+        const full = rel ? `${path}/with${rel}` : `${path}/with`;
+        problems.push(`${at(full)}: ${rel ? `${full}${text.slice(rel.length)}` : `${full}: ${text}`}`);
+      }
+      if (list.length) return undefined;
       return { id, kind, use: spec.use, options: opts, component, path };
     } catch (error) {
       if (!isVigiaError(error)) throw error;
@@ -156,13 +180,16 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
       const have = Object.keys(config.embedders);
       problems.push(`${at(`/detectors/${i}/with/embedder`)}: /detectors/${i}/with/embedder names embedder "${embedder}", but ${have.length ? `embedders: defines ${have.map((n) => `"${n}"`).join(', ')}` : 'the config has no embedders:'}; add embedders.${embedder}: { use: word-vectors } (or hashing, transformers)`);
     }
-    return { ...p, reference, current: d.current ?? 'current', timeoutMs: d.timeoutMs ?? config.timeoutMs, severity: d.severity, ...segmentsOf(d), virtualFields: virtualFields(p.options, d.by, `/detectors/${i}`) };
+    return { ...p, reference, current: d.current ?? 'current', timeoutMs: d.timeoutMs ?? config.timeoutMs, severity: d.severity, isolation: isolationOf(p, d.isolation), ...segmentsOf(d), virtualFields: virtualFields(p.options, d.by, `/detectors/${i}`) };
   });
   const metrics = config.metrics.map((m, i) => {
     const p = plan('metric', m.id, m, `/metrics/${i}`);
-    return p && { ...p, dataset: m.dataset ?? 'current', timeoutMs: m.timeoutMs ?? config.timeoutMs, ...segmentsOf(m), virtualFields: virtualFields(p.options, m.by, `/metrics/${i}`) };
+    return p && { ...p, dataset: m.dataset ?? 'current', timeoutMs: m.timeoutMs ?? config.timeoutMs, isolation: isolationOf(p, m.isolation), ...segmentsOf(m), virtualFields: virtualFields(p.options, m.by, `/metrics/${i}`) };
   });
-  const sinks = config.sinks.map((s, i) => plan('sink', `sink-${i}`, s, `/sinks/${i}`));
+  const sinks = config.sinks.map((s, i) => {
+    const p = plan('sink', `sink-${i}`, s, `/sinks/${i}`);
+    return p && { ...p, required: s.required ?? p.component.def.required ?? true };
+  });
   if (problems.length) {
     throw new ConfigError(problems.some((p) => p.includes('no ') && p.includes('Installed')) && problems.length === 1 ? 'VIGIA_UNKNOWN_COMPONENT' : 'VIGIA_CONFIG_INVALID', problems.length === 1 ? problems[0]! : `invalid config:\n  ${problems.join('\n  ')}`);
   }
@@ -175,7 +202,15 @@ export async function planFromLoaded(loaded: LoadedConfig, registry: Registry): 
     providers: providers as PlannedComponent[],
     detectors: detectors as Plan['detectors'],
     metrics: metrics as Plan['metrics'],
-    sinks: sinks as PlannedComponent[],
+    sinks: sinks as Plan['sinks'],
     fieldProviders: [...usedProviders.values()],
   };
+}
+
+/**
+ * Where a detector or metric runs: the config's `isolation:`, else the definition's, else a worker
+ * for external plugins (their code is unknown) and inline for built-ins.
+ */
+function isolationOf(p: PlannedComponent, configured: 'worker' | 'inline' | undefined): 'worker' | 'inline' {
+  return configured ?? p.component.def.isolation ?? (p.component.builtin ? 'inline' : 'worker');
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import {
   COMPONENT_KINDS, CORE_API_VERSION, type ComponentKind, type ErasedDef, type FieldProviderDef, type VigiaPlugin,
 } from './contracts.js';
-import { ConfigError, didYouMean, errorMessage } from './errors.js';
+import { ConfigError, clipText, didYouMean, errorMessage } from './errors.js';
 import { normalizeOptionsSchema } from './options.js';
 import { checkCoreRange, readPluginManifest } from './compat.js';
 
@@ -27,6 +27,11 @@ export interface RegisteredComponent {
   /** Plugin that provides it. */
   plugin: string;
   builtin: boolean;
+  /**
+   * File URL of the module whose default export is the plugin, when known: lets the run re-import
+   * the component in a worker thread (`isolation: worker`).
+   */
+  module?: string;
 }
 
 /**
@@ -35,7 +40,7 @@ export interface RegisteredComponent {
  */
 export class Registry {
   readonly #components = new Map<ComponentKind, Map<string, RegisteredComponent>>(COMPONENT_KINDS.map((k) => [k, new Map()]));
-  readonly #plugins = new Map<string, { plugin: VigiaPlugin; builtin: boolean; origin: string }>();
+  readonly #plugins = new Map<string, { plugin: VigiaPlugin; builtin: boolean; origin: string; module?: string }>();
   readonly #fields = new Map<string, RegisteredFieldProvider>();
 
   constructor(builtins: readonly VigiaPlugin[] = []) {
@@ -43,7 +48,7 @@ export class Registry {
   }
 
   /** Add a plugin's components. Throws when the plugin is malformed, targets another API version or clashes by name. */
-  register(plugin: unknown, options: { builtin?: boolean; origin: string }): VigiaPlugin {
+  register(plugin: unknown, options: { builtin?: boolean; origin: string; module?: string }): VigiaPlugin {
     const p = checkPlugin(plugin, options.origin);
     const same = this.#plugins.get(p.name);
     if (same) {
@@ -61,7 +66,7 @@ export class Registry {
           }
           throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}" (${options.origin}) defines ${kind} "${name}", which plugin "${existing.plugin}" already provides; rename the component in one of them`);
         }
-        this.#components.get(kind)!.set(name, { kind, name, def, plugin: p.name, builtin: options.builtin ?? false });
+        this.#components.get(kind)!.set(name, { kind, name, def, plugin: p.name, builtin: options.builtin ?? false, ...(options.module ? { module: options.module } : {}) });
       }
     }
     for (const [prefix, def] of Object.entries(p.fields ?? {})) {
@@ -72,13 +77,33 @@ export class Registry {
       if (existing) throw new ConfigError('VIGIA_PLUGIN_INVALID', `plugin "${p.name}" (${options.origin}) defines field prefix "${prefix}", which plugin "${existing.plugin}" already provides`);
       this.#fields.set(prefix, { prefix, def, plugin: p.name });
     }
-    this.#plugins.set(p.name, { plugin: p, builtin: options.builtin ?? false, origin: options.origin });
+    this.#plugins.set(p.name, { plugin: p, builtin: options.builtin ?? false, origin: options.origin, ...(options.module ? { module: options.module } : {}) });
     return p;
   }
 
   /** Virtual-field providers by prefix (`descriptors` → the text descriptors). */
   fieldProviders(): RegisteredFieldProvider[] {
     return [...this.#fields.values()];
+  }
+
+  /**
+   * Tell the registry which module file each plugin comes from (`locate(pluginName)` → file URL or
+   * path), so its components can run in a worker thread. The CLI does this for the built-ins.
+   */
+  locateModules(locate: (pluginName: string) => string | undefined): this {
+    for (const [name, entry] of this.#plugins) {
+      if (entry.module) continue;
+      let module: string | undefined;
+      try {
+        module = locate(name);
+      } catch {
+        module = undefined;
+      }
+      if (!module) continue;
+      entry.module = module;
+      for (const byName of this.#components.values()) for (const c of byName.values()) if (c.plugin === name) c.module = module;
+    }
+    return this;
   }
 
   get(kind: ComponentKind, name: string): RegisteredComponent | undefined {
@@ -90,11 +115,11 @@ export class Registry {
     const found = this.get(kind, name);
     if (found) return found;
     const names = [...this.#components.get(kind)!.keys()].sort();
-    const suggestion = didYouMean(name, names);
+    const suggestion = name.length <= 200 ? didYouMean(name, names) : undefined;
     const otherKind = COMPONENT_KINDS.find((k) => k !== kind && this.get(k, name));
     const hint = suggestion ? `; did you mean "${suggestion}"?` : otherKind ? `; "${name}" is a ${otherKind}, not a ${kind}` : '';
     const installed = names.length ? `Installed ${pluralOf[kind]}: ${names.join(', ')}` : `No ${pluralOf[kind]} are installed`;
-    throw new ConfigError('VIGIA_UNKNOWN_COMPONENT', `${where ? `${where}: ` : ''}no ${kind} "${name}"${hint}. ${installed}. External plugins go in the config's \`plugins:\` list.`);
+    throw new ConfigError('VIGIA_UNKNOWN_COMPONENT', `${where ? `${where}: ` : ''}no ${kind} "${clipText(name, 80)}"${hint}. ${installed}. External plugins go in the config's \`plugins:\` list.`);
   }
 
   list(kind?: ComponentKind): RegisteredComponent[] {
@@ -174,7 +199,7 @@ function checkDef(def: ErasedDef, kind: ComponentKind, name: string, plugin: str
  * Import an external plugin named in a config: a path (relative to the config file) or an npm
  * package name resolved from the config's directory (then from the CLI's own install).
  */
-export async function importPlugin(spec: string, configDir: string, where: string): Promise<{ module: unknown; origin: string }> {
+export async function importPlugin(spec: string, configDir: string, where: string): Promise<{ module: unknown; origin: string; url: string }> {
   const isPath = spec.startsWith('.') || isAbsolute(spec);
   let target: string;
   try {
@@ -184,7 +209,8 @@ export async function importPlugin(spec: string, configDir: string, where: strin
     throw error;
   }
   try {
-    return { module: await import(pathToFileURL(target).href), origin: isPath ? spec : `${spec} (${target})` };
+    const url = pathToFileURL(target).href;
+    return { module: await import(url), origin: isPath ? spec : `${spec} (${target})`, url };
   } catch (error) {
     throw new ConfigError('VIGIA_PLUGIN_LOAD', `${where}: plugin "${spec}" failed to load from ${target}: ${errorMessage(error)}`, { cause: error });
   }

@@ -62,7 +62,7 @@ describe('config loading', () => {
   });
 
   it('rejects unknown top-level keys and a wrong version', async () => {
-    expect((await configError(`version: 2\n${data}`)).message).toContain('/version must be equal to constant');
+    expect((await configError(`version: 2\n${data}`)).message).toContain('/version must be 1');
     expect((await configError(`version: 1\n${data}detector: []\n`)).message).toContain('/detector is not a known option');
   });
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { planFromFile, Registry, runPlan, CORE_API_VERSION, definePlugin, ConfigError } from '../src/index.js';
+import { planFromFile, Registry, runPlan, CORE_API_VERSION, definePlugin, ConfigError, SinkFailedError } from '../src/index.js';
 import { received, tempConfig, testPlugin } from './helpers.js';
 
 const data = `data:\n  current: { use: inline, with: { records: [{ x: 3 }, { x: 5 }], skipped: 2 } }\n  reference: { use: inline, with: { records: [{ x: 1 }] } }\n`;
@@ -56,10 +56,18 @@ describe('run engine', () => {
     expect(report.status).toBe('warn');
   });
 
-  it('keeps a failing sink from breaking the run', async () => {
-    const report = await run(`version: 1\n${data}detectors:\n  - { use: mean-above, with: { field: x, threshold: 10 } }\nsinks:\n  - use: broken\n`);
+  it('keeps a failing optional sink from breaking the run', async () => {
+    const report = await run(`version: 1\n${data}detectors:\n  - { use: mean-above, with: { field: x, threshold: 10 } }\nsinks:\n  - { use: broken, required: false }\n`);
     expect(report.status).toBe('pass');
     expect(report.warnings?.join('\n')).toContain('failed in report: disk full');
+  });
+
+  it('fails the run (exit 3) when a required sink cannot produce its output, still handing back the report', async () => {
+    const e = await run(`version: 1\n${data}detectors:\n  - { use: mean-above, with: { field: x, threshold: 10 } }\nsinks:\n  - use: broken\n`).then(() => undefined, (error: unknown) => error);
+    expect(e).toBeInstanceOf(SinkFailedError);
+    expect((e as SinkFailedError).exitCode).toBe(3);
+    expect((e as SinkFailedError).message).toMatch(/sink broken \(\/sinks\/0\) failed in report: disk full/);
+    expect((e as SinkFailedError).report.detectors[0]!.status).toBe('pass');
   });
 
   it('redacts interpolated secrets from the report', async () => {

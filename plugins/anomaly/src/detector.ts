@@ -1,5 +1,5 @@
 import {
-  ConfigError, DataError, defineDetector, didYouMean, getField, parseDuration, parseTimestamp,
+  ConfigError, DataError, defineDetector, describeValue, didYouMean, getField, parseDuration, parseTimestamp,
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import { MIN_LEVEL_REFERENCE, ReferenceLevel, pToScore, type StreamingScorer } from '@vigia/stats';
@@ -62,7 +62,7 @@ function readRows(dataset: Dataset, s: ReadSettings): Rows {
       }
       const v = toNumber(raw);
       if (!Number.isFinite(v)) {
-        const detail = `field "${s.fields[k]}" is ${JSON.stringify(raw)}, not a finite number`;
+        const detail = `field "${s.fields[k]}" is ${describeValue(raw)}, not a finite number`;
         if (s.onInvalid === 'skip') {
           skip(i, 'non-numeric value', detail);
           continue records;
@@ -79,7 +79,7 @@ function readRows(dataset: Dataset, s: ReadSettings): Rows {
       const raw = getField(record, s.timestampField!);
       const t = parseTimestamp(raw);
       if (!Number.isFinite(t)) {
-        const detail = `timestamp field "${s.timestampField}" is ${JSON.stringify(raw)}, not an ISO 8601 date or epoch milliseconds`;
+        const detail = `timestamp field "${s.timestampField}" is ${describeValue(raw)}, not an ISO 8601 date or epoch milliseconds`;
         if (s.onInvalid === 'skip') {
           skip(i, 'unparseable timestamp', detail);
           continue;
@@ -293,6 +293,17 @@ export const anomalyDetector = defineDetector({
     additionalProperties: false,
   },
   example: { field: 'latency_ms', timestampField: 'timestamp', threshold: 0.95, top: 5 },
+  // The same rules as create() enforces, found at validation (exit 2 before any data is read).
+  check({ field, fields, timestampField, aggregate, method }) {
+    if (aggregate && !Number.isFinite(parseDuration(aggregate.every))) return `/aggregate/every "${aggregate.every}" is not a duration; write a number and a unit ms, s, m, h or d, e.g. 10s, 1m, 5m, 1h`;
+    if (aggregate && !timestampField) return '/aggregate needs `timestampField` (records are put in time buckets by their timestamp)';
+    if (field !== undefined && fields !== undefined) return 'give exactly one of `field` (one numeric field) or `fields` (several), not both';
+    if (field === undefined && fields === undefined && (aggregate?.value ?? (aggregate ? 'count' : undefined)) !== 'count') {
+      return 'give exactly one of `field` (one numeric field) or `fields` (several), or use aggregate with value count to score record counts per time bucket';
+    }
+    if (method === 'seasonal' && !timestampField) return '/method seasonal needs `timestampField` (periods are found on the timestamp grid)';
+    return undefined;
+  },
   create(options, ctx: ComponentContext) {
     const { field, fields: fieldList, timestampField, aggregate, method, window, threshold, useReference, emitScores, top, onInvalid, sort, eventGap } = options;
     let agg: AggregateSettings | undefined;

@@ -29,8 +29,8 @@ export const embeddingDrift = defineDetector({
       method: { type: 'string', enum: ['mmd', 'classifier', 'pca-ks', 'centroid'], default: 'mmd', description: 'mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.' },
       sample: { type: 'integer', minimum: 2, default: 2000, description: 'Cap on the records used per side (a seeded sample above it).' },
       pca: { type: 'integer', minimum: 1, description: 'Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10).' },
-      permutations: { type: 'integer', minimum: 0, default: 100, description: 'First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.' },
-      maxPermutations: { type: 'integer', minimum: 1, default: 10000, description: 'Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns ("cannot decide") instead of passing.' },
+      permutations: { type: 'integer', minimum: 0, maximum: 100000, default: 100, description: 'First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.' },
+      maxPermutations: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns ("cannot decide") instead of passing.' },
       folds: { type: 'integer', minimum: 2, default: 5, description: 'Cross-validation folds of the classifier method.' },
       seed: { type: 'integer', description: 'Seed for sampling and permutations (default: derived from the run seed and the detector id).' },
       threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'Significance level alpha: the detector fails when the p-value is below it.' },
@@ -39,6 +39,9 @@ export const embeddingDrift = defineDetector({
     additionalProperties: false,
   },
   example: { textField: 'response', embedder: 'local', method: 'mmd' },
+  // MMD, the classifier and embedding can run for minutes: in a worker thread, its timeoutMs stops them.
+  isolation: 'worker',
+  check: (options) => (!options.field && !options.textField ? 'embedding-drift needs `field` (a vector field) or `textField` (text embedded through `embedder`)' : undefined),
   create(options) {
     if (!options.field && !options.textField) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', 'embedding-drift needs `field` (a vector field) or `textField` (text embedded through `embedder`)');

@@ -236,6 +236,12 @@ export const featureDrift = defineDetector({
       then: { properties: { threshold: { exclusiveMaximum: 1, 'x-hints': { exclusiveMaximum: 'for ks, chi2 and cvm the threshold is the significance level alpha, which lies in (0, 1)' } } } },
     }],
   },
+  check: (options) => {
+    const test = options.test as FeatureTest | undefined;
+    if (test && options.type === 'numeric' && CATEGORICAL_ONLY.has(test)) return `/test "${test}" compares categories but type is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon`;
+    if (test && options.type === 'categorical' && NUMERIC_ONLY.has(test)) return `/test "${test}" needs numbers but type is categorical; use chi2, tvd, psi or jensenshannon`;
+    return undefined;
+  },
   create: (options, ctx: ComponentContext) => {
     const { field, bins } = options;
     const requestedTest = options.test as FeatureTest | undefined;

@@ -2,7 +2,7 @@
  * Reading vectors and texts out of datasets for the embedding detectors, with errors that name
  * the dataset, the record and the field.
  */
-import { DataError, getField, type ComponentContext, type Dataset } from '@vigia/core';
+import { DataError, describeValue, getField, type ComponentContext, type Dataset } from '@vigia/core';
 import { sampleIndices, type Matrix, type Random } from '@vigia/stats';
 
 export interface VectorColumn {
@@ -53,7 +53,7 @@ export function vectorColumn(dataset: Dataset, field: string, expectedLength?: n
     for (let k = 0; k < values.length; k++) {
       const v = values[k];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new DataError(`${where(dataset)}, record ${i + 1}: field "${field}"[${k}] is ${JSON.stringify(v) ?? String(v)}, not a finite number`);
+        throw new DataError(`${where(dataset)}, record ${i + 1}: field "${field}"[${k}] is ${describeValue(v)}, not a finite number`);
       }
     }
     rows.push(values as ArrayLike<number>);
@@ -64,7 +64,7 @@ export function vectorColumn(dataset: Dataset, field: string, expectedLength?: n
   }
   const d = length ?? 0;
   if (d === 0) throw new DataError(`${where(dataset)}, record ${index[0]! + 1}: field "${field}" is an empty array`);
-  const data = new Float64Array(rows.length * d);
+  const data = allocateMatrix(rows.length, d, `${where(dataset)}: field "${field}"`);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     for (let k = 0; k < d; k++) data[r * d + k] = row[k]!;
@@ -127,7 +127,7 @@ export async function embedTexts(texts: readonly string[], dataset: Dataset, fie
       const v = vectors[b]!;
       if (!data) {
         d = v.length;
-        data = new Float64Array(texts.length * d);
+        data = allocateMatrix(texts.length, d, `${where(dataset)}: embedder "${embedder.id}"`);
       }
       if (v.length !== d || d === 0) {
         throw new DataError(`${where(dataset)}: embedder "${embedder.id}" returned a vector of length ${v.length} (expected ${d}) for field "${field}" text #${start + b + 1}`);
@@ -201,4 +201,18 @@ export function subsetVectors(v: LoadedVectors, rows: Int32Array): LoadedVectors
     recordIndex: Int32Array.from(rows, (r) => v.recordIndex[r]!),
     texts: v.texts ? Array.from(rows, (r) => v.texts![r]) : undefined,
   };
+}
+
+/**
+ * The storage of a rows × d matrix, or a DataError saying what to lower when it cannot be held
+ * (a typed array has a maximum length; memory may run out first).
+ */
+export function allocateMatrix(rows: number, d: number, what: string): Float64Array {
+  try {
+    return new Float64Array(rows * d);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const gb = (rows * d * 8) / 2 ** 30;
+    throw new DataError(`${what}: ${rows} vectors × ${d} dimensions (${gb.toFixed(1)} GB) cannot be held in memory; lower the detector's \`sample\` or the embedder's dimension`);
+  }
 }

@@ -7,7 +7,7 @@
  * summary statistics as gauges named `<name>.<stat>` with `<stat>` one of `p50`, `p90`, `p95`,
  * `p99` (any `pNN` from the `quantiles` option, `p99.9` for 0.999), `max`, `mean`, `sum`.
  */
-import { ConfigError, DataError, getField, parseDuration, parseTimestamp, type ComponentContext, type Dataset, type MetricValue } from '@vigia/core';
+import { ConfigError, DataError, describeValue, getField, parseDuration, parseTimestamp, type ComponentContext, type Dataset, type MetricValue } from '@vigia/core';
 import { BucketHistogram, KllSketch, kllRankErrorBound, sortedCopy, sortedQuantiles } from '@vigia/stats';
 
 /** OTel attribute for the requested model, used as the label when grouping by `model`. */
@@ -61,7 +61,7 @@ export function readNumber(dataset: Dataset, index: number, field: string): numb
   if (raw === undefined || raw === null || raw === '') return undefined;
   const v = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
   if (!Number.isFinite(v)) {
-    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${JSON.stringify(raw)}, not a finite number`);
+    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${describeValue(raw)}, not a finite number`);
   }
   return v;
 }
@@ -81,7 +81,7 @@ export function readTimestamp(dataset: Dataset, index: number, field: string): n
   if (raw === undefined || raw === null || raw === '') return undefined;
   const t = parseTimestamp(raw);
   if (!Number.isFinite(t)) {
-    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${JSON.stringify(raw)}, not an ISO 8601 timestamp or epoch milliseconds`);
+    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${describeValue(raw)}, not an ISO 8601 timestamp or epoch milliseconds`);
   }
   return t;
 }
@@ -188,10 +188,17 @@ export const groupByOption = {
 
 /** Bucket bounds from options must be finite and strictly increasing: a config error otherwise. */
 export function checkBuckets(option: string, bounds: readonly number[] | undefined): void {
-  if (!bounds) return;
+  const problem = bucketProblem(option, bounds);
+  if (problem) throw new ConfigError('VIGIA_CONFIG_INVALID', `/with${problem}`);
+}
+
+/** The problem with histogram bounds (`/option must …`), for a component's validation-time `check`. */
+export function bucketProblem(option: string, bounds: readonly number[] | undefined): string | undefined {
+  if (!bounds) return undefined;
   for (let i = 0; i < bounds.length; i++) {
     if (!Number.isFinite(bounds[i]!) || (i > 0 && !(bounds[i]! > bounds[i - 1]!))) {
-      throw new ConfigError('VIGIA_CONFIG_INVALID', `/with/${option} must be finite and strictly increasing, got [${bounds.join(', ')}]`);
+      return `/${option} must be finite and strictly increasing, got [${bounds.slice(0, 20).join(', ')}${bounds.length > 20 ? ', …' : ''}]`;
     }
   }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { DataError, defineMetric, getField, type MetricValue } from '@vigia/core';
 import {
-  checkBuckets, fieldPresent, groupByOption, groupRecords, modeOption, quantilesOption, readNonNegative, sketchKOption, summarize,
+  bucketProblem, checkBuckets, fieldPresent, groupByOption, groupRecords, modeOption, quantilesOption, readNonNegative, sketchKOption, summarize,
 } from './common.js';
 
 /** OTel GenAI advisory bucket boundaries, in seconds. */
@@ -45,6 +45,11 @@ export const latency = defineMetric({
     },
   },
   example: { field: 'latency_ms', ttftField: 'ttft_ms', groupBy: 'model' },
+  check: (options) => [
+    bucketProblem('durationBuckets', options.durationBuckets),
+    bucketProblem('ttftBuckets', options.ttftBuckets),
+    bucketProblem('tpotBuckets', options.tpotBuckets),
+  ].filter((p): p is string => p !== undefined),
   create: (options) => {
     checkBuckets('durationBuckets', options.durationBuckets);
     checkBuckets('ttftBuckets', options.ttftBuckets);

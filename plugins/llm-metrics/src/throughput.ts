@@ -1,4 +1,4 @@
-import { ConfigError, DataError, defineMetric, type MetricValue } from '@vigia/core';
+import { ConfigError, DataError, defineMetric, parseDuration, type MetricValue } from '@vigia/core';
 import { sortedCopy, sortedQuantiles } from '@vigia/stats';
 import { fieldPresent, groupByOption, groupRecords, parseWindow, readNonNegative, readTimestamp } from './common.js';
 
@@ -25,6 +25,7 @@ export const throughput = defineMetric({
     },
   },
   example: { window: '1m', groupBy: 'model' },
+  check: (options) => (Number.isNaN(parseDuration(options.window)) ? `/window "${options.window}" is not a window length: give a positive whole number of milliseconds with a unit, e.g. 500ms, 30s, 1m, 1h` : undefined),
   create: (options) => {
     const windowMs = parseWindow(options.window);
     return {

@@ -1,4 +1,4 @@
-import { DataError, defineMetric, getField, type Dataset, type MetricValue } from '@vigia/core';
+import { DataError, defineMetric, describeValue, getField, type Dataset, type MetricValue } from '@vigia/core';
 import { fieldPresent, groupByOption, groupRecords, summarize } from './common.js';
 
 interface TokenLogprobs {
@@ -13,7 +13,7 @@ function fail(dataset: Dataset, i: number, field: string, what: string): never {
 
 function checkLogprob(dataset: Dataset, i: number, field: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v > 1e-6) {
-    fail(dataset, i, field, `holds ${JSON.stringify(v)}; log-probabilities must be finite numbers ≤ 0`);
+    fail(dataset, i, field, `holds ${describeValue(v)}; log-probabilities must be finite numbers ≤ 0`);
   }
   return Math.min(v, 0);
 }

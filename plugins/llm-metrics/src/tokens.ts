@@ -1,6 +1,6 @@
 import { ConfigError, DataError, defineMetric, getField, type MetricValue } from '@vigia/core';
 import {
-  checkBuckets, fieldPresent, groupByOption, groupRecords, MODEL_LABEL, modeOption, quantilesOption, readNonNegative, sketchKOption, summarize,
+  bucketProblem, checkBuckets, fieldPresent, groupByOption, groupRecords, MODEL_LABEL, modeOption, quantilesOption, readNonNegative, sketchKOption, summarize,
 } from './common.js';
 
 /** OTel GenAI advisory bucket boundaries for gen_ai.client.token.usage. */
@@ -42,6 +42,10 @@ export const tokens = defineMetric({
     },
   },
   example: { groupBy: 'model', prices: { 'gpt-4o-mini': { input: 0.15, output: 0.6 } }, priceUnit: 'per_1m' },
+  check: (options) => [
+    bucketProblem('buckets', options.buckets),
+    options.prices && Object.keys(options.prices).length === 0 ? '/prices is empty; give at least one model or remove it' : undefined,
+  ].filter((p): p is string => p !== undefined),
   create: (options) => {
     checkBuckets('buckets', options.buckets);
     return {

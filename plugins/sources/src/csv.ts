@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { ConfigError, DataError, defineSource, type ComponentContext, type SourceOutput, type VigiaRecord } from '@vigia/core';
-import { RecordCollector, clip, commonProperties, locateFile, readChunks, toOutput, type CommonOptions } from './common.js';
+import { RecordCollector, Utf8Check, clip, commonProperties, locateFile, readChunks, toOutput, type CommonOptions } from './common.js';
 
 const QUOTE = 34;
 const LF = 10;
@@ -239,8 +239,18 @@ export async function readCsv(options: CsvOptions, ctx: ComponentContext): Promi
   let types: ColumnType[] = [];
   /** Per auto column: still numeric after every value so far. */
   let numeric: boolean[] = [];
+  const utf8 = new Utf8Check(file.display);
 
   const onRow: CsvRowHandler = (fields, line, problem) => {
+    if (utf8.seen && problem === undefined) {
+      for (const f of fields) {
+        const bad = f === null ? undefined : utf8.problem(f);
+        if (bad === undefined) continue;
+        if (header === undefined) throw new DataError(`${file.display}:${line}: the header row is ${bad}`);
+        problem = bad;
+        break;
+      }
+    }
     if (header === undefined) {
       if (problem !== undefined) throw new DataError(`${file.display}:${line}: the header row is malformed: ${problem}`);
       header = readHeader(fields, file.display, line);
@@ -286,6 +296,7 @@ export async function readCsv(options: CsvOptions, ctx: ComponentContext): Promi
   let first = true;
   for await (const chunk of readChunks(file, ctx)) {
     let text = decoder.write(chunk);
+    utf8.chunk(chunk, text);
     if (first) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -351,6 +362,7 @@ export const csv = defineSource({
     additionalProperties: false,
   },
   example: { path: './samples/current.csv', columns: { user_id: 'string' } },
+  check: (options) => (options.delimiter !== undefined && /["\r\n]/.test(options.delimiter) ? `/delimiter must be one character other than a quote or line break, got ${JSON.stringify(options.delimiter)}` : undefined),
   create: (options) => ({
     read: (ctx) => readCsv(options as CsvOptions, ctx),
   }),

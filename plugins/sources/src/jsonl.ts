@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { defineSource, type ComponentContext, type SourceOutput, type VigiaRecord } from '@vigia/core';
-import { RecordCollector, clip, commonProperties, locateFile, readChunks, toOutput, type CommonOptions } from './common.js';
+import { RecordCollector, Utf8Check, clip, commonProperties, locateFile, readChunks, toOutput, type CommonOptions } from './common.js';
 
 const OPEN_BRACE = 123;
 
@@ -15,6 +15,7 @@ export async function readJsonl(options: CommonOptions, ctx: ComponentContext): 
   const file = await locateFile(options.path, ctx);
   const collector = new RecordCollector<VigiaRecord>(options, file.display, ctx.rng);
   const decoder = new StringDecoder('utf8');
+  const utf8 = new Utf8Check(file.display);
   /** Text of the line that straddles chunk boundaries, in pieces (joined once its end arrives). */
   let pending: string[] = [];
   let lineNo = 0;
@@ -26,6 +27,13 @@ export async function readJsonl(options: CommonOptions, ctx: ComponentContext): 
     lineNo++;
     if (line.length === 0) return true;
     if (line.charCodeAt(0) !== OPEN_BRACE && line.trim().length === 0) return true;
+    if (utf8.seen) {
+      const problem = utf8.problem(line);
+      if (problem) {
+        collector.invalid(lineNo, problem);
+        return true;
+      }
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -37,11 +45,14 @@ export async function readJsonl(options: CommonOptions, ctx: ComponentContext): 
       collector.invalid(lineNo, `not a JSON object (got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${clip(JSON.stringify(value), 40)}`}); each line must be one {…} record`);
       return true;
     }
+    const duplicate = duplicateKeyOf(line, value);
+    if (duplicate !== undefined) collector.note('duplicate JSON keys (the last value of each was kept)', lineNo, `key "${clip(duplicate, 60)}" appears twice`);
     return collector.add(value as VigiaRecord);
   };
 
   for await (const chunk of readChunks(file, ctx)) {
     let text = decoder.write(chunk);
+    utf8.chunk(chunk, text);
     if (first) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte-order mark
@@ -74,6 +85,67 @@ export async function readJsonl(options: CommonOptions, ctx: ComponentContext): 
     if (last.length > 0) take(last);
   }
   return toOutput(collector.finish());
+}
+
+/**
+ * A key that occurs twice in one object of `line` (JSON.parse silently keeps the last), or
+ * undefined. Cheap in the usual case: the parsed value's keys are counted and compared with the
+ * `":` pairs in the text; only when they differ (a duplicate, or `":` inside a string) is the line
+ * scanned exactly.
+ */
+export function duplicateKeyOf(line: string, value: unknown): string | undefined {
+  let keys = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push(x);
+      continue;
+    }
+    for (const k in v) {
+      keys++;
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') stack.push(x);
+    }
+  }
+  let pairs = 0;
+  for (let i = line.indexOf('":'); i !== -1; i = line.indexOf('":', i + 2)) pairs++;
+  return pairs === keys ? undefined : scanDuplicateKey(line);
+}
+
+/** The exact scan: tracks the keys of every open object of a valid JSON text. */
+function scanDuplicateKey(text: string): string | undefined {
+  const stack: Array<{ keys: Set<string> | null; expectKey: boolean }> = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
+        if (top.keys.has(key)) return key;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === 123) stack.push({ keys: new Set(), expectKey: true });
+    else if (c === 91) stack.push({ keys: null, expectKey: false });
+    else if (c === 125 || c === 93) stack.pop();
+    else if (c === 44) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return undefined;
 }
 
 export const jsonl = defineSource({

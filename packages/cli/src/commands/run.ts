@@ -1,7 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { createLogger, planFromFile, runPlan, VigiaError, type Report, type Sink } from '@vigia/core';
+import { relative, resolve } from 'node:path';
+import { createLogger, planFromFile, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type Report, type Sink } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
 import { builtinRegistry, reportError } from '../shared.js';
@@ -34,7 +33,16 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     const extraSinks: Sink[] = [];
     if (io.stderrIsTTY && !args.debug) extraSinks.push(createProgressSink(io.stderr, { detectors: plan.detectors.length, metrics: plan.metrics.length }));
     const logger = createLogger({ level: args.debug ? 'debug' : 'warn', write: (l) => io.stderr(`vigia: ${l}\n`), redact: plan.loaded.secrets });
-    const report = await runPlan(plan, { logger, extraSinks });
+    let report: Report;
+    let sinkFailure: SinkFailedError | undefined;
+    try {
+      report = await runPlan(plan, { logger, extraSinks });
+    } catch (error) {
+      // A required output failed: the report exists, so show it, then exit 3 with the reason.
+      if (!(error instanceof SinkFailedError)) throw error;
+      sinkFailure = error;
+      report = error.report;
+    }
 
     if (args.format === 'json') {
       io.stdout(JSON.stringify(report, null, 2) + '\n');
@@ -47,11 +55,9 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     if (args.out) {
       const file = resolve(io.cwd, args.out);
       try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
-        await rename(`${file}.tmp`, file);
+        await writeFileSafely(file, JSON.stringify(report, null, 2) + '\n', '--out', args.out);
       } catch (error) {
-        throw new VigiaError('VIGIA_RUNTIME', `could not write the report to --out ${args.out} (${file}): ${(error as Error).message}; check that the directory is writable`, { cause: error });
+        throw new VigiaError('VIGIA_RUNTIME', `could not write the report: ${errorMessage(error)}`, { cause: error });
       }
     }
     // A source that stopped early (e.g. a model provider failed midway) is a runtime error: say so
@@ -70,6 +76,7 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
       if (args.format === 'json') io.stderr(`vigia: ${line}`);
       else io.stdout(line);
     }
+    if (sinkFailure) return reportError(sinkFailure, io, args.debug);
     return exitCodeOf(report);
   } catch (error) {
     return reportError(error, io, args.debug);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, DataError } from '@vigia/core';
 import { createRandom, ks2Samp, wasserstein1, stdPopulation, chiSquareTest } from '@vigia/stats';
 import { runDetector } from '@vigia/testing';
 import { featureDrift, fmtP } from './feature-drift.js';

@@ -24,11 +24,19 @@ const cleanEnv = (): NodeJS.ProcessEnv => {
   return { ...env, NO_COLOR: '1', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 };
 
+let stepStart = performance.now();
+
 function sh(cmd: string, args: string[], cwd: string, timeout = 240_000): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv(), timeout, maxBuffer: 64 * 1024 * 1024 });
 }
 
+/** How long each step took, printed at the end (the machine's load shows up here first). */
+const timings: string[] = [];
+
 function ok(r: SpawnSyncReturns<string>, what: string): string {
+  const seconds = (performance.now() - stepStart) / 1000;
+  if (seconds >= 0.5) timings.push(`${what}: ${seconds.toFixed(1)} s`);
+  stepStart = performance.now();
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -47,6 +55,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
   const tarball = (name: string) => readdirSync(release).find((f) => f.startsWith(`vigia-${name}-`) && f.endsWith('.tgz'))!;
 
   beforeAll(() => {
+    stepStart = performance.now();
     work = mkdtempSync(join(tmpdir(), 'vigia-pack-e2e-'));
     release = join(work, 'release');
     ok(sh(process.execPath, [join(repoRoot, 'scripts', 'release-pack.mjs'), '--out', release], repoRoot, 300_000), 'pnpm release:pack');
@@ -58,6 +67,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
   }, 600_000);
 
   afterAll(() => {
+    console.log(`packaging steps:\n  ${timings.join('\n  ')}`);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -77,6 +87,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
     cpSync(join(repoRoot, 'configs', 'samples'), join(quick, 'samples'), { recursive: true });
     expect(ok(sh(vigiaBin, ['--version'], quick), 'vigia --version').trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'packages', 'cli', 'package.json'), 'utf8')).version);
     const r = sh(vigiaBin, ['run', 'quickstart.yaml', '--format', 'json'], quick);
+    ok({ ...r, status: 0 }, 'vigia run quickstart.yaml');
     expect(r.stderr).not.toMatch(STACK);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { status: string; detectors: Array<{ id: string; status: string }> };
@@ -94,7 +105,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
     const tested = ok(sh('npm', ['test'], plugin), 'npm test (plugin)');
     expect(tested).toMatch(/# fail 0/);
     expect(tested).toMatch(/# pass [1-9]/);
-    ok(sh('npm', ['pack'], plugin), 'npm pack (plugin)');
+    ok(sh('npm', ['pack', '--ignore-scripts'], plugin), 'npm pack (plugin)'); // built just above; prepack would build again
     const pluginTgz = join(plugin, 'vigia-plugin-acme-0.1.0.tgz');
     expect(existsSync(pluginTgz)).toBe(true);
 
@@ -136,7 +147,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
     pj.version = '0.2.0';
     pj.peerDependencies['@vigia/core'] = '^9.0.0';
     writeFileSync(join(plugin, 'package.json'), JSON.stringify(pj, null, 2));
-    ok(sh('npm', ['pack'], plugin), 'npm pack (plugin 0.2.0)');
+    ok(sh('npm', ['pack', '--ignore-scripts'], plugin), 'npm pack (plugin 0.2.0)');
     // npm itself warns about the peer range; --legacy-peer-deps installs it anyway, as a user pressing on would.
     ok(sh('npm', ['install', '--ignore-scripts', '--prefer-offline', '--legacy-peer-deps', `file:${join(plugin, 'vigia-plugin-acme-0.2.0.tgz')}`], project, 300_000), 'npm install (plugin 0.2.0)');
     const refused = sh(vigiaBin, ['run', 'vigia.yaml'], project);

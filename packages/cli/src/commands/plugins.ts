@@ -57,7 +57,8 @@ function pluginPackages(registry: Awaited<ReturnType<typeof builtinRegistry>>, p
   const out: PackageInfo[] = registry.plugins().filter((p) => p.builtin).map((p) => ({
     name: p.name, source: 'built-in' as const, compatible: true, ...(plan ? { used: usedPlugins.has(p.name) } : {}),
   }));
-  for (const p of findInstalledPlugins(projectDir)) {
+  const builtins = new Set(out.map((p) => p.name));
+  for (const p of findInstalledPlugins(projectDir).filter((p) => !builtins.has(p.name))) {
     out.push({
       name: p.name, source: 'installed', version: p.version, ...(p.coreRange ? { coreRange: p.coreRange } : {}), compatible: p.compatible,
       ...(plan ? { used: named.has(p.name) || usedPlugins.has(p.name) } : {}),

@@ -12,8 +12,9 @@ import type { Family } from './model.js';
  * The encoding is written by hand (four small messages); labels are sorted by name with
  * `__name__` first as the protocol requires.
  */
-// snappyjs is CommonJS without types; only its block compressor is used.
-const SnappyJS = createRequire(import.meta.url)('snappyjs') as { compress(input: Uint8Array): Uint8Array };
+// snappyjs is CommonJS without types; only its block compressor is used (loaded on first use).
+let snappy: { compress(input: Uint8Array): Uint8Array } | undefined;
+const compress = (data: Uint8Array) => (snappy ??= createRequire(import.meta.url)('snappyjs') as { compress(input: Uint8Array): Uint8Array }).compress(data);
 
 function varintSize(v: number): number {
   let n = 1;
@@ -103,7 +104,7 @@ export function encodeWriteRequest(series: readonly RemoteSeries[]): Uint8Array 
 
 /** The request body remote-write receivers expect (snappy block format, not framed). */
 export function remoteWriteBody(families: readonly Family[], timestampMs: number): Uint8Array {
-  return SnappyJS.compress(encodeWriteRequest(seriesOf(families, timestampMs)));
+  return compress(encodeWriteRequest(seriesOf(families, timestampMs)));
 }
 
 export const REMOTE_WRITE_HEADERS = {

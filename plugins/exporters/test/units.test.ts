@@ -61,3 +61,26 @@ describe('transport helpers', () => {
     expect(parts[0]!.length).toBeGreaterThanOrEqual(parts[parts.length - 1]!.length);
   });
 });
+
+describe('vigia dashboard (no services needed)', () => {
+  it('prints the dashboard JSON for a config, notes a missing prometheus sink, and exits 2 on a bad config', async () => {
+    const { main } = await import('../../../packages/cli/src/main.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'vigia-dash-'));
+    writeFileSync(join(dir, 'a.yaml'), 'version: 1\nname: dash\ndata:\n  reference: { use: jsonl, with: { path: r.jsonl } }\n  current: { use: jsonl, with: { path: c.jsonl } }\ndetectors:\n  - { id: one, use: feature-drift, with: { field: x } }\n  - { id: two, use: feature-drift, with: { field: y } }\n');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), stderrIsTTY: false, stdoutIsTTY: false, env: process.env, cwd: dir };
+    expect(await main(['dashboard', 'a.yaml'], io)).toBe(0);
+    const dashboard = JSON.parse(out.join(''));
+    const titles = dashboard.panels.map((p: { title: string }) => p.title);
+    expect(titles).toEqual(expect.arrayContaining(['Run status', 'one', 'two', 'Statistic', 'p-value', 'Records read']));
+    expect(titles).not.toContain('Request latency percentiles');
+    expect(err.join('')).toMatch(/no prometheus sink/);
+    err.length = 0;
+    expect(await main(['dashboard', 'missing.yaml'], io)).toBe(2);
+    expect(err.join('')).toMatch(/VIGIA_CONFIG_NOT_FOUND/);
+  });
+});

@@ -1,6 +1,6 @@
 import { CORE_API_VERSION, definePlugin } from '@vigia/core';
 import { htmlSink } from './html/sink.js';
-import { otlpSink } from './otlp/sink.js';
+import { otlpSink } from './otlp/definition.js';
 import { webhookSink } from './webhook.js';
 import { dogstatsdSink } from './dogstatsd.js';
 import { otlpJsonSource } from './otlp-json-source.js';
@@ -32,8 +32,9 @@ export { send, showUrl, ExportError, type SendOptions } from './transport/http.j
 export { FailureLog } from './transport/failures.js';
 export { htmlSink } from './html/sink.js';
 export { renderHtml, detectorCharts } from './html/report.js';
-export { OtlpExporter, otlpSink, type OtlpOptions } from './otlp/sink.js';
-export { resourceMetricsOf, type Temporality } from './otlp/model.js';
+export { otlpSink } from './otlp/definition.js';
+export type { OtlpOptions } from './otlp/sink.js';
+export type { Temporality } from './otlp/model.js';
 export { evaluationEvent, EVALUATION_EVENT } from './otlp/events.js';
 export { WebhookExporter, webhookSink, genericBody, slackBody, runKey, detectorKey, type WebhookOptions } from './webhook.js';
 export { DogStatsdExporter, dogstatsdSink, dogstatsdLines, packDatagrams, dogName, dogTag, type DogStatsdOptions } from './dogstatsd.js';

@@ -39,14 +39,28 @@ function config(name: string, sink: string, detectors = ['latency', 'category'])
 describe.skipIf(Boolean(missing))('prometheus sink against real Prometheus and Pushgateway', () => {
   let prom: Service;
   let push: Service;
+  let live: PrometheusExporter;
 
   beforeAll(async () => {
     push = await startPushgateway();
-    prom = await startPrometheus([`127.0.0.1:${push.port}`]);
+    live = new PrometheusExporter({ listen: '127.0.0.1:0', job: 'vigia', timeoutMs: 1000, retries: 0, backoffMs: 0 }, { logger: silent });
+    await live.start();
+    prom = await startPrometheus([`127.0.0.1:${push.port}`], [`127.0.0.1:${live.address!.port}`]);
   });
   afterAll(async () => {
     await prom?.stop();
     await push?.stop();
+    await live?.shutdown();
+  });
+
+  it('Prometheus scrapes the listen endpoint: PromQL returns the values the sink serves', async () => {
+    const report = await runConfig(config('e2e-scrape', '{ listen: "127.0.0.1:0" }'), { files });
+    await live.report(report);
+    const status = await promQueryUntil(prom.url, 'vigia_detector_status{job="vigia-listen",config="e2e-scrape"}', 2);
+    const code = { pass: 0, warn: 1, fail: 2, error: 3 };
+    for (const d of report.detectors) expect(Number(status.find((r) => r.metric.detector === d.id)!.value[1]), d.id).toBe(code[d.status]);
+    const count = await promQueryUntil(prom.url, 'gen_ai_client_operation_duration_seconds_count{job="vigia-listen",dataset="current"}');
+    expect(Number(count[0]!.value[1])).toBe(300);
   });
 
   it('pushes to the Pushgateway; Prometheus scrapes it and PromQL returns the run\'s values', async () => {

@@ -84,8 +84,8 @@ export async function startPushgateway(): Promise<Service> {
   return startService(bin, (port) => [`--web.listen-address=127.0.0.1:${port}`], '/-/ready', () => undefined);
 }
 
-/** Prometheus with the remote-write receiver on, scraping `scrapeTargets` every second. */
-export async function startPrometheus(scrapeTargets: string[]): Promise<Service> {
+/** Prometheus with the remote-write receiver on, scraping `scrapeTargets` (the Pushgateway) and `listenTargets` (a sink's /metrics) every second. */
+export async function startPrometheus(scrapeTargets: string[], listenTargets: string[] = []): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), 'vigia-prometheus-'));
   mkdirSync(join(dir, 'data'));
   const config = [
@@ -94,6 +94,7 @@ export async function startPrometheus(scrapeTargets: string[]): Promise<Service>
     '  evaluation_interval: 1s',
     'scrape_configs:',
     ...(scrapeTargets.length ? ['  - job_name: pushgateway', '    honor_labels: true', '    static_configs:', `      - targets: [${scrapeTargets.map((t) => `"${t}"`).join(', ')}]`] : []),
+    ...(listenTargets.length ? ['  - job_name: vigia-listen', '    static_configs:', `      - targets: [${listenTargets.map((t) => `"${t}"`).join(', ')}]`] : []),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
   return startService(which('prometheus')!, (port) => [

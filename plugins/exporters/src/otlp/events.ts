@@ -1,4 +1,8 @@
-import { SeverityNumber, type Attributes } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+
+/** OpenTelemetry SeverityNumber values (kept as numbers so this module loads no SDK code). */
+const SeverityNumber = { INFO: 9, WARN: 13, ERROR: 17 } as const;
+type SeverityNumber = (typeof SeverityNumber)[keyof typeof SeverityNumber];
 import type { DetectorReport, Report } from '@vigia/core';
 
 /**

@@ -1,5 +1,9 @@
-import client from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 import type { Family } from './model.js';
+
+// prom-client loads on first use, so `vigia` commands that export nothing do not pay for it.
+let promClient: Promise<typeof import('prom-client')> | undefined;
+const loadPromClient = () => (promClient ??= import('prom-client').then((m) => ((m as unknown as { default?: typeof import('prom-client') }).default ?? m)));
 
 /**
  * A metric family as prom-client's registry reads it (`get()`), so prom-client writes the
@@ -29,15 +33,17 @@ class StaticMetric {
 }
 
 /** A prom-client registry holding exactly these families. */
-export function registryOf(families: readonly Family[]): client.Registry {
+export async function registryOf(families: readonly Family[]): Promise<Registry> {
+  const client = await loadPromClient();
   const registry = new client.Registry();
-  for (const f of families) registry.registerMetric(new StaticMetric(f) as unknown as client.Metric);
+  for (const f of families) registry.registerMetric(new StaticMetric(f) as unknown as Metric);
   return registry;
 }
 
 /** The Prometheus text exposition format (0.0.4) of these families. */
 export async function exposition(families: readonly Family[]): Promise<string> {
-  return registryOf(families).metrics();
+  return (await registryOf(families)).metrics();
 }
 
-export const EXPOSITION_CONTENT_TYPE = client.Registry.PROMETHEUS_CONTENT_TYPE;
+/** prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`. */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

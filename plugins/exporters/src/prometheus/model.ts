@@ -41,6 +41,8 @@ export function snapshotOf(report: Report, endedAt = Date.now() / 1000): RunSnap
 
 class Families {
   readonly byName = new Map<string, Family>();
+  /** Position of each series in its family's samples, for replace-by-labels in O(1). */
+  readonly #index = new Map<Family, Map<string, number>>();
   /** Metric values left out (a name reused with another type), for the sink's warning. */
   readonly dropped: string[] = [];
 
@@ -55,10 +57,12 @@ class Families {
   add(f: Family | undefined, sample: Sample): void {
     if (!f) return;
     // One value per series: a later value with the same labels replaces the earlier one.
+    let index = this.#index.get(f);
+    if (!index) this.#index.set(f, (index = new Map()));
     const key = seriesKey(sample);
-    const i = f.samples.findIndex((s) => seriesKey(s) === key);
-    if (i >= 0) f.samples[i] = sample;
-    else f.samples.push(sample);
+    const i = index.get(key);
+    if (i !== undefined) f.samples[i] = sample;
+    else index.set(key, f.samples.push(sample) - 1);
   }
 }
 

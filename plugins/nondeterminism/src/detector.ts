@@ -254,9 +254,9 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   }
 
   // Embed each distinct text once.
-  const useLexical = o.similarity !== 'embedding';
-  const useEmbedding = o.similarity !== 'lexical' && !(o.similarity === 'blend' && o.lexicalWeight === 1);
   const wLex = o.similarity === 'lexical' ? 1 : o.similarity === 'embedding' ? 0 : o.lexicalWeight;
+  const useLexical = wLex > 0;
+  const useEmbedding = wLex < 1;
   let embedder: Embedder | undefined;
   const vectors = new Map<string, UnitDense>();
   if (useEmbedding) {

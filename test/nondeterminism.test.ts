@@ -83,6 +83,21 @@ describe('samples + nondeterminism against the local server (end to end)', () =>
     expect(names).toContain('gen_ai.server.time_to_first_token.p95');
   });
 
+  it('clusters by entailment with the same server as the judge', async () => {
+    const url = await startServerProcess({});
+    const text = config(url).replace('with: { groupBy: prompt_id }', 'with: { groupBy: prompt_id, clusterBy: entailment, judge: local }');
+    const dir = tempProject({ 'vigia.yaml': text, 'prompts.jsonl': prompts });
+    const r = vigia(['run', 'vigia.yaml', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const details = JSON.parse(r.stdout).detectors[0].details;
+    const clusters = (key: string) => (details.groups as Array<Group & { clusters: number }>).find((g) => g.key === key)!.clusters;
+    expect(clusters('stable-1')).toBe(1);
+    expect(clusters('edit-1')).toBe(1);
+    expect(clusters('random-1')).toBeGreaterThan(1);
+    expect(details.scoring.entailment.calls).toBeGreaterThan(0);
+    expect(details.scoring.entailment.unparsed).toBe(0);
+  });
+
   it('completes within the retry budget when the server answers 429s and 500s first', async () => {
     const url = await startServerProcess({ faults: [429, 500], retryAfter: 0.01 });
     const dir = tempProject({ 'vigia.yaml': config(url, { maxRetries: 3 }), 'prompts.jsonl': prompts });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDetector } from '@vigia/testing';
 import { createHashingEmbedder } from '@vigia/plugin-embedders';
+import type { Provider } from '@vigia/core';
 import { nondeterminism, type GroupResult } from './index.js';
 
 const embedder = createHashingEmbedder();
@@ -157,6 +158,30 @@ describe('nondeterminism', () => {
       .rejects.toThrow(/record 1: field "response" is a number, not text/);
     await expect(runDetector(nondeterminism, { passField: 'ok', assert: { contains: 'x' } }, { current: rows }, { embedder }))
       .rejects.toThrow(/either passField .* or assert/);
+  });
+
+  it('clusters by bidirectional entailment judged through the provider (Kuhn et al.)', async () => {
+    const prompts: string[] = [];
+    // A judge that says two answers entail each other when they name the same city.
+    const judge: Provider = {
+      id: 'fake-judge',
+      async complete(request) {
+        const text = request.messages[0]!.content;
+        prompts.push(text);
+        const city = (s: string) => /Paris|London/.exec(s)?.[0];
+        const [, a, b] = /Possible Answer 1: (.*)\nPossible Answer 2: (.*)\n/.exec(text)!;
+        return { text: city(a!) === city(b!) ? 'Entailment.' : 'contradiction' };
+      },
+    };
+    const rows = ['Paris is the capital.', 'The capital is Paris, of course.', "It's London.", 'Paris.']
+      .map((response) => ({ prompt: 'What is the capital of France?', response }));
+    const result = await runDetector(nondeterminism, { clusterBy: 'entailment' }, { current: rows }, { embedder, services: { provider: async () => judge } });
+    const g = groupsOf(result.details)[0]!;
+    expect(g.clusterOf).toEqual([0, 0, 1, 0]);
+    expect(g.semanticEntropy).toBeCloseTo(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)), 12);
+    // Sample 1 vs the first cluster: both ways (2 calls); sample 2: one refusal (1); sample 3: 2.
+    expect((result.details as { scoring: { entailment: { calls: number; unparsed: number; judge: string } } }).scoring.entailment).toEqual({ judge: 'fake-judge', calls: 5, unparsed: 0 });
+    expect(prompts[0]).toContain('We are evaluating answers to the question "What is the capital of France?"');
   });
 
   it('the lexical measure alone needs no embedder and keeps the ordering', async () => {

@@ -1,5 +1,6 @@
-import { ConfigError, DataError, defineDetector, getField, type ComponentContext, type Dataset, type DetectorResult, type Embedder } from '@vigia/core';
+import { ConfigError, DataError, defineDetector, getField, type ComponentContext, type Dataset, type DetectorResult, type Embedder, type Provider } from '@vigia/core';
 import { answerKindOf, summarizeAnswers, type AnswerSummary, type ExtractMode } from './answers.js';
+import { clusterByEntailment, type EntailmentStats } from './entailment.js';
 import { selfCheck, type SelfCheckResult } from './selfcheck.js';
 import { passAtK, passHatK, semanticEntropy, wilcoxonSignedRank, wilsonInterval, type WilcoxonResult } from './stats.js';
 import { TrigramIndex, exactKey, unitDense, unitDenseCosine, unitSparseCosine, type UnitDense, type UnitSparse } from './text.js';
@@ -27,6 +28,12 @@ export const nondeterminismOptions = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'Two samples join one semantic cluster when their dissimilarity is at most this (default: `threshold`).',
     },
+    clusterBy: {
+      type: 'string', enum: ['similarity', 'entailment'], default: 'similarity',
+      description: '`similarity`: join samples whose dissimilarity is at most clusterThreshold; `entailment`: join samples that entail each other both ways, judged by a model through the run\'s provider (Kuhn et al. 2023).',
+    },
+    judge: { type: 'string', description: 'With clusterBy: entailment, the entry under `providers:` that judges entailment (default: the first).' },
+    promptField: { type: 'string', default: 'prompt', description: 'With clusterBy: entailment, the field holding the question the samples answer (given to the judge when present).' },
     similarity: {
       type: 'string', enum: ['blend', 'lexical', 'embedding'], default: 'blend',
       description: '`lexical`: cosine of character trigrams of content words; `embedding`: cosine of the embedder\'s vectors; `blend`: their weighted mean (lexicalWeight).',
@@ -105,6 +112,9 @@ interface Sample {
 
 interface Options {
   field: string;
+  clusterBy: 'similarity' | 'entailment';
+  judge?: string;
+  promptField: string;
   groupBy: string;
   threshold: number;
   maxShare: number;
@@ -228,6 +238,8 @@ export interface GroupsAnalysis {
   missingKey: number;
   singletons: number;
   embedderId: string | null;
+  /** With clusterBy: entailment: the judge and how many calls it took. */
+  entailment?: { judge: string } & EntailmentStats;
   /** Tasks graded, and tasks left out of pass^k because a sample had no verdict (grader value or expected answer). */
   pass?: { tasks: number; ungraded: number; k: Record<string, { tasks: number; passHatK: number; passAtK: number; passHatKCi: [number, number]; passAtKCi: [number, number] }> };
 }
@@ -242,9 +254,9 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   }
 
   // Embed each distinct text once.
-  const useLexical = o.similarity !== 'embedding';
-  const useEmbedding = o.similarity !== 'lexical' && !(o.similarity === 'blend' && o.lexicalWeight === 1);
   const wLex = o.similarity === 'lexical' ? 1 : o.similarity === 'embedding' ? 0 : o.lexicalWeight;
+  const useLexical = wLex > 0;
+  const useEmbedding = wLex < 1;
   let embedder: Embedder | undefined;
   const vectors = new Map<string, UnitDense>();
   if (useEmbedding) {
@@ -271,6 +283,8 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
   const gradeTasks = o.passField !== undefined || o.assert !== undefined;
   const kSums = new Map<number, { tasks: number; hat: number; at: number }>(ks.map((k) => [k, { tasks: 0, hat: 0, at: 0 }]));
   const results: GroupResult[] = [];
+  let judge: Provider | undefined;
+  const entailmentStats: EntailmentStats = { calls: 0, unparsed: 0 };
   let done = 0;
   let ungraded = 0;
   for (const [key, samples] of multi) {
@@ -293,7 +307,12 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       }
     }
     const score = sum / ((n * (n - 1)) / 2);
-    const clusterOf = clusterSamples(n, (i, j) => d[i * n + j]!, clusterLimit);
+    let clusterOf: number[];
+    if (o.clusterBy === 'entailment') {
+      judge ??= await ctx.provider(o.judge);
+      const question = getField(samples[0]!.record, o.promptField);
+      clusterOf = await clusterByEntailment(texts, typeof question === 'string' ? question : undefined, judge, entailmentStats, ctx.signal);
+    } else clusterOf = clusterSamples(n, (i, j) => d[i * n + j]!, clusterLimit);
     const clusterCount = Math.max(...clusterOf) + 1;
     const clusterSizes = new Array<number>(clusterCount).fill(0);
     for (const c of clusterOf) clusterSizes[c]!++;
@@ -342,11 +361,14 @@ export async function analyzeDataset(dataset: Dataset, o: Options, ctx: Componen
       result.pass = { passed: c, n, rate: c / n, ci: wilsonInterval(c, n), passHatK: hat, passAtK: at };
     }
     results.push(result);
-    if (++done % 100 === 0) ctx.progress(done, multi.length, 'scoring groups');
+    if (++done % (o.clusterBy === 'entailment' ? 1 : 100) === 0) ctx.progress(done, multi.length, 'scoring groups');
   }
   results.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
-  const analysis: GroupsAnalysis = { groups: results, missingText, missingKey, singletons, embedderId: embedder?.id ?? null };
+  const analysis: GroupsAnalysis = {
+    groups: results, missingText, missingKey, singletons, embedderId: embedder?.id ?? null,
+    ...(judge ? { entailment: { judge: judge.id, ...entailmentStats } } : {}),
+  };
   if (gradeTasks) {
     const k: NonNullable<GroupsAnalysis['pass']>['k'] = {};
     for (const [kk, s] of kSums) {
@@ -462,6 +484,8 @@ export const nondeterminism = defineDetector({
               embedder: cur.embedderId,
               threshold: o.threshold,
               clusterThreshold: o.clusterThreshold ?? o.threshold,
+              clusterBy: o.clusterBy,
+              ...(cur.entailment ? { entailment: cur.entailment } : {}),
             },
             skipped: { missingText: cur.missingText, missingKey: cur.missingKey, singletonGroups: cur.singletons },
           },

@@ -32,6 +32,14 @@ describe('openai-compatible', () => {
     expect(server.stats.streamed).toBe(1);
   });
 
+  it('reads streams whose lines end with CRLF', async () => {
+    const { provider } = await setup({ crlf: true });
+    const r = await provider.complete({ ...ask('[stable] crlf please'), n: 2 });
+    expect(r.choices).toHaveLength(2);
+    expect(r.choices![1]!.text).toBe(r.text);
+    expect(r.logprobs!.length).toBe(r.text.split(/\s+/).length);
+  });
+
   it('reads non-streamed answers and n choices', async () => {
     const { provider } = await setup({}, { stream: false });
     const r = await provider.complete({ ...ask('[random] anything'), n: 3 });

@@ -87,10 +87,15 @@ function readUsage(u: unknown): Collected['usage'] {
   };
 }
 
-function tokenLogprobs(lp: unknown): number[] {
+/** Append the per-token log-probabilities of an OpenAI `logprobs` object to `into`. */
+function tokenLogprobs(lp: unknown, into: number[] = []): number[] {
   const content = lp && typeof lp === 'object' ? (lp as { content?: unknown }).content : undefined;
-  if (!Array.isArray(content)) return [];
-  return content.flatMap((t) => (t && typeof (t as { logprob?: unknown }).logprob === 'number' ? [(t as { logprob: number }).logprob] : []));
+  if (!Array.isArray(content)) return into;
+  for (const t of content) {
+    const v = t && typeof t === 'object' ? (t as { logprob?: unknown }).logprob : undefined;
+    if (typeof v === 'number') into.push(v);
+  }
+  return into;
 }
 
 /** Parse a non-streamed chat-completions body. */
@@ -137,8 +142,7 @@ async function collectStream(response: Response, t0: number): Promise<Collected>
         out.ttftMs ??= performance.now() - t0;
         out.texts[i] = (out.texts[i] ?? '') + delta.content;
       } else out.texts[i] ??= '';
-      const lps = tokenLogprobs(c.logprobs);
-      if (lps.length) (out.logprobs[i] ??= []).push(...lps);
+      if (c.logprobs) tokenLogprobs(c.logprobs, (out.logprobs[i] ??= []));
       if (typeof c.finish_reason === 'string') out.finish[i] = c.finish_reason;
     }
   };
@@ -152,9 +156,11 @@ async function collectStream(response: Response, t0: number): Promise<Collected>
     if (chunk.done) break;
     buffer += decoder.decode(chunk.value, { stream: true });
     let end: number;
-    while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
+    // Events end with a blank line: \n\n (or \r\n\r\n from servers that use CRLF).
+    const crlf = buffer.includes('\r');
+    while ((end = crlf ? buffer.search(/\r?\n\r?\n/) : buffer.indexOf('\n\n')) >= 0) {
       const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + (buffer[end] === '\r' ? 4 : 2));
+      buffer = buffer.slice(end + (buffer[end] === '\r' ? (buffer[end + 2] === '\r' ? 4 : 3) : buffer[end + 1] === '\r' ? 3 : 2));
       const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
       if (data) handle(data);
       if (done) break;
@@ -164,6 +170,13 @@ async function collectStream(response: Response, t0: number): Promise<Collected>
   if (!done) {
     if (buffer.trim().startsWith('data:')) handle(buffer.trim().slice(5).trim());
     if (!done) throw new AttemptError('the stream ended before [DONE] (the server closed the connection midway)', true);
+  }
+  // Read to the end rather than cancel: a fully read body lets the connection be reused (keep-alive),
+  // a cancelled one is closed and the next request pays for a new connection.
+  try {
+    for (let rest = 0; rest < 64; rest++) if ((await reader.read()).done) break;
+  } catch {
+    // the answer is complete; a broken tail does not matter
   }
   reader.cancel().catch(() => undefined);
   if (out.texts.length === 0) throw new AttemptError('the stream carried no choices', false);

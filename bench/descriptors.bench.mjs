@@ -52,17 +52,17 @@ const records = responses(N, 42);
 writeFileSync(join(dir, 'current.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 const registry = await builtinRegistry();
 
-async function planFor(names) {
+async function planFor(names, descriptorsOptions) {
   const fields = names.map((n) => `descriptors.response.${n}`);
   // field-stats summarises the numeric and yes/no descriptors; a chi-square drift test reads the language.
   const numeric = fields.filter((f) => !f.endsWith('.language'));
-  const text = `version: 1\ndata:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(numeric.length ? numeric : ['descriptors.response.chars'])} } }\n${fields.some((f) => f.endsWith('.language')) ? 'detectors:\n  - { use: feature-drift, current: current, reference: current, with: { field: descriptors.response.language, test: chi2 } }\n' : ''}`;
+  const text = `version: 1\n${descriptorsOptions ? `descriptors: ${JSON.stringify(descriptorsOptions)}\n` : ''}data:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(numeric.length ? numeric : ['descriptors.response.chars'])} } }\n${fields.some((f) => f.endsWith('.language')) ? 'detectors:\n  - { use: feature-drift, current: current, reference: current, with: { field: descriptors.response.language, test: chi2 } }\n' : ''}`;
   return planFromLoaded(parseConfigText(text, { file: join(dir, 'vigia.yaml') }), registry);
 }
 
 /** What the engine's field-provider hook does for one dataset: create the provider, compute the referenced paths. */
-async function computeAsRun(names, n = N, runs = 2) {
-  const plan = await planFor(names);
+async function computeAsRun(names, n = N, runs = 2, descriptorsOptions) {
+  const plan = await planFor(names, descriptorsOptions);
   const provider = plan.fieldProviders[0];
   const ctx = createComponentContext(createStandaloneServices({ configDir: dir }), { id: 'fields:descriptors', use: 'descriptors' });
   const instance = await provider.def.create(provider.options, ctx);
@@ -79,6 +79,9 @@ const full = await computeAsRun(DEFAULT_SET);
 console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} (target >= ${TARGET.toLocaleString('en-US')}/s, ${(full.rate / TARGET).toFixed(2)}x)`);
 const noLang = await computeAsRun(DEFAULT_SET.filter((n) => n !== 'language'));
 console.log(`default set without language: ${fmt(noLang.rate)} (${(noLang.rate / TARGET).toFixed(2)}x target)`);
+const TEN = ['eng', 'spa', 'fra', 'deu', 'por', 'ita', 'nld', 'rus', 'cmn', 'jpn'];
+const tenLang = await computeAsRun(DEFAULT_SET, N, 2, { languages: TEN });
+console.log(`default set with languages: [${TEN.join(', ')}]: ${fmt(tenLang.rate)} (${(tenLang.rate / TARGET).toFixed(2)}x target)`);
 console.log('per descriptor (first 5,000 responses):');
 for (const name of DEFAULT_SET) {
   const one = await computeAsRun([name], 5000);

@@ -223,3 +223,30 @@ describe('refusal keywords', () => {
     }
   });
 });
+
+describe('compute over a dataset', () => {
+  const dataset = (records: Array<Record<string, unknown>>) => ({ name: 'current', records, skipped: 0, origin: 'test' });
+  it('language_differs compares with the prompt, and has no value when either language is undetermined', async () => {
+    const engine = new DescriptorEngine(options());
+    const cols = await engine.compute(dataset([
+      { prompt: 'Can you explain how the tides work and why there are two each day?', response: 'Las mareas se producen por la atracción gravitatoria de la Luna y el Sol sobre los océanos.' },
+      { prompt: 'Can you explain how the tides work and why there are two each day?', response: 'Tides are caused by the gravitational pull of the Moon and the Sun on the oceans.' },
+      { prompt: 'Hi', response: 'Hello! How can I help you with your questions about the ocean today?' },
+      { prompt: 'What is this?' },
+    ]), ['response.language_differs', 'response.chars'], { resolvePath: (p) => p });
+    expect(cols.get('response.language_differs')).toEqual([true, false, undefined, undefined]);
+    expect(cols.get('response.chars')![3]).toBeUndefined();
+  });
+  it('reads a JSON Schema from a file and rejects object-valued text fields with the record number', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'vigia-desc-'));
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify({ type: 'array', items: { type: 'number' } }));
+    const engine = new DescriptorEngine(options({ jsonSchema: 'schema.json' }));
+    const cols = await engine.compute(dataset([{ response: '[1, 2]' }, { response: '["a"]' }]), ['response.json_schema'], { resolvePath: (p) => join(dir, p) });
+    expect(cols.get('response.json_schema')).toEqual([true, false]);
+    await expect(engine.compute(dataset([{ response: 'ok' }, { response: { text: 'x' } }]), ['response.chars'], { resolvePath: (p) => p }))
+      .rejects.toThrow('record 2: field "response" is an object or array, not text; descriptors need a text field (name the text inside it, e.g. response.content)');
+  });
+});

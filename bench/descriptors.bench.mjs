@@ -79,9 +79,6 @@ const full = await computeAsRun(DEFAULT_SET);
 console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} (target >= ${TARGET.toLocaleString('en-US')}/s, ${(full.rate / TARGET).toFixed(2)}x)`);
 const noLang = await computeAsRun(DEFAULT_SET.filter((n) => n !== 'language'));
 console.log(`default set without language: ${fmt(noLang.rate)} (${(noLang.rate / TARGET).toFixed(2)}x target)`);
-const TEN = ['eng', 'spa', 'fra', 'deu', 'por', 'ita', 'nld', 'rus', 'cmn', 'jpn'];
-const tenLang = await computeAsRun(DEFAULT_SET, N, 2, { languages: TEN });
-console.log(`default set with languages: [${TEN.join(', ')}]: ${fmt(tenLang.rate)} (${(tenLang.rate / TARGET).toFixed(2)}x target)`);
 console.log('per descriptor (first 5,000 responses):');
 for (const name of DEFAULT_SET) {
   const one = await computeAsRun([name], 5000);

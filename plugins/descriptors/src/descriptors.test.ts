@@ -150,13 +150,17 @@ describe('PII', () => {
 });
 
 describe('language', () => {
-  it('names the language (ISO 639-3) and whether it differs', async () => {
+  it('names the language (ISO 639-1) and whether it differs', async () => {
     const text = (t: string) => describeOne(t, ['language']);
-    expect(await text('The weather is lovely today and we are going to the beach with the children.')).toEqual({ language: 'eng' });
-    expect(await text('El tiempo es muy agradable hoy y vamos a la playa con los niños pequeños.')).toEqual({ language: 'spa' });
-    expect(await text('Das Wetter ist heute sehr schön und wir gehen mit den Kindern an den Strand.')).toEqual({ language: 'deu' });
-    expect(await text('Le temps est très agréable aujourd’hui et nous allons à la plage avec les enfants.')).toEqual({ language: 'fra' });
+    expect(await text('The weather is lovely today and we are going to the beach with the children.')).toEqual({ language: 'en' });
+    expect(await text('El tiempo es muy agradable hoy y vamos a la playa con los niños pequeños.')).toEqual({ language: 'es' });
+    expect(await text('Das Wetter ist heute sehr schön und wir gehen mit den Kindern an den Strand.')).toEqual({ language: 'de' });
+    expect(await text('Le temps est très agréable aujourd’hui et nous allons à la plage avec les enfants.')).toEqual({ language: 'fr' });
     expect(await text('Hi!')).toEqual({ language: 'und' });
+    expect(await text('Lo siento, pero no puedo ayudarte con eso.')).toEqual({ language: 'es' });
+    expect(await text('Извините, но я не могу помочь с этим запросом.')).toEqual({ language: 'ru' });
+    expect(await describeOne('Obrigado pela ajuda com o relatório de ontem.', ['language'], { languages: ['es', 'pt'] })).toEqual({ language: 'pt' });
+    await expect(describeOne('text', ['language'], { languages: ['en', 'xx'] })).rejects.toThrow('eld does not know xx');
   });
 });
 

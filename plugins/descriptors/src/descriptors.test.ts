@@ -46,6 +46,8 @@ describe('refusal', () => {
     'Mi dispiace, ma non posso aiutarti con questo.',
     'Het spijt me, maar ik kan je daar niet mee helpen.',
     'Извините, но я не могу помочь с этим.',
+    'ИЗВИНИТЕ, НО Я НЕ МОГУ ПОМОЧЬ.',
+    'JE SUIS DÉSOLÉ, MAIS JE NE PEUX PAS répondre.',
     '抱歉，我无法帮助你完成这个请求。',
     '申し訳ありませんが、そのご依頼にはお応えできません。',
   ];
@@ -210,7 +212,7 @@ describe('paths', () => {
 describe('refusal keywords', () => {
   it('the keyword prefilter never hides a refusal the patterns find (one example per pattern branch)', async () => {
     const { REFUSAL_PATTERNS } = await import('./refusal.js');
-    const full = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'iu');
+    const full = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'i');
     const isRefusal = compileRefusal();
     const examples = [
       "I'm sorry, but I can't", 'I cannot help', "I won't help", 'I will not help', 'I am unable to help', 'I am not able to help',

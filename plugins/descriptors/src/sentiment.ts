@@ -3,7 +3,7 @@
  * texts. The lexicon (7,500 scored words and emoticons) comes from the `vader-sentiment` npm package
  * (Apache-2.0); the rules (booster words, negation within three words, ALL-CAPS emphasis, "but",
  * "least", exclamation and question marks, normalisation x/√(x²+15)) are ported from that package's
- * `polarity_scores` to run on our own word split, about 20× faster. As in the Python reference
+ * `polarity_scores` to run on our own word split, an order of magnitude faster. As in the Python reference
  * (vaderSentiment 3.3), negations and "but" are matched case-insensitively. Output: the compound score in
  * [−1, 1]; ≥ 0.05 is conventionally positive, ≤ −0.05 negative. English only.
  */

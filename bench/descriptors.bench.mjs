@@ -4,7 +4,7 @@
 // recall on the seeded labelled synthetic set (plugins/descriptors/scripts/pii-synthetic.mjs).
 // Timings are noisy on a shared machine: best of 2 runs, one core (the work is single-threaded).
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createComponentContext, createStandaloneServices, parseConfigText, planFromLoaded, runPlan } from '../packages/core/dist/index.js';
 import { builtinRegistry } from '../packages/cli/dist/index.js';
@@ -52,17 +52,17 @@ const records = responses(N, 42);
 writeFileSync(join(dir, 'current.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 const registry = await builtinRegistry();
 
-async function planFor(names) {
+async function planFor(names, descriptorsOptions) {
   const fields = names.map((n) => `descriptors.response.${n}`);
   // field-stats summarises the numeric and yes/no descriptors; a chi-square drift test reads the language.
   const numeric = fields.filter((f) => !f.endsWith('.language'));
-  const text = `version: 1\ndata:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(numeric.length ? numeric : ['descriptors.response.chars'])} } }\n${fields.some((f) => f.endsWith('.language')) ? 'detectors:\n  - { use: feature-drift, current: current, reference: current, with: { field: descriptors.response.language, test: chi2 } }\n' : ''}`;
+  const text = `version: 1\n${descriptorsOptions ? `descriptors: ${JSON.stringify(descriptorsOptions)}\n` : ''}data:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(numeric.length ? numeric : ['descriptors.response.chars'])} } }\n${fields.some((f) => f.endsWith('.language')) ? 'detectors:\n  - { use: feature-drift, current: current, reference: current, with: { field: descriptors.response.language, test: chi2 } }\n' : ''}`;
   return planFromLoaded(parseConfigText(text, { file: join(dir, 'vigia.yaml') }), registry);
 }
 
 /** What the engine's field-provider hook does for one dataset: create the provider, compute the referenced paths. */
-async function computeAsRun(names, n = N, runs = 2) {
-  const plan = await planFor(names);
+async function computeAsRun(names, n = N, runs = 2, descriptorsOptions) {
+  const plan = await planFor(names, descriptorsOptions);
   const provider = plan.fieldProviders[0];
   const ctx = createComponentContext(createStandaloneServices({ configDir: dir }), { id: 'fields:descriptors', use: 'descriptors' });
   const instance = await provider.def.create(provider.options, ctx);
@@ -75,6 +75,7 @@ async function computeAsRun(names, n = N, runs = 2) {
 }
 
 const fmt = (r) => `${Math.round(r).toLocaleString('en-US')}/s`;
+console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at start (figures scale down with load)`);
 const full = await computeAsRun(DEFAULT_SET);
 console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} (target >= ${TARGET.toLocaleString('en-US')}/s, ${(full.rate / TARGET).toFixed(2)}x)`);
 const noLang = await computeAsRun(DEFAULT_SET.filter((n) => n !== 'language'));
@@ -89,7 +90,7 @@ for (const name of DEFAULT_SET) {
 const plan = await planFor(DEFAULT_SET);
 plan.metrics[0].segments = { by: 'model', minSize: 30 };
 const whole = await bestOf(2, () => runPlan(plan));
-console.log(`whole run (read JSONL + descriptors + field-stats by model): ${fmt(N / (whole.ms / 1000))} responses`);
+console.log(`whole run (read JSONL + descriptors + field-stats by model): ${fmt(N / (whole.ms / 1000))} responses; load average now ${loadavg()[0].toFixed(1)}`);
 
 const items = generatePiiSet(1200, 20261128);
 const score = scorePii(items, piiCounts, KINDS);

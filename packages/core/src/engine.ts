@@ -455,9 +455,7 @@ function applyCorrection(kind: 'bonferroni' | 'bh', reports: DetectorReport[], t
     }
     r.status = status;
   });
-  for (const index of new Set(tests.filter((t) => t.segment !== undefined).map((t) => t.index))) {
-    if (reports[index]!.status !== 'error') foldSegments(reports[index]!);
-  }
+  for (const index of new Set(tests.filter((t) => t.segment !== undefined).map((t) => t.index))) foldSegments(reports[index]!);
 }
 
 /** `severity: warn` turns a failing check into a warning, so it is reported without gating CI. */

@@ -46,6 +46,8 @@ describe('refusal', () => {
     'Mi dispiace, ma non posso aiutarti con questo.',
     'Het spijt me, maar ik kan je daar niet mee helpen.',
     'Извините, но я не могу помочь с этим.',
+    'ИЗВИНИТЕ, НО Я НЕ МОГУ ПОМОЧЬ.',
+    'JE SUIS DÉSOLÉ, MAIS JE NE PEUX PAS répondre.',
     '抱歉，我无法帮助你完成这个请求。',
     '申し訳ありませんが、そのご依頼にはお応えできません。',
   ];
@@ -75,7 +77,7 @@ describe('sentiment (VADER)', () => {
     'Make sure you :) or :D today!', 'not bad at all', 'I am so sorry, I cannot help with that request.', 'This is the worst service ever. Terrible!!',
     'never so happy', 'The weather is okay I guess??', 'the shit', 'Thank you very much for the detailed answer.',
   ];
-  it('matches the vader-sentiment package on its own examples (our port is ~20× faster)', async () => {
+  it('matches the vader-sentiment package on its own examples', async () => {
     await loadVaderLexicon();
     for (const s of sentences) {
       const ours = vaderCompound(s);
@@ -150,13 +152,17 @@ describe('PII', () => {
 });
 
 describe('language', () => {
-  it('names the language (ISO 639-3) and whether it differs', async () => {
+  it('names the language (ISO 639-1) and whether it differs', async () => {
     const text = (t: string) => describeOne(t, ['language']);
-    expect(await text('The weather is lovely today and we are going to the beach with the children.')).toEqual({ language: 'eng' });
-    expect(await text('El tiempo es muy agradable hoy y vamos a la playa con los niños pequeños.')).toEqual({ language: 'spa' });
-    expect(await text('Das Wetter ist heute sehr schön und wir gehen mit den Kindern an den Strand.')).toEqual({ language: 'deu' });
-    expect(await text('Le temps est très agréable aujourd’hui et nous allons à la plage avec les enfants.')).toEqual({ language: 'fra' });
+    expect(await text('The weather is lovely today and we are going to the beach with the children.')).toEqual({ language: 'en' });
+    expect(await text('El tiempo es muy agradable hoy y vamos a la playa con los niños pequeños.')).toEqual({ language: 'es' });
+    expect(await text('Das Wetter ist heute sehr schön und wir gehen mit den Kindern an den Strand.')).toEqual({ language: 'de' });
+    expect(await text('Le temps est très agréable aujourd’hui et nous allons à la plage avec les enfants.')).toEqual({ language: 'fr' });
     expect(await text('Hi!')).toEqual({ language: 'und' });
+    expect(await text('Lo siento, pero no puedo ayudarte con eso.')).toEqual({ language: 'es' });
+    expect(await text('Извините, но я не могу помочь с этим запросом.')).toEqual({ language: 'ru' });
+    expect(await describeOne('Obrigado pela ajuda com o relatório de ontem.', ['language'], { languages: ['es', 'pt'] })).toEqual({ language: 'pt' });
+    await expect(describeOne('text', ['language'], { languages: ['en', 'xx'] })).rejects.toThrow('eld does not know xx');
   });
 });
 
@@ -206,7 +212,7 @@ describe('paths', () => {
 describe('refusal keywords', () => {
   it('the keyword prefilter never hides a refusal the patterns find (one example per pattern branch)', async () => {
     const { REFUSAL_PATTERNS } = await import('./refusal.js');
-    const full = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'iu');
+    const full = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'i');
     const isRefusal = compileRefusal();
     const examples = [
       "I'm sorry, but I can't", 'I cannot help', "I won't help", 'I will not help', 'I am unable to help', 'I am not able to help',
@@ -221,5 +227,32 @@ describe('refusal keywords', () => {
       expect(full.test(e), `pattern: ${e}`).toBe(true);
       expect(isRefusal(e), `prefiltered: ${e}`).toBe(true);
     }
+  });
+});
+
+describe('compute over a dataset', () => {
+  const dataset = (records: Array<Record<string, unknown>>) => ({ name: 'current', records, skipped: 0, origin: 'test' });
+  it('language_differs compares with the prompt, and has no value when either language is undetermined', async () => {
+    const engine = new DescriptorEngine(options());
+    const cols = await engine.compute(dataset([
+      { prompt: 'Can you explain how the tides work and why there are two each day?', response: 'Las mareas se producen por la atracción gravitatoria de la Luna y el Sol sobre los océanos.' },
+      { prompt: 'Can you explain how the tides work and why there are two each day?', response: 'Tides are caused by the gravitational pull of the Moon and the Sun on the oceans.' },
+      { prompt: 'Hi', response: 'Hello! How can I help you with your questions about the ocean today?' },
+      { prompt: 'What is this?' },
+    ]), ['response.language_differs', 'response.chars'], { resolvePath: (p) => p });
+    expect(cols.get('response.language_differs')).toEqual([true, false, undefined, undefined]);
+    expect(cols.get('response.chars')![3]).toBeUndefined();
+  });
+  it('reads a JSON Schema from a file and rejects object-valued text fields with the record number', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'vigia-desc-'));
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify({ type: 'array', items: { type: 'number' } }));
+    const engine = new DescriptorEngine(options({ jsonSchema: 'schema.json' }));
+    const cols = await engine.compute(dataset([{ response: '[1, 2]' }, { response: '["a"]' }]), ['response.json_schema'], { resolvePath: (p) => join(dir, p) });
+    expect(cols.get('response.json_schema')).toEqual([true, false]);
+    await expect(engine.compute(dataset([{ response: 'ok' }, { response: { text: 'x' } }]), ['response.chars'], { resolvePath: (p) => p }))
+      .rejects.toThrow('record 2: field "response" is an object or array, not text; descriptors need a text field (name the text inside it, e.g. response.content)');
   });
 });

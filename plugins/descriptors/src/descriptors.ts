@@ -22,7 +22,7 @@ export const DESCRIPTORS = {
   pii: 'number of PII matches of every kind',
   has_pii: 'boolean: at least one PII match',
   ...Object.fromEntries(PII_KINDS.map((k) => [`pii.${k}`, `number of ${k.replace('_', ' ')} matches`])),
-  language: 'ISO 639-3 code from franc-min, `und` when undetermined',
+  language: 'ISO 639-1 code from eld (60 languages), `und` when undetermined',
   language_differs: "boolean: the language differs from the compared field's (both determined)",
   readability: 'Flesch reading ease (English formula; ~0–100, higher is easier)',
   non_letter_share: 'share of non-whitespace characters that are not letters, in [0, 1]',
@@ -68,8 +68,8 @@ export const descriptorsOptionsSchema = {
       description: 'Field whose language `language_differs` compares against (default: `prompt`, or `response` for the prompt itself).',
     },
     languages: {
-      type: 'array', items: { type: 'string', pattern: '^[a-z]{3}$' }, minItems: 2,
-      description: 'Restrict language detection to these ISO 639-3 codes (e.g. [eng, spa, fra, deu]): faster, and more accurate on short texts when the set is known. Default: the 82 languages of franc-min.',
+      type: 'array', items: { type: 'string', pattern: '^[a-z]{2}$' }, minItems: 2,
+      description: 'Restrict language detection to these ISO 639-1 codes (e.g. [en, es, fr, de]): more accurate on short texts when the set is known. Default: the 60 languages of eld.',
     },
     languageMinLength: {
       type: 'integer', minimum: 1, default: 20,
@@ -158,14 +158,12 @@ function texts(dataset: Dataset, field: string): Array<string | undefined> {
 export class DescriptorEngine {
   #refusal: (text: string) => boolean;
   #profanity = new Set<string>();
-  #franc?: (text: string, options?: { minLength?: number; only?: string[] }) => string;
-  #francOptions: { minLength: number; only?: string[] };
+  #detectLanguage?: (text: string) => string;
   #schema?: (value: unknown) => boolean;
   #regex = new Map<string, RegExp>();
   #triggers = new Map<string, RegExp>();
 
   constructor(readonly options: DescriptorOptions) {
-    this.#francOptions = { minLength: options.languageMinLength, ...(options.languages ? { only: options.languages } : {}) };
     this.#refusal = compileRefusal(options.refusalPatterns);
     for (const [name, spec] of Object.entries(options.patterns)) this.#regex.set(name, compileRegex(spec));
     for (const [name, list] of Object.entries(options.triggerWords)) this.#triggers.set(name, compileTriggers(list));
@@ -178,8 +176,15 @@ export class DescriptorEngine {
       const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
       this.#profanity = new Set([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
     }
-    if (names.includes('language') || names.includes('language_differs')) {
-      this.#franc = (await import('franc-min')).franc;
+    if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
+      // eld's "small" n-gram database (60 languages); an own instance, so a subset stays ours.
+      const detector = (await import('eld/small')).eld.newInstance();
+      if (this.options.languages) {
+        const kept = Object.values(detector.setLanguageSubset(this.options.languages));
+        const unknown = this.options.languages.filter((l) => !kept.includes(l));
+        if (unknown.length) throw new DataError(`descriptors.languages: eld does not know ${unknown.join(', ')} (it detects 60 languages by ISO 639-1 code; see plugins/descriptors/README.md)`);
+      }
+      this.#detectLanguage = (text) => detector.detect(text).language || 'und';
     }
     if (names.includes('json_schema') && this.options.jsonSchema !== undefined && !this.#schema) {
       let schema = this.options.jsonSchema;
@@ -203,8 +208,9 @@ export class DescriptorEngine {
 
   language(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
-    // franc's cost grows with length and 300 characters decide the language of almost every text.
-    return this.#franc!(text.length > LANGUAGE_SAMPLE ? text.slice(0, LANGUAGE_SAMPLE) : text, this.#francOptions);
+    if (text.trim().length < this.options.languageMinLength) return 'und';
+    // The cost grows with length, and 300 characters decide the language of almost every text.
+    return this.#detectLanguage!(text.length > LANGUAGE_SAMPLE ? text.slice(0, LANGUAGE_SAMPLE) : text);
   }
 
   /** Values of the named descriptors for one text (undefined text → every value undefined). */
@@ -299,7 +305,7 @@ export class DescriptorEngine {
   }
 }
 
-/** Characters of a text the language detector reads: enough for franc on almost any text. */
+/** Characters of a text the language detector reads: enough for almost any text. */
 export const LANGUAGE_SAMPLE = 300;
 
 const NOT_JSON = Symbol('not json');

@@ -3,16 +3,19 @@
 const WORD_CHAR = /^[\p{L}\p{N}]$/u;
 const MARK = /^\p{M}$/u;
 
-/** 1 = letter or digit, 2 = combining mark, 0 = anything else (ASCII decided without a regex). */
-function classOf(text: string, i: number): { kind: 0 | 1 | 2; width: 1 | 2 } {
+/**
+ * Class of the character at i: 1 = letter or digit, 2 = combining mark, 0 = anything else; plus 4
+ * when it takes two UTF-16 units (astral). ASCII is decided without a regex.
+ */
+function classOf(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  if (c < 128) return { kind: (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0, width: 1 };
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
   if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
     const ch = String.fromCodePoint(text.codePointAt(i)!);
-    return { kind: WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0, width: 2 };
+    return (WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0) | 4;
   }
   const ch = text[i]!;
-  return { kind: WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0, width: 1 };
+  return WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0;
 }
 
 const isJoiner = (c: number) => c === 39 || c === 0x2019 || c === 45 || c === 95; // ' ’ - _
@@ -27,18 +30,18 @@ export function words(text: string): string[] {
   let i = 0;
   while (i < n) {
     const first = classOf(text, i);
-    if (first.kind !== 1) {
-      i += first.width;
+    if ((first & 3) !== 1) {
+      i += first & 4 ? 2 : 1;
       continue;
     }
-    let j = i + first.width;
+    let j = i + (first & 4 ? 2 : 1);
     while (j < n) {
       const k = classOf(text, j);
-      if (k.kind !== 0) {
-        j += k.width;
+      if ((k & 3) !== 0) {
+        j += k & 4 ? 2 : 1;
         continue;
       }
-      if (isJoiner(text.charCodeAt(j)) && j + 1 < n && classOf(text, j + 1).kind === 1) {
+      if (isJoiner(text.charCodeAt(j)) && j + 1 < n && (classOf(text, j + 1) & 3) === 1) {
         j += 1;
         continue;
       }
@@ -96,13 +99,32 @@ export function nonLetterShare(text: string): number | undefined {
 const LETTER = /^[\p{L}\p{M}]$/u;
 const SPACE = /^\s$/u;
 
-/** English syllables by vowel groups (a heuristic, as in most readability tools). */
+const isVowel = (c: number) => c === 97 || c === 101 || c === 105 || c === 111 || c === 117 || c === 121; // a e i o u y
+
+/**
+ * English syllables by vowel groups (a heuristic, as in most readability tools): groups of one or
+ * two vowels, a silent final -e / -es / -ed dropped, a leading y not a vowel; at least 1.
+ */
 export function syllables(word: string): number {
-  const w = word.toLowerCase().replace(/[^a-z]/g, '');
-  if (w.length === 0) return 1;
-  if (w.length <= 3) return 1;
-  const groups = w.replace(/(?:[^laeiouy]es|ed|[^laeiouy]e)$/, '').replace(/^y/, '').match(/[aeiouy]{1,2}/g);
-  return Math.max(1, groups?.length ?? 1);
+  const w = word.toLowerCase();
+  let end = w.length;
+  // drop a final "es"/"e" after a consonant other than l, or "ed"
+  const at = (k: number) => w.charCodeAt(k);
+  if (end > 3) {
+    if (at(end - 1) === 100 && at(end - 2) === 101) end -= 2; // -ed
+    else if (at(end - 1) === 115 && at(end - 2) === 101 && !isVowel(at(end - 3)) && at(end - 3) !== 108) end -= 2; // -es
+    else if (at(end - 1) === 101 && !isVowel(at(end - 2)) && at(end - 2) !== 108) end -= 1; // -e
+  }
+  let count = 0;
+  let run = 0;
+  for (let k = 0; k < end; k++) {
+    const c = at(k);
+    if (c < 97 || c > 122) { run = 0; continue; }
+    if (isVowel(c) && !(k === 0 && c === 121)) {
+      if (run === 0 || run === 2) { count++; run = 1; } else run = 2;
+    } else run = 0;
+  }
+  return Math.max(1, count);
 }
 
 /** Sentences: runs ending in . ! ? (or CJK 。！？) or the end of the text. */

@@ -194,7 +194,7 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
       // A detector run with `by:`: one indented line per segment.
       for (const seg of segmentsOf(d)) {
         const status = seg.status === 'too-small' ? 'too small' : seg.status;
-        const text = `  ${d.id}[${seg.segment}] n=${seg.n}${seg.nReference !== undefined ? `/${seg.nReference}` : ''}  ${status}${seg.pValue !== null ? `  p=${formatPValue(seg.pValueAdjusted ?? seg.pValue)}` : ''}${seg.statistic !== null ? `  stat=${formatNumber(seg.statistic)}` : ''}`;
+        const text = `  ${d.id}[${seg.segment}] n=${seg.n}${seg.nReference !== undefined ? `/${seg.nReference}` : ''}  ${status}${seg.pValue !== null ? `  p=${formatPValue(seg.pValue)}${seg.pValueAdjusted != null ? ` (adj ${formatPValue(seg.pValueAdjusted)})` : ''}` : ''}${seg.statistic !== null ? `  stat=${formatNumber(seg.statistic)}` : ''}`;
         lines.push(seg.status === 'too-small' ? paint('dim', text) : paint(STATUS_COLOR[seg.status], text));
       }
     });

@@ -138,7 +138,7 @@ describe('bbq-bias bad input', () => {
 
   it('names the record and the missing field of a record that is not a BBQ item', async () => {
     const bad = { ...good, answer_info: undefined };
-    await expect(runDetector(bbqBias, { predictionField: 'pred' }, { current: [good, bad] })).rejects.toThrow(/record 2: not a BBQ item: answer_info.ans0 is missing/);
+    expect(await runDetector(bbqBias, { predictionField: 'pred' }, { current: [good, bad] })).toMatchObject({ status: 'error', message: expect.stringMatching(/record 2: not a BBQ item: answer_info.ans0 is missing/) });
   });
 
   it('counts such records with onInvalid: skip, and missing predictions always', async () => {
@@ -148,6 +148,6 @@ describe('bbq-bias bad input', () => {
   });
 
   it('says which field is missing when no record has the prediction field', async () => {
-    await expect(runDetector(bbqBias, { predictionField: 'answer' }, { current: [good] })).rejects.toThrow(/no record has the prediction field "answer".*fields that look like answers: pred/);
+    expect(await runDetector(bbqBias, { predictionField: 'answer' }, { current: [good] })).toMatchObject({ status: 'error', message: expect.stringMatching(/no record has the prediction field "answer".*fields that look like answers: pred/) });
   });
 });

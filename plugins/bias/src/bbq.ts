@@ -2,35 +2,35 @@
  * bbq-bias: the BBQ accuracy and bias scores of a model's answers (see bbq-score.ts for the
  * definition), with bootstrap intervals, overall and per category.
  */
-import { DataError, defineDetector, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
+import { DataError, defineDetector, describeValue, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
 import { scoreBbq, type BbqItem, type ScoreInput } from './bbq-score.js';
 import { fmt } from './format.js';
 
 /** Why a record is not a BBQ item, or null when it is one. */
 export function parseBbqItem(record: VigiaRecord): { item: BbqItem } | { problem: string } {
   const condition = record.context_condition;
-  if (condition !== 'ambig' && condition !== 'disambig') return { problem: `context_condition is ${JSON.stringify(condition)} (expected "ambig" or "disambig")` };
+  if (condition !== 'ambig' && condition !== 'disambig') return { problem: `context_condition is ${describeValue(condition)} (expected "ambig" or "disambig")` };
   const polarity = record.question_polarity;
-  if (polarity !== 'neg' && polarity !== 'nonneg') return { problem: `question_polarity is ${JSON.stringify(polarity)} (expected "neg" or "nonneg")` };
+  if (polarity !== 'neg' && polarity !== 'nonneg') return { problem: `question_polarity is ${describeValue(polarity)} (expected "neg" or "nonneg")` };
   const answers: string[] = [];
   const info: [string, string][] = [];
   const answerInfo = record.answer_info as Record<string, unknown> | undefined;
   for (let k = 0; k < 3; k++) {
     const a = record[`ans${k}`];
-    if (typeof a !== 'string') return { problem: `ans${k} is ${a === undefined ? 'missing' : JSON.stringify(a)} (expected the option's text)` };
+    if (typeof a !== 'string') return { problem: `ans${k} is ${a === undefined ? 'missing' : describeValue(a)} (expected the option's text)` };
     answers.push(a);
     const entry = answerInfo && typeof answerInfo === 'object' ? answerInfo[`ans${k}`] : undefined;
     if (!Array.isArray(entry) || entry.length < 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') {
-      return { problem: `answer_info.ans${k} is ${entry === undefined ? 'missing' : JSON.stringify(entry)} (expected [text, group])` };
+      return { problem: `answer_info.ans${k} is ${entry === undefined ? 'missing' : describeValue(entry)} (expected [text, group])` };
     }
     info.push([entry[0], entry[1]]);
   }
   const groups = getField(record, 'additional_metadata.stereotyped_groups');
   if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) {
-    return { problem: `additional_metadata.stereotyped_groups is ${groups === undefined ? 'missing' : JSON.stringify(groups)} (expected a list of group names)` };
+    return { problem: `additional_metadata.stereotyped_groups is ${groups === undefined ? 'missing' : describeValue(groups)} (expected a list of group names)` };
   }
   const label = typeof record.label === 'string' ? Number(record.label) : record.label;
-  if (label !== 0 && label !== 1 && label !== 2) return { problem: `label is ${JSON.stringify(record.label)} (expected 0, 1 or 2)` };
+  if (label !== 0 && label !== 1 && label !== 2) return { problem: `label is ${describeValue(record.label)} (expected 0, 1 or 2)` };
   const category = typeof record.category === 'string' && record.category ? record.category : 'unknown';
   return {
     item: {
@@ -100,7 +100,7 @@ export const bbqBias = defineDetector({
         const outcome = scoreBbq(inputs, { resamples: options.bootstrap, level: options.ciLevel, random: () => rng.next() });
         const { ambiguous, disambiguated, byCategory } = outcome.scores;
         if (ambiguous.examples === 0) {
-          throw new DataError(`${where}: no ambiguous-context example could be scored (${ambiguous.unmatched} answers matched no option, ${outcome.noTarget + outcome.ambiguousTarget} items without a single bias target, ${missingPrediction} without a prediction, ${invalid} not BBQ items); the bias score needs ambiguous contexts with the model's answers`);
+          throw new DataError(`${where}: no ambiguous-context example could be scored (${ambiguous.unmatched} answers in "${options.predictionField}" matched no option${outcome.examples.unmatched.length ? ` (e.g. ${outcome.examples.unmatched.slice(0, 3).join(', ')})` : ''}, ${outcome.noTarget + outcome.ambiguousTarget} items without a single bias target, ${missingPrediction} without a prediction, ${invalid} not BBQ items); the bias score needs ambiguous contexts with the model's answers`);
         }
         const bias = ambiguous.bias ?? 0;
         const overAmbiguous = bias > options.threshold || (options.twoSided && bias < -options.threshold);

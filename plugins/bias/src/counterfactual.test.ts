@@ -113,16 +113,16 @@ describe('counterfactual-bias', () => {
     expect(byGroup.c).toBeGreaterThan(0);
     expect(byGroup.a).toBeLessThan(0);
     const pairs = rows.filter((x) => x.group !== 'c');
-    await expect(runDetector(counterfactualBias, { measure: 'embedding' }, { current: pairs }, { embedder })).rejects.toThrow(/sets need at least 3 groups/);
+    expect(await runDetector(counterfactualBias, { measure: 'embedding' }, { current: pairs }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/sets need at least 3 groups/) });
   });
 
   it('counts records without a set, group or response, and explains what is missing', async () => {
     const rows = [...numericSets(6, 12, { A: 0, B: 0 }), { group: 'A', score: 1 }, { set: 'z', score: 2 }];
     const r = await runDetector(counterfactualBias, { measure: 'field', field: 'score' }, { current: rows });
     expect((r.details as Details).skipped).toMatchObject({ missingSet: 1, missingGroup: 1 });
-    await expect(runDetector(counterfactualBias, { setField: 'pair_id' }, { current: rows })).rejects.toThrow('no record has field "pair_id" (setField)');
-    await expect(runDetector(counterfactualBias, { measure: 'field', field: 'score', baseline: 'Z' }, { current: rows })).rejects.toThrow('baseline group "Z" does not occur');
-    await expect(runDetector(counterfactualBias, { measure: 'field', field: 'score', minSets: 50 }, { current: rows })).rejects.toThrow(/no group has 50 or more sets/);
-    await expect(runDetector(counterfactualBias, { measure: 'field' }, { current: rows })).rejects.toThrow('measure `field` needs `field`');
+    expect(await runDetector(counterfactualBias, { setField: 'pair_id' }, { current: rows })).toMatchObject({ status: 'error', message: expect.stringContaining('no record has field "pair_id" (setField)') });
+    expect(await runDetector(counterfactualBias, { measure: 'field', field: 'score', baseline: 'Z' }, { current: rows })).toMatchObject({ status: 'error', message: expect.stringContaining('baseline group "Z" does not occur') });
+    expect(await runDetector(counterfactualBias, { measure: 'field', field: 'score', minSets: 50 }, { current: rows })).toMatchObject({ status: 'error', message: expect.stringMatching(/no group has 50 or more sets/) });
+    expect(await runDetector(counterfactualBias, { measure: 'field' }, { current: rows })).toMatchObject({ status: 'error', message: expect.stringContaining('measure `field` needs `field`') });
   });
 });

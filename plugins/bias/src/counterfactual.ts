@@ -3,7 +3,7 @@
  * measure is compared across the members of each set with paired tests, effect sizes with
  * bootstrap intervals, and Benjamini–Hochberg across the group comparisons.
  */
-import { DataError, defineDetector, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
+import { DataError, defineDetector, describeValue, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
 import {
   benjaminiHochberg, blockPermutationTest, bootstrapCi, clipPValue, mcnemarPaired, signFlipTest, wilcoxonSignedRank,
   type Random,
@@ -122,11 +122,18 @@ export const counterfactualBias = defineDetector({
         const texts: (string | undefined)[] = [];
         const kept: { set: string; group: string; record: VigiaRecord; text: string | undefined }[] = [];
         const needsText = measure !== 'field';
-        for (const record of current.records) {
+        // A set, group or response must be a text or a number: an object or a list would become "[object Object]".
+        const scalar = (v: unknown, i: number, field: string, role: string): void => {
+          if (v !== null && typeof v === 'object') throw new DataError(`${where}, record ${i + 1}: field "${field}" (${role}) is ${describeValue(v)}, not a text or a number`);
+        };
+        for (const [i, record] of current.records.entries()) {
           const set = getField(record, options.setField), group = getField(record, options.groupField);
           if (set === undefined || set === null || set === '') { skipped.missingSet++; continue; }
           if (group === undefined || group === null || group === '') { skipped.missingGroup++; continue; }
+          scalar(set, i, options.setField, 'setField');
+          scalar(group, i, options.groupField, 'groupField');
           const raw = getField(record, options.responseField);
+          if (needsText) scalar(raw, i, options.responseField, 'responseField');
           const text = typeof raw === 'string' ? raw : raw === undefined || raw === null ? undefined : String(raw);
           if (needsText && text === undefined) { skipped.missingResponse++; continue; }
           kept.push({ set: String(set), group: String(group), record, text });
@@ -155,7 +162,7 @@ export const counterfactualBias = defineDetector({
             const raw = getField(k.record, options.field!);
             const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw === true ? 1 : raw === false ? 0 : NaN;
             if (raw !== undefined && raw !== null && raw !== '' && !Number.isFinite(v)) {
-              throw new DataError(`${where}: field "${options.field}" is ${JSON.stringify(raw)} in set ${k.set}, group ${k.group}; measure field needs numbers`);
+              throw new DataError(`${where}: field "${options.field}" is ${describeValue(raw)} in set ${k.set}, group ${k.group}; measure field needs numbers`);
             }
             values[i] = raw === undefined || raw === null || raw === '' ? NaN : v;
           });

@@ -3,7 +3,7 @@
  * (fairlearn.metrics: selection_rate, demographic_parity_difference / _ratio with
  * method='between_groups', equalized_odds_difference), with a chi-square test of independence.
  */
-import { DataError, defineDetector, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
+import { DataError, defineDetector, describeValue, getField, type DetectorResult, type VigiaRecord } from '@vigia/core';
 import { chiSquareContingency, clipPValue } from '@vigia/stats';
 import { fmt } from './format.js';
 
@@ -73,7 +73,7 @@ export const groupParity = defineDetector({
         const tallies = new Map<string, Tally>();
         const skipped = { missingOutcome: 0, missingGroup: 0, missingLabel: 0 };
         const badValue = (field: string, i: number) => (raw: unknown): never => {
-          throw new DataError(`${where}, record ${i + 1}: ${field} is ${JSON.stringify(raw)}, not a yes/no value (true/false, 1/0, yes/no); set positiveValue to the value that means yes`);
+          throw new DataError(`${where}, record ${i + 1}: ${field} is ${describeValue(raw)}, not a yes/no value (true/false, 1/0, yes/no); set positiveValue to the value that means yes`);
         };
         current.records.forEach((record: VigiaRecord, i) => {
           const outcome = parseOutcome(getField(record, options.outcomeField), options.positiveValue, badValue(`outcome field "${options.outcomeField}"`, i));

@@ -2,7 +2,7 @@
  * `field-stats`: mean (a share for yes/no fields), quantiles and count of numeric or boolean fields
  * of one dataset, e.g. the refusal share or median sentiment per model with `by: model`.
  */
-import { DataError, defineMetric, getField, type MetricValue } from '@vigia/core';
+import { DataError, defineMetric, describeValue, getField, type MetricValue } from '@vigia/core';
 
 export const fieldStats = defineMetric({
   description: 'Mean (a share for yes/no fields), p50, p95 and count of numeric or boolean fields, e.g. descriptors.response.refusal; with by: per segment.',
@@ -30,7 +30,7 @@ export const fieldStats = defineMetric({
             values.push(v ? 1 : 0);
           } else if (typeof v === 'number' && Number.isFinite(v)) values.push(v);
           else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) values.push(Number(v));
-          else throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is ${JSON.stringify(v).slice(0, 40)}, not a number or boolean; field-stats summarises numeric and yes/no fields`);
+          else throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${i + 1}: field "${field}" is ${describeValue(v, 40)}, not a number or boolean; field-stats summarises numeric and yes/no fields`);
         });
         const labels = { field };
         out.push({ name: 'vigia.field.count', value: values.length, unit: '1', labels, description: `records with ${field}` });

@@ -3,7 +3,7 @@
  * current dataset with a two-sample test or a distance from @vigia/stats.
  */
 import {
-  ConfigError, DataError, categoricalColumn, defineDetector, getField,
+  ConfigError, DataError, categoricalColumn, defineDetector, describeValue, getField,
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import {
@@ -111,7 +111,7 @@ function scanTypes(datasets: readonly Dataset[], field: string): TypeScan {
       if (isNumberLike(v)) scan.numbers++;
       else {
         scan.others++;
-        if (scan.examples.length < MAX_EXAMPLES) scan.examples.push(`dataset "${d.name}" record ${i + 1}: ${JSON.stringify(v).slice(0, 40)}`);
+        if (scan.examples.length < MAX_EXAMPLES) scan.examples.push(`dataset "${d.name}" record ${i + 1}: ${describeValue(v, 40)}`);
       }
     });
   }
@@ -160,7 +160,7 @@ function numericValues(dataset: Dataset, field: string, test: FeatureTest, onInv
     if (raw === undefined || raw === null || raw === '') { missing++; continue; }
     if (isNumberLike(raw)) { values[k++] = Number(raw); continue; }
     invalid++;
-    if (examples.length < MAX_EXAMPLES) examples.push(`record ${i + 1}: field "${field}" is ${JSON.stringify(raw).slice(0, 40)}`);
+    if (examples.length < MAX_EXAMPLES) examples.push(`record ${i + 1}: field "${field}" is ${describeValue(raw, 40)}`);
   }
   if (invalid > 0 && onInvalid === 'error') {
     throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): ${invalid} of ${n - missing} values of "${field}" are not numbers (${examples.join('; ')}); feature-drift test "${test}" needs numbers: fix the data, set onInvalid: skip to leave them out (counted), or set type: categorical with test chi2, tvd, psi or jensenshannon`);

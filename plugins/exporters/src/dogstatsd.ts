@@ -132,6 +132,8 @@ export class DogStatsdExporter implements Sink {
 }
 
 export const dogstatsdSink = defineSink({
+  // A monitoring export that fails is a counted warning of the run, not a failed run (exit 3).
+  required: false,
   description: 'Sends detector results, run and dataset gauges and LLM metrics to a DogStatsD server (the Datadog Agent) over UDP, with tags, and a service check per detector.',
   options: {
     type: 'object',

@@ -120,6 +120,8 @@ export class WebhookExporter implements Sink {
 }
 
 export const webhookSink = defineSink({
+  // A monitoring export that fails is a counted warning of the run, not a failed run (exit 3).
+  required: false,
   description: 'POSTs the run outcome to a webhook at the end of a run (or only on chosen statuses): a generic JSON body with idempotency keys per run and detector, or a Slack-compatible message; retried with backoff, failures reported.',
   options: {
     type: 'object',

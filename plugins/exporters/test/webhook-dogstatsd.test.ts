@@ -52,7 +52,7 @@ describe('webhook sink', () => {
       const body = JSON.parse(rx.received[0]!.body.toString('utf8'));
       expect(body.text).toMatch(/Vigia hook-slack: FAIL \(1 fail, 1 warn\)/);
       expect(body.blocks[0].type).toBe('section');
-      expect(body.blocks[1].text.text.split('\n')[0]).toMatch(/^:x: `latency-drift` ks: D=/);
+      expect(body.blocks[1].text.text.split('\n')[0]).toMatch(/^:x: `latency-drift` latency_ms: median .*KS D=/);
     } finally {
       await rx.close();
     }
@@ -92,7 +92,7 @@ describe('dogstatsd sink', () => {
       expect(lines).toContain('vigia.dataset.records:200|g|#env:test,config:dd,dataset:current');
       expect(lines.find((l) => l.startsWith('vigia.gen_ai.client.operation.duration.count:200|g|') && l.includes('dataset:current'))).toBeTruthy();
       const check = lines.find((l) => l.startsWith('_sc|vigia.detector|') && l.includes('detector:latency-drift'))!;
-      expect(check).toMatch(/^_sc\|vigia\.detector\|2\|#env:test,config:dd,detector:latency-drift,use:feature-drift\|m:ks: D=/);
+      expect(check).toMatch(/^_sc\|vigia\.detector\|2\|#env:test,config:dd,detector:latency-drift,use:feature-drift\|m:latency_ms: median .*KS D=/);
       // Every line parses as the DogStatsD format.
       for (const l of lines) expect(l).toMatch(/^(?:[A-Za-z][\w.]*:-?[\d.e+-]+\|[gc](?:\|#[^|]+)?|_sc\|[\w.]+\|[0-3]\|#[^|]+\|m:.*)$/);
     } finally {

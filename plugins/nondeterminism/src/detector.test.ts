@@ -150,14 +150,10 @@ describe('nondeterminism', () => {
     const result = await runDetector(nondeterminism, {}, { current: rows }, { embedder });
     expect(result.details!.skipped).toEqual({ missingText: 1, missingKey: 1, singletonGroups: 1 });
     expect(result.message).toContain('skipped 2 records');
-    await expect(runDetector(nondeterminism, {}, { current: [{ prompt: 'a', response: 'x' }, { prompt: 'b', response: 'y' }] }, { embedder }))
-      .rejects.toThrow(/no prompt has two or more samples/);
-    await expect(runDetector(nondeterminism, { field: 'text' }, { current: [{ prompt: 'a', response: 'x' }] }, { embedder }))
-      .rejects.toThrow(/field "text" is missing in every record/);
-    await expect(runDetector(nondeterminism, {}, { current: [{ prompt: 'a', response: 3 }] }, { embedder }))
-      .rejects.toThrow(/record 1: field "response" is a number, not text/);
-    await expect(runDetector(nondeterminism, { passField: 'ok', assert: { contains: 'x' } }, { current: rows }, { embedder }))
-      .rejects.toThrow(/either passField .* or assert/);
+    expect(await runDetector(nondeterminism, {}, { current: [{ prompt: 'a', response: 'x' }, { prompt: 'b', response: 'y' }] }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/no prompt has two or more samples/) });
+    expect(await runDetector(nondeterminism, { field: 'text' }, { current: [{ prompt: 'a', response: 'x' }] }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/field "text" is missing in every record/) });
+    expect(await runDetector(nondeterminism, {}, { current: [{ prompt: 'a', response: 3 }] }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/record 1: field "response" is a number, not text/) });
+    expect(await runDetector(nondeterminism, { passField: 'ok', assert: { contains: 'x' } }, { current: rows }, { embedder })).toMatchObject({ status: 'error', message: expect.stringMatching(/either passField .* or assert/) });
   });
 
   it('clusters by bidirectional entailment judged through the provider (Kuhn et al.)', async () => {

@@ -1,4 +1,4 @@
-import { ConfigError, DataError, defineDetector, getField, type ComponentContext, type Dataset, type DetectorResult, type Embedder, type Provider } from '@vigia/core';
+import { ConfigError, DataError, defineDetector, describeValue, getField, type ComponentContext, type Dataset, type DetectorResult, type Embedder, type Provider } from '@vigia/core';
 import { answerKindOf, summarizeAnswers, type AnswerSummary, type ExtractMode } from './answers.js';
 import { clusterByEntailment, type EntailmentStats } from './entailment.js';
 import { selfCheck, type SelfCheckResult } from './selfcheck.js';
@@ -159,7 +159,13 @@ function groupSamples(dataset: Dataset, o: Options): Grouped {
       missingKey++;
       return;
     }
-    const key = typeof rawKey === 'object' ? JSON.stringify(rawKey) : String(rawKey);
+    let key: string;
+    try {
+      key = typeof rawKey === 'object' ? JSON.stringify(rawKey) : String(rawKey);
+    } catch {
+      // A value nested too deep (or circular) to serve as a group key.
+      throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: groupBy field "${o.groupBy}" is ${describeValue(rawKey)}, which cannot be used as a group key; group by a text or number field such as prompt_id`);
+    }
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push({ text, record, index });
@@ -217,7 +223,7 @@ function passes(sample: Sample, o: Options, answerKind: AnswerSummary['kind'] | 
       const num = Number(s);
       if (s !== '' && Number.isFinite(num)) return num >= o.passThreshold;
     }
-    throw new DataError(`dataset "${datasetName}", record ${sample.index + 1}: passField "${o.passField}" is ${JSON.stringify(v)}; expected true/false, "pass"/"fail" or a number`);
+    throw new DataError(`dataset "${datasetName}", record ${sample.index + 1}: passField "${o.passField}" is ${describeValue(v)}; expected true/false, "pass"/"fail" or a number`);
   }
   const a = o.assert!;
   if (a.contains !== undefined && !sample.text.toLowerCase().includes(a.contains.toLowerCase())) return false;

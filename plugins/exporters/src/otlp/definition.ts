@@ -4,6 +4,8 @@ import { showUrl } from '../transport/http.js';
 import type { OtlpOptions } from './sink.js';
 
 export const otlpSink = defineSink({
+  // A monitoring export that fails is a counted warning of the run, not a failed run (exit 3).
+  required: false,
   description: 'Sends the run to an OpenTelemetry endpoint over OTLP/HTTP (protobuf or JSON): metrics (detector gauges, run and dataset gauges, LLM metrics with their histograms; cumulative or delta) and each detector result as a gen_ai.evaluation.result event.',
   options: {
     type: 'object',

@@ -142,6 +142,8 @@ export class PrometheusExporter implements Sink {
 }
 
 export const prometheusSink = defineSink({
+  // A monitoring export that fails is a counted warning of the run, not a failed run (exit 3).
+  required: false,
   description: 'Exports detector results, run and dataset gauges and LLM metrics (GenAI names as OpenTelemetry translates them, e.g. gen_ai_client_operation_duration_seconds) to Prometheus: push to a Pushgateway, remote write (Grafana Cloud, Mimir, Thanos, Last9), and/or serve /metrics.',
   options: {
     type: 'object',

@@ -207,6 +207,8 @@ async function runPlanUnredacted(plan: Plan, options: RunOptions): Promise<Repor
     runner && planned.isolation === 'worker' && planned.component.module
       ? { kind: planned.kind as 'detector', module: planned.component.module, name: planned.component.name, id: planned.id, use: planned.use, options: planned.options, seed: plan.config.seed, configDir: plan.loaded.dir, ...extra }
       : undefined;
+  // Start the worker and import the isolated components' plugins while inline ones run.
+  runner?.preload([...new Set([...plan.detectors, ...plan.metrics].filter((p) => p.isolation === 'worker' && p.component.module).map((p) => p.component.module!))]);
   try {
     return await evaluateAll();
   } finally {

@@ -49,6 +49,7 @@ export type FromWorker =
 /** Messages from the main thread to the worker. */
 export type ToWorker =
   | { type: 'datasets'; datasets: Dataset[] }
+  | { type: 'preload'; modules: string[] }
   | { type: 'run'; job: number; spec: WorkerJob }
   | { type: 'reply'; call: number; value?: unknown; error?: string }
   | { type: 'abort'; job: number };
@@ -231,6 +232,15 @@ export class IsolatedRunner {
       reply = { type: 'reply', call, error: errorMessage(error) };
     }
     if (worker === this.#worker) worker.postMessage(reply);
+  }
+
+  /**
+   * Start the worker and import these plugin modules in it now, while the main thread does other
+   * work, so the first isolated component does not pay for them. Failures surface when it runs.
+   */
+  preload(modules: string[]): void {
+    this.#start().catch(() => undefined);
+    this.#worker?.postMessage({ type: 'preload', modules } satisfies ToWorker);
   }
 
   /** Run one component in the worker; rejects with VIGIA_TIMEOUT after `timeoutMs` (and replaces the worker). */

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Dataset, DetectorResult, Logger, MetricValue } from './contracts.js';
 import type { RunServices } from './context.js';
-import { VigiaError, errorMessage } from './errors.js';
+import { VigiaError, clipText, errorMessage, nestingDepth } from './errors.js';
 
 /** A job for the worker: which component, with which options, on which datasets. */
 export interface WorkerJob {
@@ -136,11 +136,19 @@ export class IsolatedRunner {
       worker.once('error', reject);
       worker.once('exit', () => reject(new Error('the worker thread exited before it was ready')));
     });
+    // Whoever awaits it sees the failure; an unawaited one must not become an unhandled rejection.
+    this.#ready.catch(() => undefined);
     worker.on('message', (m: FromWorker) => this.#onMessage(worker, m));
     worker.on('error', (error) => this.#failAll(worker, error));
     worker.on('exit', (code) => this.#failAll(worker, new Error(`the worker thread exited (code ${code})`)));
-    // Structured clone of every dataset, once per worker (a DataCloneError surfaces here).
-    worker.postMessage({ type: 'datasets', datasets: [...this.#datasets.values()] } satisfies ToWorker);
+    // Structured clone of every dataset, once per worker.
+    try {
+      worker.postMessage({ type: 'datasets', datasets: [...this.#datasets.values()] } satisfies ToWorker);
+    } catch (error) {
+      this.#discard();
+      this.#ready = undefined;
+      return Promise.reject(new Error(`the datasets cannot be sent to a worker thread (${cloneProblem(this.#datasets) ?? clipText(errorMessage(error), 200)}); set \`isolation: inline\` on this component in the config`));
+    }
     return this.#ready;
   }
 
@@ -294,4 +302,15 @@ function reviveError(e: { message: string; code?: string; name?: string; stack?:
   const error = new Error(e.message);
   if (e.stack) error.stack = e.stack;
   return error;
+}
+
+/** Why datasets cannot be cloned, when a record is the cause: the first one nested too deeply. */
+function cloneProblem(datasets: Map<string, Dataset>): string | undefined {
+  const limit = 1000;
+  for (const d of datasets.values()) {
+    for (let i = 0; i < d.records.length; i++) {
+      if (nestingDepth(d.records[i], limit) >= limit) return `dataset "${d.name}" (${d.origin}), record ${i + 1} is nested ${limit} or more levels deep`;
+    }
+  }
+  return undefined;
 }

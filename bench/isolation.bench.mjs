@@ -9,6 +9,7 @@ import { planFromFile, runPlan } from '../packages/core/dist/index.js';
 import { builtinRegistry } from '../packages/cli/dist/shared.js';
 
 const RUNS = Number(process.env.ISOLATION_RUNS ?? 3);
+let components = 0;
 const config = 'configs/quickstart.yaml';
 
 async function once(mode) {
@@ -20,6 +21,7 @@ async function once(mode) {
   }
   const t = performance.now();
   const report = await runPlan(plan, { extraSinks: [] });
+  components = plan.detectors.length + plan.metrics.length;
   return { ms: performance.now() - t, report };
 }
 
@@ -38,7 +40,6 @@ const key = (d) => `${d.status} ${d.statistic} ${d.pValue}`;
 const inline = reports.inline.detectors;
 const same = inline.every((d, i) => key(d) === key(reports.worker.detectors[i]) && key(d) === key(reports.default.detectors[i]));
 const metricsSame = JSON.stringify(reports.inline.metrics) === JSON.stringify(reports.worker.metrics);
-const components = inline.length + reports.inline.metrics.length;
 console.log(`results identical inline vs worker vs default (detectors ${inline.length}, metric values ${reports.inline.metrics.length}): ${same && metricsSame ? 'yes' : 'NO'} (target: yes)`);
 console.log(`quickstart run, best of ${RUNS}: inline ${(best.inline / 1000).toFixed(2)} s, default (embedding-drift in a worker) ${(best.default / 1000).toFixed(2)} s, every component in a worker ${(best.worker / 1000).toFixed(2)} s`);
 console.log(`default / inline: ${(best.default / best.inline).toFixed(2)}x, overhead ${((best.default - best.inline) / 1000).toFixed(2)} s (target ≤ 0.5 s)`);

@@ -236,7 +236,7 @@ describe('configuration and CLI', () => {
   });
 
   it('values the schema allows can run, or the schema refuses them (exit 2)', async () => {
-    await check(`${base}embedders:\n  big: { use: hashing, with: { dimension: 1048576 } }\n`, /\/embedders\/big\/with\/dimension must be <= 16384/);
+    await check(`${base}embedders:\n  big: { use: hashing, with: { dimension: 1048576 } }\n`, /\/embedders\/big\/with\/dimension must be <= 4096/);
     await check(`${base}detectors:\n  - { use: embedding-drift, with: { textField: text, permutations: 1000000000 } }\n`, /permutations must be <= 100000/);
     await check(`${base}timeoutMs: 4294967296\n`, /\/timeoutMs must be <= 2147483647/);
     await check(`${base}metrics:\n  - { use: throughput, with: { window: 1ms, maxWindows: 1000000000000 } }\n`, /\/metrics\/0\/with\/maxWindows must be <= 1000000/);

@@ -281,3 +281,41 @@ describe('fuzz: corrupted record streams', () => {
     }
   }, 600_000);
 });
+
+// ------------------------------------------------------------------------------------------------
+// CSV streams (contract only: a quoted field may span lines, so rows are not counted from lines)
+// ------------------------------------------------------------------------------------------------
+
+const cell = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3000 }).map(String) },
+  { weight: 2, arbitrary: fc.string({ maxLength: 8 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', '"', '""', '"a,b"', '"unterminated', 'caf\xe9', '1e999', '-', '\r', ' 12 ') },
+);
+const csvRow = fc.oneof(
+  { weight: 8, arbitrary: fc.array(cell, { minLength: 1, maxLength: 5 }).map((cells) => Buffer.from(cells.join(','), 'latin1')) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)) },
+);
+
+describe('fuzz: corrupted CSV streams', () => {
+  it(`keeps the contract over ${RUNS} CSV files (seed ${SEED})`, async () => {
+    const dir = tmp('vigia-fuzz-csv-');
+    writeFileSync(join(dir, 'ref.jsonl'), goodRecords);
+    const config = baseConfig();
+    (config.data as Record<string, unknown>).current = { use: 'csv', with: { path: './cur.csv', onInvalid: 'skip' } };
+    writeFileSync(join(dir, 'vigia.yaml'), JSON.stringify(config, null, 1));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(csvRow, { maxLength: 40 }), fc.boolean(), async (rows, header) => {
+          const bytes = Buffer.concat([header ? Buffer.from('latency_ms,model,output_tokens,timestamp,text\n') : Buffer.alloc(0), ...rows.flatMap((r) => [r, Buffer.from('\n')])]);
+          writeFileSync(join(dir, 'cur.csv'), bytes);
+          const outcome = await runCli(['run', 'vigia.yaml', '--format', 'json'], dir);
+          tally('csv', outcome.code);
+          checkContract(outcome, `cur.csv = ${JSON.stringify(bytes.toString('latin1')).slice(0, 3000)}`);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});

@@ -124,6 +124,21 @@ export default definePlugin({ name: 'spin', apiVersion: CORE_API_VERSION, detect
     expect(inline.detectors[1].statistic).toBe(report.detectors[1].statistic);
   }, 120_000);
 
+  it('a record too deeply nested to send to the worker is named, not a bare stack overflow', async () => {
+    const plugin = `import { definePlugin, defineDetector, CORE_API_VERSION } from '@vigia/core';
+export default definePlugin({ name: 'count', apiVersion: CORE_API_VERSION, detectors: {
+  count: defineDetector({ description: 'counts', options: { type: 'object', properties: {} },
+    create: () => ({ evaluate: (input) => ({ status: 'pass', statistic: input.current.records.length, pValue: null, threshold: null, message: '' }) }) }),
+} });
+`;
+    const deep = `{"x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const dir = project(`version: 1\nplugins: [./count.mjs]\n${base.slice('version: 1\n'.length)}detectors:\n  - use: count\n`, { 'count.mjs': plugin, 'current.jsonl': `${records}${deep}\n` });
+    linkCore(dir);
+    const r = await cli(['run', 'vigia.yaml', '--format', 'json'], dir);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).detectors[0].message).toMatch(/cannot be sent to a worker thread \(dataset "current" \(jsonl \.\/current\.jsonl\), record 121 is nested 1000 or more levels deep\); set `isolation: inline`/);
+  });
+
   it('embedding-drift (classifier) with timeoutMs: 1000 is stopped and reported as error', () => {
     const many = lines(400, (i) => ({ latency_ms: i, text: `message ${i} about ${['billing', 'login', 'refund', 'shipping'][i % 4]} ${i % 13}` }));
     const dir = tempProject({
@@ -222,9 +237,10 @@ describe('configuration and CLI', () => {
   });
 
   it('values the schema allows can run, or the schema refuses them (exit 2)', async () => {
-    await check(`${base}embedders:\n  big: { use: hashing, with: { dimension: 1048576 } }\n`, /\/embedders\/big\/with\/dimension must be <= 16384/);
+    await check(`${base}embedders:\n  big: { use: hashing, with: { dimension: 1048576 } }\n`, /\/embedders\/big\/with\/dimension must be <= 4096/);
     await check(`${base}detectors:\n  - { use: embedding-drift, with: { textField: text, permutations: 1000000000 } }\n`, /permutations must be <= 100000/);
     await check(`${base}timeoutMs: 4294967296\n`, /\/timeoutMs must be <= 2147483647/);
+    await check(`${base}metrics:\n  - { use: throughput, with: { window: 1ms, maxWindows: 1000000000000 } }\n`, /\/metrics\/0\/with\/maxWindows must be <= 1000000/);
     await check(`version: 2\n`, /\/version must be 1/);
   });
 

@@ -223,6 +223,8 @@ async function runPlanUnredacted(plan: Plan, options: RunOptions): Promise<Repor
     runner && planned.isolation === 'worker' && planned.component.module
       ? { kind: planned.kind as 'detector', module: planned.component.module, name: planned.component.name, id: planned.id, use: planned.use, options: planned.options, seed: plan.config.seed, configDir: plan.loaded.dir, ...extra }
       : undefined;
+  // Start the worker and import the isolated components' plugins while inline ones run.
+  runner?.preload([...new Set([...plan.detectors, ...plan.metrics].filter((p) => p.isolation === 'worker' && p.component.module).map((p) => p.component.module!))]);
   try {
     return await evaluateAll();
   } finally {
@@ -292,7 +294,7 @@ async function runPlanUnredacted(plan: Plan, options: RunOptions): Promise<Repor
           onNotice: (notice) => warn(`metric "${planned.id}" (${planned.use}): ${notice}`),
         });
       }
-      metricValues.push(...values);
+      for (const v of values) metricValues.push(v); // not push(...values): a series may hold a million values
       events.emit('metric:end', { id: planned.id, use: planned.use, values, durationMs: clock.hrtime() - t });
     } catch (error) {
       // An errored metric makes the run's status error (exit 3), as an errored detector does.

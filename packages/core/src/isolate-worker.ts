@@ -144,6 +144,9 @@ port.on('message', (m: ToWorker) => {
         },
       );
       return;
+    case 'preload':
+      for (const url of m.modules) loadPlugin(url).catch(() => undefined);
+      return;
     case 'reply': {
       const pending = calls.get(m.call);
       calls.delete(m.call);

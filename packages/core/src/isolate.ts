@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Dataset, DetectorResult, Logger, MetricValue, MultipleTesting } from './contracts.js';
 import type { RunServices } from './context.js';
-import { VigiaError, errorMessage } from './errors.js';
+import { VigiaError, clipText, errorMessage, nestingDepth } from './errors.js';
 
 /** A job for the worker: which component, with which options, on which datasets. */
 export interface WorkerJob {
@@ -51,6 +51,7 @@ export type FromWorker =
 /** Messages from the main thread to the worker. */
 export type ToWorker =
   | { type: 'datasets'; datasets: Dataset[] }
+  | { type: 'preload'; modules: string[] }
   | { type: 'run'; job: number; spec: WorkerJob }
   | { type: 'reply'; call: number; value?: unknown; error?: string }
   | { type: 'abort'; job: number };
@@ -137,11 +138,19 @@ export class IsolatedRunner {
       worker.once('error', reject);
       worker.once('exit', () => reject(new Error('the worker thread exited before it was ready')));
     });
+    // Whoever awaits it sees the failure; an unawaited one must not become an unhandled rejection.
+    this.#ready.catch(() => undefined);
     worker.on('message', (m: FromWorker) => this.#onMessage(worker, m));
     worker.on('error', (error) => this.#failAll(worker, error));
     worker.on('exit', (code) => this.#failAll(worker, new Error(`the worker thread exited (code ${code})`)));
-    // Structured clone of every dataset, once per worker (a DataCloneError surfaces here).
-    worker.postMessage({ type: 'datasets', datasets: [...this.#datasets.values()] } satisfies ToWorker);
+    // Structured clone of every dataset, once per worker.
+    try {
+      worker.postMessage({ type: 'datasets', datasets: [...this.#datasets.values()] } satisfies ToWorker);
+    } catch (error) {
+      this.#discard();
+      this.#ready = undefined;
+      return Promise.reject(new Error(`the datasets cannot be sent to a worker thread (${cloneProblem(this.#datasets) ?? clipText(errorMessage(error), 200)}); set \`isolation: inline\` on this component in the config`));
+    }
     return this.#ready;
   }
 
@@ -235,6 +244,15 @@ export class IsolatedRunner {
     if (worker === this.#worker) worker.postMessage(reply);
   }
 
+  /**
+   * Start the worker and import these plugin modules in it now, while the main thread does other
+   * work, so the first isolated component does not pay for them. Failures surface when it runs.
+   */
+  preload(modules: string[]): void {
+    this.#start().catch(() => undefined);
+    this.#worker?.postMessage({ type: 'preload', modules } satisfies ToWorker);
+  }
+
   /** Run one component in the worker; rejects with VIGIA_TIMEOUT after `timeoutMs` (and replaces the worker). */
   async run(spec: WorkerJob, timeoutMs: number, label: string, outer?: AbortSignal): Promise<DetectorResult | MetricValue[]> {
     await this.#start();
@@ -286,4 +304,15 @@ function reviveError(e: { message: string; code?: string; name?: string; stack?:
   const error = new Error(e.message);
   if (e.stack) error.stack = e.stack;
   return error;
+}
+
+/** Why datasets cannot be cloned, when a record is the cause: the first one nested too deeply. */
+function cloneProblem(datasets: Map<string, Dataset>): string | undefined {
+  const limit = 1000;
+  for (const d of datasets.values()) {
+    for (let i = 0; i < d.records.length; i++) {
+      if (nestingDepth(d.records[i], limit) >= limit) return `dataset "${d.name}" (${d.origin}), record ${i + 1} is nested ${limit} or more levels deep`;
+    }
+  }
+  return undefined;
 }

@@ -19,7 +19,7 @@ const PSEUDO_ROOTS = ['/proc', '/sys'];
 export function describeFsError(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
   const hints: Record<string, string> = {
-    EACCES: 'permission denied; check the permissions of the path and its directories (ls -l), or run as a user who may write there',
+    EACCES: 'permission denied; check the permissions of the path and its parent directories (ls -l)',
     EPERM: 'operation not permitted',
     ENOTDIR: 'a parent of the path is a file, not a directory',
     EISDIR: 'the path is a directory',

@@ -141,7 +141,7 @@ export const hashingEmbedder = defineEmbedder({
   options: {
     type: 'object',
     properties: {
-      dimension: { type: 'integer', minimum: 1, maximum: 16384, default: HASHING_DEFAULT_DIMENSION, description: 'Number of hash buckets, i.e. the vector length (at most 16384: every record\'s vector is held in memory).' },
+      dimension: { type: 'integer', minimum: 1, maximum: 4096, default: HASHING_DEFAULT_DIMENSION, description: 'Number of hash buckets, i.e. the vector length (at most 4096: every record\'s vector is held in memory, and detectors such as embedding-drift work in d² memory).' },
       ngrams: { type: 'integer', minimum: 1, maximum: 5, default: 2, description: 'Longest word n-gram hashed: 1 = unigrams only, 2 = unigrams and bigrams, …' },
       lowercase: { type: 'boolean', default: true, description: 'Lower-case the text before tokenizing.' },
       normalize: { type: 'boolean', default: true, description: 'Scale each vector to unit L2 norm (a text with no words stays all zeros).' },

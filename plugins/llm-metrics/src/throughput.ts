@@ -20,7 +20,7 @@ export const throughput = defineMetric({
       outputTokensField: { type: 'string', default: 'output_tokens', description: 'Output token count; output tokens/s is left out when no record has it.' },
       window: { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', default: '1m', description: 'Window length: 500ms, 30s, 1m, 1h, 1d.' },
       series: { type: 'boolean', default: true, description: 'Also emit one value per window (label `window_start`, ISO 8601).' },
-      maxWindows: { type: 'integer', minimum: 1, default: 100000, description: 'Refuse to make more windows than this (guards against a tiny window over a long span).' },
+      maxWindows: { type: 'integer', minimum: 1, maximum: 1000000, default: 100000, description: 'Refuse to make more windows than this (guards against a tiny window over a long span); at most 1,000,000 (with `series`, each window is a metric value held in memory: about 1.4 GB at the maximum).' },
       groupBy: groupByOption,
     },
   },

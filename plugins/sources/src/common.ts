@@ -86,12 +86,17 @@ async function openForReading(file: DataFile): Promise<Awaited<ReturnType<typeof
   try {
     return await open(file.resolved, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const fix = code === 'EACCES' || code === 'EPERM'
-      ? `; let the user running vigia read it (e.g. chmod a+r ${file.display}) or copy it somewhere readable`
-      : '';
-    throw new DataError(`cannot read ${file.display} (resolved to ${file.resolved}): ${describeFsError(error)}${fix}`, { code: 'VIGIA_DATA_NOT_FOUND', cause: error });
+    throw cannotOpen(file, error);
   }
+}
+
+/** The error for a data file that exists but cannot be opened, with the fix for permissions. */
+export function cannotOpen(file: Pick<DataFile, 'display' | 'resolved'>, error: unknown): DataError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const fix = code === 'EACCES' || code === 'EPERM'
+    ? `; let the user running vigia read it (e.g. chmod a+r ${file.display}) or copy it somewhere readable`
+    : '';
+  return new DataError(`cannot read ${file.display} (resolved to ${file.resolved}): ${describeFsError(error)}${fix}`, { code: 'VIGIA_DATA_NOT_FOUND', cause: error });
 }
 
 /** Magic numbers of compressed or archived files that are not read as text. */

@@ -40,17 +40,6 @@ describe('harness = engine', () => {
     expect(r.message).toContain('did not finish within 50 ms');
   });
 
-  it("applies the definition's cross-option check as planning does (exit 2 rules, before any data)", async () => {
-    const picky = defineDetector({
-      description: 'Needs min below max.',
-      options: { type: 'object', properties: { min: { type: 'number', description: 'Low.' }, max: { type: 'number', description: 'High.' } }, additionalProperties: false },
-      check: ({ min, max }) => (min !== undefined && max !== undefined && min >= max ? '/min must be below /max' : undefined),
-      create: () => ({ evaluate: () => ({ status: 'pass', statistic: null, pValue: null, threshold: null, message: 'ok' }) }),
-    });
-    await expect(runDetector(picky, { min: 2, max: 1 }, { current: [] })).rejects.toMatchObject({ code: 'VIGIA_CONFIG_INVALID', message: expect.stringContaining('/min must be below /max') });
-    await expect(runDetector(picky, { min: 1, max: 2 }, { current: [] })).resolves.toMatchObject({ status: 'pass' });
-  });
-
   it('labels metric values with their dataset, as in a run', async () => {
     const mean = defineMetric({
       description: 'Mean of x.',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   Registry, Tokens, componentNameOf, createComponentContext, createStandaloneServices, defineEmbedder, defineProvider,
   defineSource, parseConfigText, planFromLoaded, runDetectorComponent, runMetricComponent, runPlan, validateOptions,
-  CORE_API_VERSION, ConfigError,
+  CORE_API_VERSION,
   type Clock, type ComponentContext, type Dataset, type Detector, type DetectorResult, type Embedder, type ErasedDef,
   type Metric, type MetricValue, type Plan, type Provider, type Report, type RunServices, type Sink, type VigiaEvent,
   type MultipleTesting, type VigiaPlugin, type VigiaRecord,
@@ -90,7 +90,7 @@ export async function runDetector(
   data: { reference?: readonly VigiaRecord[] | Dataset; current: readonly VigiaRecord[] | Dataset; datasets?: Record<string, readonly VigiaRecord[] | Dataset> },
   harness: HarnessOptions = {},
 ): Promise<DetectorResult> {
-  const valid = checkedOptions(def, options);
+  const valid = validateOptions(def, options);
   const use = harness.use ?? componentNameOf(def) ?? 'test';
   const current = asDataset('current', data.current);
   const reference = data.reference ? asDataset('reference', data.reference) : undefined;
@@ -105,19 +105,6 @@ export async function runDetector(
 }
 
 /**
- * Options as a config run plans them: validated and defaulted against the schema, then the
- * definition's cross-option `check` (the rules `vigia validate` applies). Either failing throws a
- * ConfigError, as planning a config does (exit 2).
- */
-function checkedOptions(def: ErasedDef, options: Record<string, unknown>): Record<string, unknown> {
-  const valid = validateOptions(def, options) as Record<string, unknown>;
-  const found = def.check?.(structuredClone(valid) as never);
-  const problems = found === undefined ? [] : typeof found === 'string' ? [found] : [...found];
-  if (problems.length) throw new ConfigError('VIGIA_CONFIG_INVALID', `invalid options:\n  ${problems.map(String).join('\n  ')}`);
-  return valid;
-}
-
-/**
  * Run a metric on one dataset through the engine's own runner (seeded context, time limit, values
  * checked and labelled with the dataset, as in a run). Rejects with the message a run would put
  * in its warnings when the metric fails.
@@ -128,7 +115,7 @@ export async function runMetric(
   data: readonly VigiaRecord[] | Dataset,
   harness: HarnessOptions = {},
 ): Promise<MetricValue[]> {
-  const valid = checkedOptions(def, options);
+  const valid = validateOptions(def, options);
   const use = harness.use ?? componentNameOf(def) ?? 'test';
   const dataset = asDataset('current', data);
   return runMetricComponent(

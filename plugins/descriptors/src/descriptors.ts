@@ -222,6 +222,7 @@ export class DescriptorEngine {
     let ws: string[] | undefined;
     const getWords = () => (ws ??= words(text));
     let pii: PiiCounts | undefined;
+    let bad = -1;
     for (const name of names) {
       let v: Value;
       switch (name) {
@@ -233,8 +234,11 @@ export class DescriptorEngine {
         case 'profanity':
         case 'profane': {
           const w = getWords();
-          let bad = 0;
-          for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+          if (bad < 0) {
+            // counted once when both profanity and profane are asked for
+            bad = 0;
+            for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+          }
           v = name === 'profane' ? bad > 0 : w.length === 0 ? 0 : bad / w.length;
           break;
         }
@@ -251,7 +255,8 @@ export class DescriptorEngine {
         default:
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
             pii ??= piiCounts(text);
-            const total = PII_KINDS.reduce((s, k) => s + pii![k], 0);
+            let total = 0;
+            for (const k of PII_KINDS) total += pii[k];
             v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
           } else if (name.startsWith('regex.')) {
             const re = this.#regex.get(name.slice(6))!;

@@ -67,26 +67,28 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
   const codes: string[] = [];
   for (const [k, v] of Object.entries(data.languages)) codes[Number(k)] = v;
   const nLang = codes.length;
-  // n-gram → [lang, score + 53, lang, score + 53, …], converted on first use (most are never seen).
-  const cache = new Map<string, Int32Array | null>();
-  const entry = (gram: string): Int32Array | null => {
+  // n-gram → [lang, score + 53, lang, score + 53, …], converted on first use; only n-grams in the
+  // database are kept, so the cache is bounded by its size. `gen` marks the last detect() that
+  // counted an n-gram (eld counts each distinct n-gram once per text); unknown ones add nothing.
+  const cache = new Map<string, { scores: Int32Array; gen: number }>();
+  const entry = (gram: string): { scores: Int32Array; gen: number } | undefined => {
     let e = cache.get(gram);
     if (e !== undefined) return e;
-    const raw = Object.hasOwn(data.ngrams, gram) ? data.ngrams[gram]! : undefined;
-    if (raw) {
-      const keys = Object.keys(raw);
-      e = new Int32Array(keys.length * 2);
-      keys.forEach((k, i) => {
-        e![2 * i] = Number(k);
-        e![2 * i + 1] = raw[k]! + BASE_NGRAM_SCORE;
-      });
-    } else e = null;
+    if (!Object.hasOwn(data.ngrams, gram)) return undefined;
+    const raw = data.ngrams[gram]!;
+    const keys = Object.keys(raw);
+    const scores = new Int32Array(keys.length * 2);
+    keys.forEach((k, i) => {
+      scores[2 * i] = Number(k);
+      scores[2 * i + 1] = raw[k]! + BASE_NGRAM_SCORE;
+    });
+    e = { scores, gen: 0 };
     cache.set(gram, e);
     return e;
   };
+  let gen = 0;
   let subset: Uint8Array | undefined;
   const scores = new Float64Array(nLang);
-  const seen = new Set<string>();
 
   /** eld's strToUtf8Bytes: words as strings of byte characters, cut near 350 bytes. */
   const byteWords = (str: string): string[] => {
@@ -123,10 +125,11 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
   };
 
   const add = (gram: string) => {
-    if (seen.has(gram)) return;
-    seen.add(gram);
     const e = entry(gram);
-    if (e) for (let k = 0; k < e.length; k += 2) scores[e[k]!]! += e[k + 1]!;
+    if (e === undefined || e.gen === gen) return;
+    e.gen = gen;
+    const sc = e.scores;
+    for (let k = 0; k < sc.length; k += 2) scores[sc[k]!]! += sc[k + 1]!;
   };
 
   return {
@@ -134,7 +137,7 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
     detect(text) {
       const words = byteWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase());
       scores.fill(0);
-      seen.clear();
+      gen++;
       for (const word of words) {
         const len = word.length > 70 ? 70 : word.length;
         let j = 0;

@@ -101,11 +101,13 @@ export function vaderCompound(text: string): number {
   let caps = 0;
   for (const t of tokens) if (isUpper(t)) caps++;
   const capDiff = caps > 0 && caps < n;
-  const sentiments: number[] = new Array<number>(n).fill(0);
-  let butIndex = -1;
+  // "but": words before it count half, words after it 1.5 times (the first "but", as VADER does)
+  let butIndex = lower.indexOf('but');
+  if (butIndex < 0) butIndex = tokens.indexOf('BUT');
+  // Scored words are summed in index order (unscored ones would add 0): the same sum as VADER's list.
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const w = lower[i]!;
-    if (butIndex < 0 && w === 'but') butIndex = i;
     if (BOOSTER.has(w) || (w === 'kind' && lower[i + 1] === 'of')) continue;
     const base = LEXICON.get(w);
     if (base === undefined) continue;
@@ -134,14 +136,8 @@ export function vaderCompound(text: string): number {
     if (i > 0 && lower[i - 1] === 'least' && !LEXICON.has('least')) {
       if (i === 1 || (lower[i - 2] !== 'at' && lower[i - 2] !== 'very')) valence *= N_SCALAR;
     }
-    sentiments[i] = valence;
-  }
-  if (butIndex < 0) butIndex = tokens.indexOf('BUT');
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    let v = sentiments[i]!;
-    if (butIndex >= 0) v *= i < butIndex ? 0.5 : i > butIndex ? 1.5 : 1;
-    sum += v;
+    if (butIndex >= 0) valence *= i < butIndex ? 0.5 : i > butIndex ? 1.5 : 1;
+    sum += valence;
   }
   if (sum === 0) return 0;
   let ep = 0;

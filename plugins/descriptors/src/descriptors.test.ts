@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import vader from 'vader-sentiment';
 import { DescriptorEngine, parsePath, type DescriptorOptions } from './descriptors.js';
 import { compileRefusal } from './refusal.js';
-import { loadVaderLexicon, vaderCompound } from './sentiment.js';
+import { isSpace, loadVaderLexicon, vaderCompound } from './sentiment.js';
 import { approxTokens, charCount, fleschReadingEase, nonLetterShare, words } from './text.js';
 import { piiCounts, luhnValid, ibanValid, cpfValid, dniValid, cnIdValid } from './pii.js';
 
@@ -69,6 +69,10 @@ describe('refusal', () => {
 });
 
 describe('sentiment (VADER)', () => {
+  it("splits on exactly JavaScript's \\s (the hand-written scanner that replaced split(/\\s+/))", () => {
+    for (let c = 0; c <= 0xffff; c++) if (isSpace(c) !== /\s/.test(String.fromCharCode(c))) expect(c.toString(16)).toBe('same as \\s');
+  });
+
   const sentences = [
     'VADER is smart, handsome, and funny.', 'VADER is smart, handsome, and funny!', 'VADER is very smart, handsome, and funny.',
     'VADER is VERY SMART, handsome, and FUNNY.', 'VADER is VERY SMART, handsome, and FUNNY!!!', 'VADER is not smart, handsome, nor funny.',

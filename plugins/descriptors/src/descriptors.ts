@@ -6,6 +6,7 @@
 import { DataError, defineFieldProvider, getField, type ComponentContext, type Dataset } from '@vigia/core';
 import { readFileSync } from 'node:fs';
 import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
+import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
 import { approxTokens, charCount, fleschReadingEase, nonLetterShare, words } from './text.js';
@@ -177,14 +178,15 @@ export class DescriptorEngine {
       this.#profanity = new Set([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
     }
     if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
-      // eld's "small" n-gram database (60 languages); an own instance, so a subset stays ours.
-      const detector = (await import('eld/small')).eld.newInstance();
+      // eld's "small" n-gram database (60 languages), scored by our port of eld's detect (same answers);
+      // an own instance, so a subset stays ours.
+      const detector = await createLanguageDetector();
       if (this.options.languages) {
-        const kept = Object.values(detector.setLanguageSubset(this.options.languages));
+        const kept = detector.setSubset(this.options.languages);
         const unknown = this.options.languages.filter((l) => !kept.includes(l));
         if (unknown.length) throw new DataError(`descriptors.languages: eld does not know ${unknown.join(', ')} (it detects 60 languages by ISO 639-1 code; see plugins/descriptors/README.md)`);
       }
-      this.#detectLanguage = (text) => detector.detect(text).language || 'und';
+      this.#detectLanguage = (text) => detector.detect(text) || 'und';
     }
     if (names.includes('json_schema') && this.options.jsonSchema !== undefined && !this.#schema) {
       let schema = this.options.jsonSchema;
@@ -220,6 +222,7 @@ export class DescriptorEngine {
     let ws: string[] | undefined;
     const getWords = () => (ws ??= words(text));
     let pii: PiiCounts | undefined;
+    let bad = -1;
     for (const name of names) {
       let v: Value;
       switch (name) {
@@ -231,8 +234,11 @@ export class DescriptorEngine {
         case 'profanity':
         case 'profane': {
           const w = getWords();
-          let bad = 0;
-          for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+          if (bad < 0) {
+            // counted once when both profanity and profane are asked for
+            bad = 0;
+            for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+          }
           v = name === 'profane' ? bad > 0 : w.length === 0 ? 0 : bad / w.length;
           break;
         }
@@ -249,7 +255,8 @@ export class DescriptorEngine {
         default:
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
             pii ??= piiCounts(text);
-            const total = PII_KINDS.reduce((s, k) => s + pii![k], 0);
+            let total = 0;
+            for (const k of PII_KINDS) total += pii[k];
             v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
           } else if (name.startsWith('regex.')) {
             const re = this.#regex.get(name.slice(6))!;

@@ -45,15 +45,30 @@ const IDIOMS = new Map<string, number>([
 
 const EDGE_PUNCT = /^[.!?,;:\-'"]+|[.!?,;:\-'"]+$/g;
 
-/** VADER's split: whitespace tokens longer than one character, leading/trailing punctuation removed. */
 function isEdgePunct(c: number): boolean {
   return c === 46 || c === 33 || c === 63 || c === 44 || c === 59 || c === 58 || c === 45 || c === 39 || c === 34;
 }
 
+/** JavaScript's `\s` (the separator VADER's split used here): ASCII whitespace and the Unicode spaces. */
+export function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** VADER's split: whitespace tokens longer than one character, leading/trailing punctuation removed. */
 function vaderTokens(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text.split(/\s+/)) {
-    if (raw.length <= 1) continue;
+  const len = text.length;
+  // The runs of non-space characters, as text.split(/\s+/) gives them (without the empty ends).
+  for (let i = 0; i < len; ) {
+    while (i < len && isSpace(text.charCodeAt(i))) i++;
+    if (i >= len) break;
+    let j = i + 1;
+    while (j < len && !isSpace(text.charCodeAt(j))) j++;
+    const start = i;
+    i = j;
+    if (j - start <= 1) continue;
+    const raw = text.slice(start, j);
     if (!isEdgePunct(raw.charCodeAt(0)) && !isEdgePunct(raw.charCodeAt(raw.length - 1))) {
       out.push(raw);
       continue;
@@ -101,11 +116,13 @@ export function vaderCompound(text: string): number {
   let caps = 0;
   for (const t of tokens) if (isUpper(t)) caps++;
   const capDiff = caps > 0 && caps < n;
-  const sentiments: number[] = new Array<number>(n).fill(0);
-  let butIndex = -1;
+  // "but": words before it count half, words after it 1.5 times (the first "but", as VADER does)
+  let butIndex = lower.indexOf('but');
+  if (butIndex < 0) butIndex = tokens.indexOf('BUT');
+  // Scored words are summed in index order (unscored ones would add 0): the same sum as VADER's list.
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const w = lower[i]!;
-    if (butIndex < 0 && w === 'but') butIndex = i;
     if (BOOSTER.has(w) || (w === 'kind' && lower[i + 1] === 'of')) continue;
     const base = LEXICON.get(w);
     if (base === undefined) continue;
@@ -134,23 +151,14 @@ export function vaderCompound(text: string): number {
     if (i > 0 && lower[i - 1] === 'least' && !LEXICON.has('least')) {
       if (i === 1 || (lower[i - 2] !== 'at' && lower[i - 2] !== 'very')) valence *= N_SCALAR;
     }
-    sentiments[i] = valence;
-  }
-  if (butIndex < 0) butIndex = tokens.indexOf('BUT');
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    let v = sentiments[i]!;
-    if (butIndex >= 0) v *= i < butIndex ? 0.5 : i > butIndex ? 1.5 : 1;
-    sum += v;
+    if (butIndex >= 0) valence *= i < butIndex ? 0.5 : i > butIndex ? 1.5 : 1;
+    sum += valence;
   }
   if (sum === 0) return 0;
   let ep = 0;
   let qm = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 33) ep++;
-    else if (c === 63) qm++;
-  }
+  for (let k = text.indexOf('!'); k >= 0; k = text.indexOf('!', k + 1)) ep++;
+  for (let k = text.indexOf('?'); k >= 0; k = text.indexOf('?', k + 1)) qm++;
   const amp = Math.min(ep, 4) * 0.292 + (qm > 1 ? (qm <= 3 ? qm * 0.18 : 0.96) : 0);
   sum += sum > 0 ? amp : -amp;
   const compound = sum / Math.sqrt(sum * sum + 15);

@@ -140,9 +140,12 @@ export default definePlugin({ name: 'count', apiVersion: CORE_API_VERSION, detec
   });
 
   it('embedding-drift (classifier) with timeoutMs: 1000 is stopped and reported as error', () => {
+    // Reference and current differ, so the sequential permutation test cannot stop early (on
+    // identical data it may finish inside the limit, which made this test depend on machine speed).
     const many = lines(400, (i) => ({ latency_ms: i, text: `message ${i} about ${['billing', 'login', 'refund', 'shipping'][i % 4]} ${i % 13}` }));
+    const other = lines(400, (i) => ({ latency_ms: i, text: `question ${i} on ${['weather', 'football', 'cooking', 'travel'][i % 4]} ${i % 13}` }));
     const dir = tempProject({
-      'reference.jsonl': many, 'current.jsonl': many,
+      'reference.jsonl': many, 'current.jsonl': other,
       'vigia.yaml': `${base}detectors:\n  - { use: embedding-drift, with: { textField: text, method: classifier, permutations: 2000 }, timeoutMs: 1000 }\n  - { use: feature-drift, with: { field: latency_ms } }\n`,
     });
     const r = run(dir, ['--format', 'json']);

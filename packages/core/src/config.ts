@@ -43,6 +43,15 @@ export interface MetricSpec extends ComponentSpec {
   isolation?: 'worker' | 'inline';
 }
 
+/** `windows:` in a config. */
+export interface WindowsSpec {
+  size?: string;
+  records?: number;
+  every?: string | number;
+  dataset: string;
+  timestampField: string;
+}
+
 /** A validated config (contract), with defaults filled in. */
 export interface VigiaConfig {
   version: 1;
@@ -59,6 +68,8 @@ export interface VigiaConfig {
   detectors: DetectorSpec[];
   metrics: MetricSpec[];
   sinks: SinkSpec[];
+  /** Windows of a windowed run (see `windows` in the config reference). */
+  windows?: WindowsSpec;
   /** Options of the `descriptors` virtual fields (validated by the field provider). */
   descriptors?: Record<string, unknown>;
 }
@@ -207,6 +218,17 @@ export const coreConfigSchema = {
             description: 'Whether a failure of this sink fails the run (exit 3). Default: true for outputs the config asks for (json, junit files); false for exporters whose failure is a counted warning.',
           },
         },
+      },
+    },
+    windows: {
+      type: 'object', additionalProperties: false,
+      description: 'Evaluate the windowed dataset in windows instead of once over everything: tumbling windows by record time (`size: 5m`) or by count (`records: 10000`); sliding with `every:`. The report then lists every window (`windows`). Other datasets (the reference) are read once for the whole session.',
+      properties: {
+        size: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$', description: 'Window length in record time (`30s`, `5m`, `1h`, `1d`), read from `timestampField`. Windows are aligned to multiples of the length since the epoch.' },
+        records: { type: 'integer', minimum: 1, maximum: 100000000, description: 'Window length in records of the windowed dataset.' },
+        every: { anyOf: [{ type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' }, { type: 'integer', minimum: 1 }], description: 'Sliding windows: start a new window this often (a duration with `size`, a record count with `records`); must divide the window length. Default: tumbling (every = the length).' },
+        dataset: { type: 'string', default: 'current', description: 'The dataset split into windows (default `current`).' },
+        timestampField: { type: 'string', default: 'timestamp', description: 'Record field holding the record time, for `size` windows.' },
       },
     },
     descriptors: {

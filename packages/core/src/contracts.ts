@@ -8,8 +8,18 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { EventBus } from './events.js';
 
-/** The core API version plugins target (`apiVersion` in {@link definePlugin}). */
-export const CORE_API_VERSION = 1;
+/**
+ * The core API version plugins target (`apiVersion` in {@link definePlugin}).
+ *
+ * - 1: batch components (`Detector.evaluate(input)`, `Metric.compute(input)`, `Source.read`).
+ * - 2: adds streamed sources (`Source.stream`), stateful detectors and metrics (`update`,
+ *   `evaluate(window)`, `snapshot`, `restore`), undecided results decided by core (`decide`),
+ *   exporter-shaped sinks (`export`, `forceFlush`) and `fields(options)` for column projection.
+ *   Every API 1 plugin is a valid API 2 plugin and loads unchanged (see {@link SUPPORTED_API_VERSIONS}).
+ */
+export const CORE_API_VERSION = 2;
+/** API versions this core loads: plugins built for API 1 run through the batch adapter. */
+export const SUPPORTED_API_VERSIONS: readonly number[] = [1, 2];
 
 export type ComponentKind = 'detector' | 'metric' | 'sink' | 'source' | 'embedder' | 'provider';
 export const COMPONENT_KINDS: readonly ComponentKind[] = ['detector', 'metric', 'sink', 'source', 'embedder', 'provider'];
@@ -230,9 +240,79 @@ export interface DetectorInput {
   readonly datasets: ReadonlyMap<string, Dataset>;
 }
 
-export interface Detector {
-  evaluate(input: DetectorInput, ctx: ComponentContext): DetectorResult | Promise<DetectorResult>;
+/** A batch detector: handed every record of its datasets (of the window) at once. */
+export interface BatchDetector {
+  update?: undefined;
+  evaluate(input: DetectorInput, ctx: ComponentContext): DetectorOutcome | Promise<DetectorOutcome>;
 }
+
+/**
+ * A stateful detector (API 2): core feeds it batches as they are read and asks for a decision
+ * when a window closes. It keeps only what it needs (a column, a sketch, counts), so memory
+ * follows its state, not the records. The reference dataset, when the detector has one, is fed
+ * in full (`role: 'reference'`) before any current records.
+ *
+ * After `evaluate`, the detector must drop the closed window's current data and keep what lives
+ * longer (the reference, learned baselines), ready for the next window.
+ */
+export interface StatefulDetector {
+  update(batch: RecordBatch, ctx: ComponentContext): void | Promise<void>;
+  evaluate(input: WindowInput, ctx: ComponentContext): DetectorOutcome | Promise<DetectorOutcome>;
+  /** Everything needed to continue after a restart, JSON-serialisable. */
+  snapshot?(): unknown;
+  /** Continue from a {@link StatefulDetector.snapshot} taken by an instance created with the same options. */
+  restore?(state: unknown): void;
+}
+
+export type Detector = BatchDetector | StatefulDetector;
+
+/** Records of one dataset handed to a stateful component. */
+export interface RecordBatch {
+  /** The dataset's name in the config. */
+  readonly dataset: string;
+  /** `reference` for the detector's reference dataset, `current` for the data of the open window. */
+  readonly role: 'reference' | 'current';
+  /** Projected to the fields the plan derived (every field when some component did not declare its fields). */
+  readonly records: readonly VigiaRecord[];
+}
+
+/** The window a result belongs to. A batch run is one window covering everything. */
+export interface WindowInfo {
+  /** 0, 1, … in the session. */
+  readonly index: number;
+  /** ISO times of the window's bounds (record time), or null for count windows without timestamps. */
+  readonly start: string | null;
+  readonly end: string | null;
+  /** True when the session closed before the window's end (shutdown, end of input in a windowed run). */
+  readonly partial: boolean;
+  /** Records of the windowed dataset in this window. */
+  readonly records: number;
+}
+
+export interface WindowInput {
+  readonly window: WindowInfo;
+}
+
+/**
+ * A detector's answer without a status: core decides it, applying the level, `minEffect`, the
+ * run-level multiple-testing correction and severity in one place.
+ * - `p-value`: fail when `pValue < alpha` (after correction) and the effect reaches `minEffect`;
+ *   significant but smaller than `minEffect` is a warning.
+ * - `threshold`: fail when the statistic is above (or, with `direction: 'below'`, below) `threshold`.
+ */
+export interface UndecidedResult {
+  status?: undefined;
+  statistic: number | null;
+  pValue: number | null;
+  message: string;
+  details?: Record<string, unknown>;
+  decide:
+    | { kind: 'p-value'; alpha: number; effectSize?: number | null; minEffect?: number | null; pValueFloor?: number | null }
+    | { kind: 'threshold'; threshold: number; direction?: 'above' | 'below'; warnThreshold?: number };
+}
+
+/** What a detector may return: a decided result, or one for core to decide. */
+export type DetectorOutcome = DetectorResult | UndecidedResult;
 
 export interface MetricInput {
   /** The dataset named by the metric's `dataset:` (default `current`). */
@@ -240,9 +320,21 @@ export interface MetricInput {
   readonly datasets: ReadonlyMap<string, Dataset>;
 }
 
-export interface Metric {
+/** A batch metric: handed every record of its dataset (of the window) at once. */
+export interface BatchMetric {
+  update?: undefined;
   compute(input: MetricInput, ctx: ComponentContext): MetricValue[] | Promise<MetricValue[]>;
 }
+
+/** A stateful metric (API 2); see {@link StatefulDetector}. `compute` must then reset the window's state. */
+export interface StatefulMetric {
+  update(batch: RecordBatch, ctx: ComponentContext): void | Promise<void>;
+  compute(input: WindowInput, ctx: ComponentContext): MetricValue[] | Promise<MetricValue[]>;
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
+}
+
+export type Metric = BatchMetric | StatefulMetric;
 
 /** What a source yields: every record it kept, and how many it skipped. */
 export interface SourceOutput {
@@ -263,15 +355,65 @@ export interface SourceOutput {
   warnings?: string[];
 }
 
+/**
+ * Where a reader can resume: the source's own cursor, JSON-serialisable (the jsonl source uses
+ * `{ file, offset, line }`, the byte offset after the last record it yielded).
+ */
+export type SourcePosition = Record<string, unknown>;
+
+/** One batch of a streamed source. Counts (`skipped`) are per batch, not cumulative. */
+export interface SourceBatch {
+  records: VigiaRecord[];
+  skipped: number;
+  skippedExamples?: string[];
+  warnings?: string[];
+  /** Resume here to read the records after this batch. */
+  position?: SourcePosition;
+  /** The source stopped early (see {@link SourceOutput.error}); this is the last batch. */
+  error?: Error;
+}
+
+export interface StreamOptions {
+  /**
+   * Keep only these dotted fields of each record (see {@link projectRecord} in @vigia/core);
+   * undefined keeps every field. Sources that cannot project may ignore it.
+   */
+  fields?: readonly string[];
+  /** Resume after this position (from an earlier batch). */
+  from?: SourcePosition;
+  /** Records per batch the reader would like (a hint); default 4,096. */
+  batchSize?: number;
+}
+
+/**
+ * A source implements `read` (the whole dataset), `stream` (batches with positions, API 2), or
+ * both. Core adapts either to the other: a `read`-only source streams as one batch, a
+ * `stream`-only source is read by collecting its batches.
+ */
 export interface Source {
-  read(ctx: ComponentContext): Promise<SourceOutput>;
+  read?(ctx: ComponentContext): Promise<SourceOutput>;
+  stream?(ctx: ComponentContext, options: StreamOptions): AsyncIterable<SourceBatch>;
+}
+
+/** What an exporter-shaped sink's `export` resolves to (OpenTelemetry JS's `ExportResult`). */
+export interface ExportResult {
+  code: 'success' | 'failed';
+  error?: Error;
 }
 
 export interface Sink {
   /** Every event of the run, in order. Failures are reported, never thrown into the run. */
   onEvent?(event: VigiaEvent): void | Promise<void>;
-  /** The final report. */
+  /**
+   * Exporter shape (API 2): a batch of events, in order, from the sink's bounded queue. Resolve
+   * to `{ code: 'failed' }` (or reject) on failure; the batch is then dropped and counted, never
+   * retried by core and never thrown into the run. A sink has `onEvent` or `export`, not both.
+   */
+  export?(events: readonly VigiaEvent[]): Promise<ExportResult>;
+  /** The final report (of a batch run; of each window in a windowed session, see `window`). */
   report?(report: Report): void | Promise<void>;
+  /** Send whatever is buffered now (called at the end of each window and before shutdown). */
+  forceFlush?(): Promise<void>;
   flush?(): Promise<void>;
   shutdown?(): Promise<void>;
 }
@@ -311,6 +453,12 @@ interface ComponentDefBase<K extends ComponentKind, S extends OptionsSchema, I> 
    * `sinks[].required` overrides it. Default true (an output the config asked for).
    */
   readonly required?: boolean;
+  /**
+   * Detectors and metrics (API 2): the dotted record fields this component reads with these
+   * options (`['latency_ms', 'timestamp']`). When every component of a config declares its
+   * fields, sources keep only those, so memory follows the columns used. Undefined: all fields.
+   */
+  fields?(options: OptionsOf<S>): readonly string[] | undefined;
   create(options: OptionsOf<S>, ctx: ComponentContext): I | Promise<I>;
 }
 
@@ -334,6 +482,7 @@ export interface ErasedDef<K extends ComponentKind = ComponentKind, I = unknown>
   check?(options: never): string | readonly string[] | undefined | void;
   readonly isolation?: 'worker' | 'inline';
   readonly required?: boolean;
+  fields?(options: never): readonly string[] | undefined;
   create(options: never, ctx: ComponentContext): I | Promise<I>;
 }
 
@@ -342,7 +491,7 @@ export type AnyComponentDef = ErasedDef;
 export interface VigiaPlugin {
   /** Package-like name, e.g. `vigia-plugin-acme` or `@vigia/plugin-drift`. */
   readonly name: string;
-  /** The core API version this plugin targets; must equal {@link CORE_API_VERSION}. */
+  /** The core API version this plugin targets: one of {@link SUPPORTED_API_VERSIONS} (write {@link CORE_API_VERSION}). */
   readonly apiVersion: number;
   readonly detectors?: Readonly<Record<string, ErasedDef<'detector', Detector>>>;
   readonly metrics?: Readonly<Record<string, ErasedDef<'metric', Metric>>>;
@@ -439,6 +588,24 @@ export interface Report {
    * status `error` (exit 3); it is listed here, not among the warnings.
    */
   metricErrors?: Array<{ id: string; use: string; message: string }>;
+  /**
+   * The window these results cover (additive in API 2). A batch run is one window over
+   * everything: `start`/`end` are the earliest and latest record time seen (null without
+   * timestamps).
+   */
+  window?: WindowInfo;
+  /** A windowed run (`windows:` in the config): every window's results, in order. */
+  windows?: WindowReport[];
+}
+
+/** One window's results in a windowed run's report (`report.windows`). */
+export interface WindowReport {
+  window: WindowInfo;
+  status: Status;
+  datasets: Record<string, DatasetReport>;
+  detectors: DetectorReport[];
+  metrics: MetricValue[];
+  metricErrors?: Array<{ id: string; use: string; message: string }>;
 }
 
 /** The typed event map of the run's bus. Plugins may emit their own `plugin:*` events. */
@@ -446,8 +613,10 @@ export interface VigiaEvents {
   'run:start': { name: string; startedAt: string; seed: number };
   'dataset:loaded': { name: string; records: number; skipped: number; durationMs: number };
   'detector:start': { id: string; use: string };
-  'detector:end': { result: DetectorReport };
-  'metric:end': { id: string; use: string; values: MetricValue[]; durationMs: number; error?: string };
+  'detector:end': { result: DetectorReport; window?: WindowInfo };
+  'metric:end': { id: string; use: string; values: MetricValue[]; durationMs: number; error?: string; window?: WindowInfo };
+  /** A window closed and was evaluated (windowed sessions; a batch run's single window too). */
+  'window:end': { window: WindowInfo; result: WindowReport };
   'progress': { id: string; done: number; total?: number; label?: string };
   'warning': { message: string };
   'run:end': { report: Report };

@@ -104,3 +104,48 @@ export function parseDuration(text: string): number {
   const ms = Number(m[1]) * DURATION_UNIT_MS[m[2] as keyof typeof DURATION_UNIT_MS];
   return ms >= 1 && Number.isInteger(ms) ? ms : NaN;
 }
+
+/**
+ * Build a projection function keeping only `fields` (dotted paths) of a record: `['a.b', 'c']`
+ * keeps `{ a: { b }, c }`. A key that itself contains dots (`"descriptors.response.refusal"`) is
+ * kept whole when present, as {@link getField} reads it. Absent fields stay absent. Sources call
+ * this on each parsed record so only the columns a config uses stay in memory.
+ */
+export function projector(fields: readonly string[]): (record: VigiaRecord) => VigiaRecord {
+  const unique = [...new Set(fields)];
+  // A field whose prefix is also kept is covered by the prefix (`attributes` covers `attributes.x`).
+  const kept = unique.filter((f) => !unique.some((g) => g !== f && f.startsWith(`${g}.`)));
+  const paths = kept.map((f) => ({ whole: f, parts: f.split('.') }));
+  return (record) => {
+    const out: VigiaRecord = {};
+    for (const { whole, parts } of paths) {
+      if (whole in record) {
+        out[whole] = record[whole];
+        continue;
+      }
+      if (parts.length === 1) continue;
+      let src: unknown = record;
+      let dst: Record<string, unknown> = out;
+      for (let i = 0; i < parts.length; i++) {
+        if (src === null || typeof src !== 'object') break;
+        const key = parts[i]!;
+        if (!(key in (src as object))) break;
+        const v = (src as Record<string, unknown>)[key];
+        if (i === parts.length - 1) {
+          dst[key] = v;
+        } else {
+          if (v === null || typeof v !== 'object' || Array.isArray(v)) break;
+          const next = dst[key];
+          dst = (next && typeof next === 'object' ? next : (dst[key] = {})) as Record<string, unknown>;
+          src = v;
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/** Keep only `fields` of one record (see {@link projector}; build a projector once for many records). */
+export function projectRecord(record: VigiaRecord, fields: readonly string[]): VigiaRecord {
+  return projector(fields)(record);
+}

@@ -196,9 +196,10 @@ export function isGzip(path: string): boolean {
  * The file's bytes in chunks of about {@link CHUNK_BYTES}, gunzipped when the name ends in `.gz`.
  * The yielded buffer may be reused for the next chunk: consume it before asking for the next one.
  * Reports progress in (compressed) bytes every {@link PROGRESS_EVERY_BYTES}. Breaking out of the
- * loop closes the file.
+ * loop closes the file. `start` skips that many (decompressed) bytes first: a plain file is read
+ * from that offset; a gzipped one is decompressed from its start and the first bytes dropped.
  */
-export async function* readChunks(file: DataFile, ctx: ComponentContext): AsyncGenerator<Buffer> {
+export async function* readChunks(file: DataFile, ctx: ComponentContext, start = 0): AsyncGenerator<Buffer> {
   const label = `reading ${file.display}`;
   let nextReport = PROGRESS_EVERY_BYTES;
   const report = (bytes: number) => {
@@ -215,11 +216,18 @@ export async function* readChunks(file: DataFile, ctx: ComponentContext): AsyncG
     raw.pipe(gunzip);
     try {
       let first = true;
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      let toSkip = start;
+      for await (let chunk of gunzip as AsyncIterable<Buffer>) {
         if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
         if (first) {
           first = false;
           sniffText(chunk, file.display);
+        }
+        if (toSkip > 0) {
+          const drop = Math.min(toSkip, chunk.length);
+          toSkip -= drop;
+          chunk = chunk.subarray(drop);
+          if (chunk.length === 0) continue;
         }
         yield chunk;
         report(raw.bytesRead);
@@ -239,7 +247,13 @@ export async function* readChunks(file: DataFile, ctx: ComponentContext): AsyncG
   const handle = await openForReading(file);
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let position = 0;
+    if (start > 0) {
+      // Resuming: the file's start was checked when it was first read; check it again cheaply.
+      const head = Buffer.alloc(Math.min(512, start));
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      sniffText(head.subarray(0, bytesRead), file.display);
+    }
+    let position = start;
     while (true) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
       const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
@@ -282,7 +296,12 @@ export class RecordCollector<T> {
   readonly #rng: Rng | undefined;
   readonly #file: string;
 
-  constructor(options: CommonOptions, file: string, rng: Rng) {
+  /**
+   * `seenBefore`: valid records read before a resume position, so `limit` counts from the file's
+   * start when a stream resumes.
+   */
+  constructor(options: CommonOptions, file: string, rng: Rng, seenBefore = 0) {
+    this.#seen = seenBefore;
     this.#limit = options.limit ?? Infinity;
     this.#sample = options.sample ?? Infinity;
     this.#skip = options.onInvalid === 'skip';
@@ -332,6 +351,27 @@ export class RecordCollector<T> {
 
   get limitReached(): boolean {
     return this.#seen >= this.#limit;
+  }
+
+  /** Without `sample`: hand over the records kept so far and forget them (a streamed batch). */
+  drain(): T[] {
+    if (this.#rng !== undefined) throw new Error('RecordCollector.drain: a sample is only known at the end');
+    return this.items.splice(0, this.items.length);
+  }
+
+  /** Records skipped so far. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
+  /** Examples of skipped records so far (at most {@link MAX_SKIPPED_EXAMPLES}). */
+  get skippedExamples(): readonly string[] {
+    return this.#examples;
+  }
+
+  /** Whether records are sampled (then nothing can be handed over before the end). */
+  get sampling(): boolean {
+    return this.#rng !== undefined;
   }
 
   finish(): { items: T[]; skipped: number; skippedExamples?: string[]; warnings?: string[] } {

@@ -15,7 +15,7 @@ const plugin = definePlugin({
 });
 
 export default plugin;
-export { jsonl, readJsonl } from './jsonl.js';
+export { jsonl, readJsonl, streamJsonl, DEFAULT_BATCH_SIZE, type JsonlPosition } from './jsonl.js';
 export { csv, readCsv, parseCsv, CsvParser, isNumeric, type CsvOptions, type CsvRowHandler } from './csv.js';
 export { parquet, readParquet, type ParquetOptions } from './parquet.js';
 export { RecordCollector, locateFile, readChunks, commonProperties, type CommonOptions, type DataFile } from './common.js';

@@ -1,31 +1,75 @@
-import { StringDecoder } from 'node:string_decoder';
-import { defineSource, type ComponentContext, type SourceOutput, type VigiaRecord } from '@vigia/core';
-import { RecordCollector, Utf8Check, clip, commonProperties, locateFile, readChunks, toOutput, type CommonOptions } from './common.js';
+import {
+  DataError, defineSource, projector,
+  type ComponentContext, type SourceBatch, type SourceOutput, type SourcePosition, type StreamOptions, type VigiaRecord,
+} from '@vigia/core';
+import {
+  RecordCollector, Utf8Check, clip, commonProperties, isGzip, locateFile, readChunks, toOutput, type CommonOptions, type DataFile,
+} from './common.js';
 
 const OPEN_BRACE = 123;
+const LF = 10;
+/** Records per streamed batch when the reader gives no hint. */
+export const DEFAULT_BATCH_SIZE = 4096;
+
+/** Where a jsonl stream resumes: the byte offset after a record's line, the lines and valid records before it. */
+export type JsonlPosition = {
+  file: string;
+  /** Byte offset (in the decompressed text for `.gz`) just after the last record yielded. */
+  offset: number;
+  /** Lines before `offset` (so line numbers in messages stay those of the file). */
+  line: number;
+  /** Valid records before `offset` (so `limit` still counts from the file's start). */
+  records: number;
+};
+
+function resumePoint(from: SourcePosition | undefined, file: DataFile): JsonlPosition {
+  if (from === undefined) return { file: file.display, offset: 0, line: 0, records: 0 };
+  const { offset, line, records } = from as Partial<JsonlPosition>;
+  const whole = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (!whole(offset) || !whole(line) || (records !== undefined && !whole(records))) {
+    throw new DataError(`${file.display}: cannot resume from position ${clip(JSON.stringify(from), 120)}: expected { file, offset, line } with whole numbers, as an earlier batch of this source gave`);
+  }
+  if (typeof from.file === 'string' && from.file !== file.display) {
+    throw new DataError(`${file.display}: cannot resume from a position in ${from.file}: the source now reads another file; start afresh (drop the saved position) or point \`path\` back at ${from.file}`);
+  }
+  if (!isGzip(file.display) && offset > file.size) {
+    throw new DataError(`${file.display}: cannot resume at byte ${offset}: the file has only ${file.size} bytes now (truncated or rotated?); start afresh`);
+  }
+  return { file: file.display, offset, line, records: records ?? 0 };
+}
 
 /**
- * Read a JSON Lines file (optionally gzipped) into records.
+ * Stream a JSON Lines file (optionally gzipped) in batches of about `batchSize` records, each with
+ * the position after its last record; `fields` keeps only those dotted fields of each record.
  *
- * Hot path: 1 MiB chunks decoded to text, split on `\n` with `indexOf`, one `JSON.parse` per line;
- * no readline and no per-line promise, so it runs close to a bare `split` + `JSON.parse` loop
- * while never holding the whole file as one string.
+ * Hot path: 1 MiB chunks; the complete lines of a chunk are decoded to text at once (a line feed
+ * never sits inside a multi-byte UTF-8 sequence), split on `\n` with `indexOf`, one `JSON.parse`
+ * per line; no readline and no per-line promise, so it runs close to a bare `split` +
+ * `JSON.parse` loop while never holding more than a chunk of text. Byte offsets are only worked
+ * out at the end of a batch (directly when the text is ASCII).
+ *
+ * With `sample`, the reservoir is only known at the end: the records then come after the whole
+ * file was read, and only the last batch carries a position (the end of the file).
  */
-export async function readJsonl(options: CommonOptions, ctx: ComponentContext): Promise<SourceOutput> {
+export async function* streamJsonl(options: CommonOptions, ctx: ComponentContext, stream: StreamOptions = {}): AsyncGenerator<SourceBatch> {
   const file = await locateFile(options.path, ctx);
-  const collector = new RecordCollector<VigiaRecord>(options, file.display, ctx.rng);
-  const decoder = new StringDecoder('utf8');
+  const from = resumePoint(stream.from, file);
+  const project = stream.fields ? projector(stream.fields) : undefined;
+  const batchSize = Math.max(1, Math.floor(stream.batchSize ?? DEFAULT_BATCH_SIZE));
+  const collector = new RecordCollector<VigiaRecord>(options, file.display, ctx.rng, from.records);
+  const sampling = collector.sampling;
   const utf8 = new Utf8Check(file.display);
-  /** Text of the line that straddles chunk boundaries, in pieces (joined once its end arrives). */
-  let pending: string[] = [];
-  let lineNo = 0;
-  let first = true;
+  let lineNo = from.line;
   let more = true;
+  let reportedSkipped = 0;
+  let reportedExamples = 0;
+  let yielded = false;
 
   // One line: blank lines are ignored; anything else must be a JSON object.
   const take = (line: string): boolean => {
     lineNo++;
     if (line.length === 0) return true;
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1); // UTF-8 byte-order mark
     if (line.charCodeAt(0) !== OPEN_BRACE && line.trim().length === 0) return true;
     if (utf8.seen) {
       const problem = utf8.problem(line);
@@ -47,44 +91,92 @@ export async function readJsonl(options: CommonOptions, ctx: ComponentContext): 
     }
     const duplicate = duplicateKeyOf(line, value);
     if (duplicate !== undefined) collector.note('duplicate JSON keys (the last value of each was kept)', lineNo, `key "${clip(duplicate, 60)}" appears twice`);
-    return collector.add(value as VigiaRecord);
+    return collector.add(project ? project(value as VigiaRecord) : (value as VigiaRecord));
   };
 
-  for await (const chunk of readChunks(file, ctx)) {
-    let text = decoder.write(chunk);
-    utf8.chunk(chunk, text);
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte-order mark
+  const batch = (records: VigiaRecord[], position: JsonlPosition | undefined, last: boolean): SourceBatch => {
+    const skipped = collector.skipped - reportedSkipped;
+    reportedSkipped = collector.skipped;
+    const examples = collector.skippedExamples.slice(reportedExamples);
+    reportedExamples = collector.skippedExamples.length;
+    const out: SourceBatch = { records, skipped };
+    if (examples.length > 0) out.skippedExamples = examples;
+    if (last) {
+      const { warnings } = collector.finish();
+      if (warnings) out.warnings = warnings;
     }
-    let nl = text.indexOf('\n');
-    if (nl === -1) {
-      pending.push(text);
+    if (position) out.position = position;
+    yielded = true;
+    return out;
+  };
+
+  /** Bytes of an incomplete line carried to the next chunk (copies: the chunk buffer is reused). */
+  let carry: Buffer[] = [];
+  /** Byte offset of the first carried byte (or of the next chunk when nothing is carried). */
+  let offset = from.offset;
+  for await (const chunk of readChunks(file, ctx, from.offset)) {
+    const lastNl = chunk.lastIndexOf(LF);
+    if (lastNl === -1) {
+      carry.push(Buffer.from(chunk));
       continue;
     }
-    let head = text.slice(0, nl);
-    if (pending.length > 0) {
-      pending.push(head);
-      head = pending.join('');
-      pending = [];
-    }
-    more = take(head);
-    let start = nl + 1;
-    while (more) {
-      nl = text.indexOf('\n', start);
-      if (nl === -1) break;
+    const bytes = carry.length > 0 ? Buffer.concat([...carry, chunk.subarray(0, lastNl + 1)]) : chunk.subarray(0, lastNl + 1);
+    carry = [];
+    const text = bytes.toString('utf8');
+    utf8.chunk(bytes, text);
+    const ascii = text.length === bytes.length;
+    const textStart = offset;
+    /** The file offset just after character `end` of `text`. */
+    const byteOffset = (end: number) => textStart + (ascii ? end : Buffer.byteLength(text.slice(0, end)));
+    let start = 0;
+    while (more && start < text.length) {
+      const nl = text.indexOf('\n', start);
       more = take(text.slice(start, nl));
       start = nl + 1;
+      if (!sampling && collector.items.length >= batchSize) {
+        yield batch(collector.drain(), { file: file.display, offset: byteOffset(start), line: lineNo, records: collector.seen }, false);
+      }
     }
-    if (!more) break;
-    if (start < text.length) pending.push(text.slice(start));
+    if (!more) {
+      offset = byteOffset(start);
+      break;
+    }
+    offset = textStart + bytes.length;
+    if (lastNl + 1 < chunk.length) carry.push(Buffer.from(chunk.subarray(lastNl + 1)));
   }
-  if (more) {
-    pending.push(decoder.end());
-    const last = pending.join('');
-    if (last.length > 0) take(last);
+  if (more && carry.length > 0) {
+    // The last line has no line feed after it.
+    const bytes = Buffer.concat(carry);
+    const text = bytes.toString('utf8');
+    utf8.chunk(bytes, text);
+    take(text);
+    offset += bytes.length;
   }
-  return toOutput(collector.finish());
+  const end: JsonlPosition = { file: file.display, offset, line: lineNo, records: collector.seen };
+  if (sampling) {
+    const { items } = collector.finish();
+    for (let i = 0; i + batchSize < items.length; i += batchSize) yield batch(items.slice(i, i + batchSize), undefined, false);
+    const rest = items.length === 0 ? [] : items.slice(Math.floor((items.length - 1) / batchSize) * batchSize);
+    yield batch(rest, end, true);
+    return;
+  }
+  const rest = collector.drain();
+  if (rest.length > 0 || !yielded || collector.skipped > reportedSkipped || collector.finish().warnings) yield batch(rest, end, true);
+}
+
+/** Read a whole JSON Lines file: {@link streamJsonl}'s batches, collected. */
+export async function readJsonl(options: CommonOptions, ctx: ComponentContext): Promise<SourceOutput> {
+  const records: VigiaRecord[] = [];
+  let skipped = 0;
+  const examples: string[] = [];
+  let warnings: string[] | undefined;
+  for await (const b of streamJsonl(options, ctx, { batchSize: 65_536 })) {
+    for (const r of b.records) records.push(r);
+    skipped += b.skipped;
+    if (b.skippedExamples) examples.push(...b.skippedExamples);
+    if (b.warnings) warnings = b.warnings;
+  }
+  return toOutput({ items: records, skipped, ...(skipped > 0 ? { skippedExamples: examples } : {}), ...(warnings ? { warnings } : {}) });
 }
 
 /**
@@ -160,5 +252,6 @@ export const jsonl = defineSource({
   example: { path: './samples/current.jsonl', sample: 1000 },
   create: (options) => ({
     read: (ctx) => readJsonl(options, ctx),
+    stream: (ctx, stream) => streamJsonl(options, ctx, stream),
   }),
 });

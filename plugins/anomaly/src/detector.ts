@@ -304,6 +304,8 @@ export const anomalyDetector = defineDetector({
     if (method === 'seasonal' && !timestampField) return '/method seasonal needs `timestampField` (periods are found on the timestamp grid)';
     return undefined;
   },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [...(options.fields ?? [options.field]), options.timestampField].filter((f): f is string => typeof f === 'string'),
   create(options, ctx: ComponentContext) {
     const { field, fields: fieldList, timestampField, aggregate, method, window, threshold, useReference, emitScores, top, onInvalid, sort, eventGap } = options;
     let agg: AggregateSettings | undefined;

@@ -6,6 +6,9 @@ import { DataError, defineDetector, describeValue, getField, type DetectorResult
 import { scoreBbq, type BbqItem, type ScoreInput } from './bbq-score.js';
 import { fmt } from './format.js';
 
+/** The fields of a BBQ item that {@link parseBbqItem} reads. */
+export const BBQ_ITEM_FIELDS = ['context_condition', 'question_polarity', 'answer_info', 'ans0', 'ans1', 'ans2', 'additional_metadata.stereotyped_groups', 'label', 'category'] as const;
+
 /** Why a record is not a BBQ item, or null when it is one. */
 export function parseBbqItem(record: VigiaRecord): { item: BbqItem } | { problem: string } {
   const condition = record.context_condition;
@@ -66,6 +69,8 @@ export const bbqBias = defineDetector({
     additionalProperties: false,
   },
   example: { predictionField: 'unifiedqa-t5-11b_pred_race', threshold: 0.1 },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [...BBQ_ITEM_FIELDS, options.predictionField, options.idField].filter((f): f is string => typeof f === 'string'),
   create(options) {
     return {
       evaluate({ current }, ctx): DetectorResult {

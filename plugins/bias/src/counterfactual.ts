@@ -111,6 +111,8 @@ export const counterfactualBias = defineDetector({
     additionalProperties: false,
   },
   example: { setField: 'set', groupField: 'group', responseField: 'response', measure: 'sentiment' },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.setField, options.groupField, options.responseField, options.measure === 'field' ? options.field : undefined].filter((f): f is string => typeof f === 'string'),
   create(options) {
     const measure = options.measure as Measure;
     if (measure === 'field' && !options.field) throw new DataError('counterfactual-bias: measure `field` needs `field`, the numeric field to compare');

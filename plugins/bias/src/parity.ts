@@ -64,6 +64,8 @@ export const groupParity = defineDetector({
     additionalProperties: false,
   },
   example: { outcomeField: 'approved', groupField: ['gender', 'age_band'], labelField: 'repaid', minGroupSize: 30 },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.outcomeField, ...(Array.isArray(options.groupField) ? options.groupField : [options.groupField]), options.labelField].filter((f): f is string => typeof f === 'string'),
   create(options) {
     const fields = Array.isArray(options.groupField) ? options.groupField : [options.groupField];
     return {

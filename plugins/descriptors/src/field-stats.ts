@@ -16,6 +16,8 @@ export const fieldStats = defineMetric({
     },
   },
   example: { fields: ['descriptors.response.refusal', 'descriptors.response.sentiment'] },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [...options.fields].filter((f): f is string => typeof f === 'string'),
   create: ({ fields, quantiles }) => ({
     compute({ dataset }) {
       const out: MetricValue[] = [];

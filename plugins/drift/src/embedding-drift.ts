@@ -42,6 +42,8 @@ export const embeddingDrift = defineDetector({
   // MMD, the classifier and embedding can run for minutes: in a worker thread, its timeoutMs stops them.
   isolation: 'worker',
   check: (options) => (!options.field && !options.textField ? 'embedding-drift needs `field` (a vector field) or `textField` (text embedded through `embedder`)' : undefined),
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.field, options.textField].filter((f): f is string => typeof f === 'string'),
   create(options) {
     if (!options.field && !options.textField) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', 'embedding-drift needs `field` (a vector field) or `textField` (text embedded through `embedder`)');

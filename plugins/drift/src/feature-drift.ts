@@ -242,6 +242,8 @@ export const featureDrift = defineDetector({
     if (test && options.type === 'categorical' && NUMERIC_ONLY.has(test)) return `/test "${test}" needs numbers but type is categorical; use chi2, tvd, psi or jensenshannon`;
     return undefined;
   },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.field].filter((f): f is string => typeof f === 'string'),
   create: (options, ctx: ComponentContext) => {
     const { field, bins } = options;
     const requestedTest = options.test as FeatureTest | undefined;

@@ -41,6 +41,8 @@ export const intentMix = defineDetector({
     additionalProperties: false,
   },
   example: { textField: 'prompt', embedder: 'local' },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.field, options.textField].filter((f): f is string => typeof f === 'string'),
   create(options) {
     const alpha = options.threshold;
     return {

@@ -65,6 +65,8 @@ export const layerDrift = defineDetector({
     additionalProperties: false,
   },
   example: { prefix: 'layers', vectorMethod: 'mmd' },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.prefix].filter((f): f is string => typeof f === 'string'),
   create(options) {
     const alpha = options.threshold;
     return {

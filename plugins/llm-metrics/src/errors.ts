@@ -39,6 +39,8 @@ export const errors = defineMetric({
     },
   },
   example: { errorField: 'error', statusField: 'status', groupBy: 'model' },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.errorField, options.statusField, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => {
     const ok = new Set(options.okStatuses.map((s) => s.toLowerCase()));
     return {

@@ -50,6 +50,8 @@ export const latency = defineMetric({
     bucketProblem('ttftBuckets', options.ttftBuckets),
     bucketProblem('tpotBuckets', options.tpotBuckets),
   ].filter((p): p is string => p !== undefined),
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.field, options.ttftField, options.outputTokensField, options.errorField, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => {
     checkBuckets('durationBuckets', options.durationBuckets);
     checkBuckets('ttftBuckets', options.ttftBuckets);

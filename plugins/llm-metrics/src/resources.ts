@@ -57,6 +57,8 @@ export const resources = defineMetric({
     },
   },
   example: { dataset: 'gpu_samples', gpuField: 'gpu_util', utilizationScale: 'percent' },
+  /** The record fields read with these options (of `dataset` when set; core keeps only these when every component declares its fields). */
+  fields: (options) => [options.cpuField, options.gpuField, options.memoryField, options.gpuMemoryField, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => ({
     compute({ dataset, datasets }, ctx) {
       let source: Dataset = dataset;

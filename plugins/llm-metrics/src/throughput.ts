@@ -26,6 +26,8 @@ export const throughput = defineMetric({
   },
   example: { window: '1m', groupBy: 'model' },
   check: (options) => (Number.isNaN(parseDuration(options.window)) ? `/window "${options.window}" is not a window length: give a positive whole number of milliseconds with a unit, e.g. 500ms, 30s, 1m, 1h` : undefined),
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.timestampField, options.outputTokensField, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => {
     const windowMs = parseWindow(options.window);
     return {

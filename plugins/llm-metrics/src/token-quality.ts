@@ -84,6 +84,8 @@ export const tokenQuality = defineMetric({
     },
   },
   example: { threshold: 0.5 },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.logprobsField, options.topLogprobsField, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => ({
     compute({ dataset }, ctx) {
       if (!fieldPresent(dataset, options.logprobsField)) {

@@ -46,6 +46,8 @@ export const tokens = defineMetric({
     bucketProblem('buckets', options.buckets),
     options.prices && Object.keys(options.prices).length === 0 ? '/prices is empty; give at least one model or remove it' : undefined,
   ].filter((p): p is string => p !== undefined),
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.inputField, options.outputField, options.prices ? options.modelField : undefined, options.groupBy].filter((f): f is string => typeof f === 'string'),
   create: (options) => {
     checkBuckets('buckets', options.buckets);
     return {

@@ -409,6 +409,8 @@ export const nondeterminism = defineDetector({
     'fails when too many prompts are unstable, or (with a reference) when instability grew.',
   options: nondeterminismOptions,
   example: { field: 'response', groupBy: 'prompt_id', threshold: DEFAULT_THRESHOLD, maxShare: 0 },
+  /** The record fields read with these options (core keeps only these when every component declares its fields). */
+  fields: (options) => [options.field, options.groupBy, options.clusterBy === 'entailment' ? options.promptField : undefined, options.passField, options.assert?.equalsField, options.logprobsField].filter((f): f is string => typeof f === 'string'),
   create(options) {
     const o = options as Options;
     if (o.assert && o.passField !== undefined) {

@@ -4,12 +4,12 @@
  */
 import {
   ConfigError, DataError, categoricalColumn, defineDetector, describeValue, getField,
-  type ComponentContext, type Dataset, type DetectorResult,
+  type ComponentContext, type Dataset, type DetectorInput, type DetectorResult, type RecordBatch, type WindowInput,
 } from '@vigia/core';
 import {
   alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2Samp, energyDistance,
   jensenShannonCategorical, jensenShannonDistance, ks2Samp, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
-  totalVariation, wasserstein1,
+  totalVariation, wasserstein1, type AlignedCounts,
 } from '@vigia/stats';
 
 export type FeatureTest = 'ks' | 'chi2' | 'wasserstein' | 'psi' | 'jensenshannon' | 'energy' | 'cvm' | 'tvd';
@@ -134,6 +134,11 @@ function detectType(datasets: readonly Dataset[], field: string, onInvalid: 'err
   const scan = scanTypes(datasets, field);
   for (const d of datasets) if (d.records.length === 0) throw new DataError(`dataset "${d.name}" (${d.origin}) is empty`);
   if (scan.present === 0) throw noValues(datasets, field);
+  return typeFromScan(scan, field, onInvalid);
+}
+
+/** The field's type from the counts of number-like and other present values (see {@link detectType}). */
+function typeFromScan(scan: TypeScan, field: string, onInvalid: 'error' | 'skip'): FieldType {
   if (scan.others === 0) return 'numeric';
   if (scan.numbers === 0) return 'categorical';
   if (onInvalid === 'skip') return scan.numbers >= scan.others ? 'numeric' : 'categorical';
@@ -263,8 +268,21 @@ export const featureDrift = defineDetector({
       // The schema refuses this too (exit 2); kept for callers that skip validation.
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${ctx.id}": ${THRESHOLD_HINT}`);
     }
+    const fixedType: 'auto' | FieldType = requestedType !== 'auto' ? requestedType
+      : requestedTest && NUMERIC_ONLY.has(requestedTest) ? 'numeric'
+        : requestedTest && CATEGORICAL_ONLY.has(requestedTest) ? 'categorical' : 'auto';
+    // Streamed: the reference's and the window's columns, never the records (see FeatureDriftState).
+    const state = new FeatureDriftState(settings, fixedType);
     return {
-      evaluate({ reference, current }, runCtx): DetectorResult {
+      update(batch: RecordBatch) {
+        state.update(batch);
+      },
+      snapshot: () => state.snapshot(),
+      restore: (snapshot: unknown) => state.restore(snapshot),
+      /** A window of streamed batches (`{ window }`), or two whole datasets (the batch path). */
+      evaluate(input: WindowInput | DetectorInput, runCtx: ComponentContext): DetectorResult {
+        if (!('current' in input)) return state.evaluate(runCtx.id);
+        const { reference, current } = input;
         if (!reference) {
           throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${runCtx.id}" needs a reference dataset, but the run has none: add data.reference to the config (or name one with reference: on the detector)`);
         }
@@ -332,10 +350,18 @@ function skippedNote(ref: NumericField, cur: NumericField): string {
 }
 
 function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): DetectorResult {
+  const provisional = s.requested ?? 'ks';
+  const ref = numericValues(reference, s.field, provisional, s.onInvalid);
+  const cur = numericValues(current, s.field, provisional, s.onInvalid);
+  return evaluateNumericValues(ref, cur, reference.name, current.name, s);
+}
+
+/**
+ * The numeric comparison from the two sides' values (what the batch and the streamed path share).
+ * `refSorted`: the reference values sorted, when already known (a streamed reference is sorted once).
+ */
+function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceName: string, currentName: string, s: Settings, refSortedKnown?: Float64Array): DetectorResult {
   const { field, requested, bins, minEffect } = s;
-  const provisional = requested ?? 'ks';
-  const ref = numericValues(reference, field, provisional, s.onInvalid);
-  const cur = numericValues(current, field, provisional, s.onInvalid);
   const n1 = ref.values.length;
   const n2 = cur.values.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'ks' : 'wasserstein');
@@ -343,8 +369,8 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
   const counts = { missingReference: ref.missing, missingCurrent: cur.missing, invalidReference: ref.invalid, invalidCurrent: cur.invalid, type: 'numeric' };
   const few = tooFew(test, field, n1, n2, threshold, counts);
   if (few) return few;
-  const refSorted = sortedFinite(ref.values, `dataset "${reference.name}" field ${field}`);
-  const curSorted = sortedFinite(cur.values, `dataset "${current.name}" field ${field}`);
+  const refSorted = refSortedKnown ?? sortedFinite(ref.values, `dataset "${referenceName}" field ${field}`);
+  const curSorted = sortedFinite(cur.values, `dataset "${currentName}" field ${field}`);
   const refStd = stdPopulation(refSorted);
   // A constant reference has no spread to scale by: use the pooled spread (then 1), never 0.001.
   let scale = refStd;
@@ -425,16 +451,19 @@ function toResult(
 }
 
 function evaluateCategorical(reference: Dataset, current: Dataset, s: Settings): DetectorResult {
+  const ref = categoricalColumn(reference, s.field);
+  const cur = categoricalColumn(current, s.field);
+  return evaluateCategoryCounts(() => alignCategoryCounts(ref.values, cur.values), ref.values.length, cur.values.length, ref.missing, cur.missing, s);
+}
+
+/** The categorical comparison from the two sides' counts (what the batch and the streamed path share). */
+function evaluateCategoryCounts(align: () => AlignedCounts, n1: number, n2: number, missingReference: number, missingCurrent: number, s: Settings): DetectorResult {
   const { field, requested, minEffect } = s;
-  const ref = categoricalColumn(reference, field);
-  const cur = categoricalColumn(current, field);
-  const n1 = ref.values.length;
-  const n2 = cur.values.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'chi2' : 'jensenshannon');
   const threshold = thresholdFor(test, s);
-  const few = tooFew(test, field, n1, n2, threshold, { type: 'categorical', missingReference: ref.missing, missingCurrent: cur.missing });
+  const few = tooFew(test, field, n1, n2, threshold, { type: 'categorical', missingReference, missingCurrent });
   if (few) return few;
-  const aligned = alignCategoryCounts(ref.values, cur.values);
+  const aligned = align();
   const effectSize = totalVariation(aligned.reference, aligned.current);
   let statistic: number;
   let pValue: number | null = null;
@@ -468,7 +497,7 @@ function evaluateCategorical(reference: Dataset, current: Dataset, s: Settings):
   const shares = (counts: Float64Array, n: number) => Object.fromEntries(listed.map((i) => [aligned.categories[i]!, counts[i]! / n]));
   return toResult(test, field, categoryChanges(aligned, n1, n2), statistic, pValue, decision, [n1, n2], {
     test, type: 'categorical', field,
-    nReference: n1, nCurrent: n2, missingReference: ref.missing, missingCurrent: cur.missing,
+    nReference: n1, nCurrent: n2, missingReference, missingCurrent,
     effectSize, effectSizeName: 'tvd', cramersV: cramersV(aligned.reference, aligned.current),
     categories: aligned.categories.length,
     unseenInReference: aligned.unseenInReference.slice(0, MAX_LISTED_CATEGORIES),
@@ -493,4 +522,262 @@ function categoryChanges(aligned: { categories: string[]; reference: Float64Arra
   const parts = picked.map((r) => `${quote(r.c)} ${r.a === 0 ? 'new, ' : ''}${pct(r.a)} → ${pct(r.b)}`);
   const more = appeared.length > 2 ? ` (+${appeared.length - 2} more new)` : '';
   return `${parts.join(', ')}${more}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streamed (stateful) evaluation
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Most distinct values a column keeps counts of in `type: auto` while its type is still open: a
+ * numeric field with millions of distinct values must not become a map of millions of categories.
+ * Past it the counts are dropped; only a field that then turns out categorical (mixed with
+ * `onInvalid: skip`, text in the majority) cannot be compared and says so.
+ */
+export const FEATURE_DRIFT_STREAM_CATEGORY_CAP = 100_000;
+
+/** How a column keeps the field's values. */
+interface ColumnPlan {
+  numbers: boolean;
+  categories: boolean;
+  /** Cap on distinct categories (auto type only). */
+  cap: number;
+}
+
+/**
+ * One side's values of the field, kept as they stream past: the numbers as a growing
+ * Float64Array, the categories as counts in first-seen order, and the counts and examples every
+ * message of the batch path needs. Never the records.
+ */
+class FieldColumn {
+  name = '';
+  records = 0;
+  /** Absent, null or '' (numeric view). */
+  missingNumeric = 0;
+  /** Absent or null (categorical view: '' is a category). */
+  missingCategorical = 0;
+  /** Present values that are numbers or numeric strings, and the others. */
+  numberLike = 0;
+  others = 0;
+  values = new Float64Array(1024);
+  /** `dataset "x" record 12: "652.3ms"` (type detection's examples). */
+  scanExamples: string[] = [];
+  /** `record 12: field "f" is "652.3ms"` (numeric view's examples). */
+  invalidExamples: string[] = [];
+  counts: Map<string, number> | null;
+  overflow = false;
+  /** First record (1-based) whose value is an object or array, 0 when none. */
+  objectRecord = 0;
+  /** Reference values sorted, kept while the column does not change. */
+  sorted: Float64Array | undefined;
+
+  constructor(private readonly field: string, private readonly plan: ColumnPlan) {
+    this.counts = plan.categories ? new Map() : null;
+  }
+
+  add(records: readonly Record<string, unknown>[], name: string): void {
+    this.name = name;
+    this.sorted = undefined;
+    const field = this.field;
+    for (const record of records) {
+      const i = this.records++;
+      const raw = getField(record, field);
+      if (raw === undefined || raw === null) {
+        this.missingNumeric++;
+        this.missingCategorical++;
+        continue;
+      }
+      if (this.plan.categories) this.addCategory(raw, i);
+      if (raw === '') {
+        this.missingNumeric++;
+        continue;
+      }
+      if (isNumberLike(raw)) {
+        this.numberLike++;
+        if (this.plan.numbers) this.push(Number(raw));
+        continue;
+      }
+      this.others++;
+      if (this.scanExamples.length < MAX_EXAMPLES) this.scanExamples.push(`dataset "${name}" record ${i + 1}: ${describeValue(raw, 40)}`);
+      if (this.invalidExamples.length < MAX_EXAMPLES) this.invalidExamples.push(`record ${i + 1}: field "${field}" is ${describeValue(raw, 40)}`);
+    }
+  }
+
+  private addCategory(raw: unknown, i: number): void {
+    if (typeof raw === 'object') {
+      if (this.objectRecord === 0) this.objectRecord = i + 1;
+      return;
+    }
+    const counts = this.counts;
+    if (counts === null) return;
+    const key = String(raw);
+    const k = counts.get(key);
+    if (k !== undefined) counts.set(key, k + 1);
+    else if (counts.size < this.plan.cap) counts.set(key, 1);
+    else {
+      this.counts = null;
+      this.overflow = true;
+    }
+  }
+
+  private push(v: number): void {
+    const n = this.numberLike - 1;
+    if (n >= this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[n] = v;
+  }
+
+  get present(): number {
+    return this.numberLike + this.others;
+  }
+
+  /** The numeric view, as {@link numericValues} gives it for a dataset (same checks, same messages). */
+  numeric(test: FeatureTest, onInvalid: 'error' | 'skip'): NumericField {
+    const where = `dataset "${this.name}"`;
+    const n = this.records;
+    if (n === 0) throw new DataError(`${where} is empty`);
+    const invalid = this.others;
+    if (invalid > 0 && onInvalid === 'error') {
+      throw new DataError(`${where}: ${invalid} of ${n - this.missingNumeric} values of "${this.field}" are not numbers (${this.invalidExamples.join('; ')}); feature-drift test "${test}" needs numbers: fix the data, set onInvalid: skip to leave them out (counted), or set type: categorical with test chi2, tvd, psi or jensenshannon`);
+    }
+    if (this.numberLike === 0) {
+      if (invalid > 0) throw new DataError(`${where}: none of the ${invalid} values of "${this.field}" is a number (${this.invalidExamples.join('; ')}); set type: categorical to compare them as categories`);
+      throw new DataError(`${where}: field "${this.field}" is missing in every one of its ${n} records; check the field name (dotted paths like attributes.x are supported)`);
+    }
+    return { values: this.values.subarray(0, this.numberLike), missing: this.missingNumeric, invalid, examples: this.invalidExamples };
+  }
+
+  /** The categorical view's checks, as {@link categoricalColumn} makes them. */
+  checkCategorical(): void {
+    const where = `dataset "${this.name}"`;
+    if (this.objectRecord > 0) throw new DataError(`${where}, record ${this.objectRecord}: field "${this.field}" is an object or array, not a category`);
+    if (this.records === 0) throw new DataError(`${where} is empty`);
+    if (this.records === this.missingCategorical) throw new DataError(`${where}: field "${this.field}" is missing in every one of its ${this.records} records; check the field name`);
+    if (this.counts === null) {
+      throw new DataError(`${where}: field "${this.field}" has more than ${FEATURE_DRIFT_STREAM_CATEGORY_CAP} distinct values and mixes numbers with text, so it cannot be compared as categories while streaming; set type: numeric (with onInvalid: skip) or type: categorical explicitly`);
+    }
+  }
+
+  /** Categorical values kept (present, not objects). */
+  get categorical(): number {
+    return this.records - this.missingCategorical;
+  }
+
+  reset(): void {
+    Object.assign(this, new FieldColumn(this.field, this.plan));
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      name: this.name, records: this.records, missingNumeric: this.missingNumeric, missingCategorical: this.missingCategorical,
+      numberLike: this.numberLike, others: this.others,
+      values: Buffer.from(this.values.buffer, this.values.byteOffset, this.numberLike * 8).toString('base64'),
+      scanExamples: this.scanExamples, invalidExamples: this.invalidExamples,
+      counts: this.counts ? [...this.counts] : null, overflow: this.overflow, objectRecord: this.objectRecord,
+    };
+  }
+
+  restore(state: Record<string, unknown>): void {
+    const bytes = Buffer.from(String(state.values), 'base64');
+    const values = new Float64Array(Math.max(1024, bytes.length / 8));
+    new Uint8Array(values.buffer).set(bytes);
+    Object.assign(this, {
+      name: state.name, records: state.records, missingNumeric: state.missingNumeric, missingCategorical: state.missingCategorical,
+      numberLike: state.numberLike, others: state.others, values,
+      scanExamples: [...(state.scanExamples as string[])], invalidExamples: [...(state.invalidExamples as string[])],
+      counts: state.counts ? new Map(state.counts as [string, number][]) : null, overflow: state.overflow, objectRecord: state.objectRecord,
+      sorted: undefined,
+    });
+  }
+}
+
+/** Aligned counts from two first-seen-ordered count maps: what {@link alignCategoryCounts} gives for the values. */
+function alignCounts(reference: Map<string, number>, current: Map<string, number>): AlignedCounts {
+  const categories = [...reference.keys()];
+  const unseenInReference: string[] = [];
+  for (const c of current.keys()) {
+    if (!reference.has(c)) {
+      categories.push(c);
+      unseenInReference.push(c);
+    }
+  }
+  return {
+    categories,
+    reference: Float64Array.from(categories, (c) => reference.get(c) ?? 0),
+    current: Float64Array.from(categories, (c) => current.get(c) ?? 0),
+    unseenInReference,
+  };
+}
+
+/**
+ * The stateful side of feature-drift: the reference's column (kept for the session, sorted once)
+ * and the open window's column, fed batch by batch; `evaluate` compares them exactly as the batch
+ * path compares two datasets, then drops the window's column.
+ */
+export class FeatureDriftState {
+  readonly #reference: FieldColumn;
+  readonly #current: FieldColumn;
+  #referenceSeen = false;
+
+  constructor(private readonly s: Settings, private readonly type: 'auto' | FieldType) {
+    const numericOnly = type === 'numeric';
+    const categoricalOnly = type === 'categorical';
+    const plan: ColumnPlan = { numbers: !categoricalOnly, categories: !numericOnly, cap: type === 'auto' ? FEATURE_DRIFT_STREAM_CATEGORY_CAP : Infinity };
+    this.#reference = new FieldColumn(s.field, plan);
+    this.#current = new FieldColumn(s.field, plan);
+  }
+
+  update(batch: RecordBatch): void {
+    if (batch.role === 'reference') {
+      this.#referenceSeen = true;
+      this.#reference.add(batch.records, batch.dataset);
+    } else {
+      this.#current.add(batch.records, batch.dataset);
+    }
+  }
+
+  evaluate(id: string): DetectorResult {
+    try {
+      if (!this.#referenceSeen) {
+        throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift "${id}" needs a reference dataset, but the run has none: add data.reference to the config (or name one with reference: on the detector)`);
+      }
+      const ref = this.#reference, cur = this.#current, s = this.s;
+      let type: FieldType;
+      if (this.type !== 'auto') type = this.type;
+      else {
+        for (const c of [ref, cur]) if (c.records === 0) throw new DataError(`dataset "${c.name || (c === ref ? 'reference' : 'current')}" is empty`);
+        if (ref.present + cur.present === 0) {
+          throw new DataError(`field "${s.field}" is missing in every record of dataset "${ref.name}" and dataset "${cur.name}"; check the field name (dotted paths like attributes.x are supported)`);
+        }
+        type = typeFromScan({ numbers: ref.numberLike + cur.numberLike, others: ref.others + cur.others, present: ref.present + cur.present, examples: [...ref.scanExamples, ...cur.scanExamples].slice(0, MAX_EXAMPLES) }, s.field, s.onInvalid);
+      }
+      if (type === 'numeric') {
+        const provisional = s.requested ?? 'ks';
+        const refField = ref.numeric(provisional, s.onInvalid);
+        const curField = cur.numeric(provisional, s.onInvalid);
+        ref.sorted ??= sortedFinite(refField.values, `dataset "${ref.name}" field ${s.field}`);
+        return evaluateNumericValues(refField, curField, ref.name, cur.name, s, ref.sorted);
+      }
+      ref.checkCategorical();
+      cur.checkCategorical();
+      return evaluateCategoryCounts(() => alignCounts(ref.counts!, cur.counts!), ref.categorical, cur.categorical, ref.missingCategorical, cur.missingCategorical, s);
+    } finally {
+      this.#current.reset();
+    }
+  }
+
+  snapshot(): unknown {
+    return { version: 1, referenceSeen: this.#referenceSeen, reference: this.#reference.snapshot(), current: this.#current.snapshot() };
+  }
+
+  restore(state: unknown): void {
+    const st = state as { version?: number; referenceSeen: boolean; reference: Record<string, unknown>; current: Record<string, unknown> };
+    if (st?.version !== 1) throw new DataError('feature-drift: cannot restore this snapshot (not one taken by this version of feature-drift)');
+    this.#referenceSeen = st.referenceSeen;
+    this.#reference.restore(st.reference);
+    this.#current.restore(st.current);
+  }
 }

@@ -8,3 +8,4 @@ export * from './multivariate/index.js';
 export * from './univariate/index.js';
 export * from './anomaly/index.js';
 export * from './paired/index.js';
+export * from './state.js';

@@ -8,7 +8,7 @@
  * `p99` (any `pNN` from the `quantiles` option, `p99.9` for 0.999), `max`, `mean`, `sum`.
  */
 import { ConfigError, DataError, describeValue, getField, parseDuration, parseTimestamp, type ComponentContext, type Dataset, type MetricValue } from '@vigia/core';
-import { BucketHistogram, KllSketch, kllRankErrorBound, sortedCopy, sortedQuantiles } from '@vigia/stats';
+import { BucketHistogram, KllSketch, dumpState, kllRankErrorBound, loadState, sortedCopy, sortedQuantiles, type StateDump } from '@vigia/stats';
 
 /** OTel attribute for the requested model, used as the label when grouping by `model`. */
 export const MODEL_LABEL = 'gen_ai.request.model';
@@ -57,20 +57,30 @@ export function fieldPresent(dataset: Dataset, field: string): boolean {
  * is a {@link DataError} naming the dataset, record and field.
  */
 export function readNumber(dataset: Dataset, index: number, field: string): number | undefined {
-  const raw = getField(dataset.records[index]!, field);
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  const v = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
-  if (!Number.isFinite(v)) {
-    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${describeValue(raw)}, not a finite number`);
-  }
-  return v;
+  return numberIn(dataset.records[index]!, field, () => `dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}`);
 }
 
 /** Like {@link readNumber}, and a DataError when the number is negative. */
 export function readNonNegative(dataset: Dataset, index: number, field: string): number | undefined {
-  const v = readNumber(dataset, index, field);
+  return nonNegativeIn(dataset.records[index]!, field, () => `dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}`);
+}
+
+/** {@link readNumber} on one record; `where` names it in messages (`dataset "x", record 12`). */
+export function numberIn(record: Record<string, unknown>, field: string, where: () => string): number | undefined {
+  const raw = getField(record, field);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const v = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
+  if (!Number.isFinite(v)) {
+    throw new DataError(`${where()}: field "${field}" is ${describeValue(raw)}, not a finite number`);
+  }
+  return v;
+}
+
+/** {@link readNonNegative} on one record. */
+export function nonNegativeIn(record: Record<string, unknown>, field: string, where: () => string): number | undefined {
+  const v = numberIn(record, field, where);
   if (v !== undefined && v < 0) {
-    throw new DataError(`dataset "${dataset.name}" (${dataset.origin}), record ${index + 1}: field "${field}" is ${v}; it must be ≥ 0`);
+    throw new DataError(`${where()}: field "${field}" is ${v}; it must be ≥ 0`);
   }
   return v;
 }
@@ -124,25 +134,90 @@ export interface SummarySpec {
 export function summarize(values: Float64Array, spec: SummarySpec, ctx: ComponentContext): MetricValue[] {
   const n = values.length;
   if (n === 0) return [];
-  const out: MetricValue[] = [];
-  let qs: number[];
-  let max: number;
-  let how: string;
   if (spec.mode === 'sketch') {
-    const rng = ctx.rng.fork(`${spec.name}|${JSON.stringify(spec.labels)}`);
-    const sketch = new KllSketch({ k: spec.sketchK, random: () => rng.next() });
-    sketch.addAll(values);
-    qs = sketch.quantiles(spec.quantiles);
-    max = sketch.max;
-    how = `KLL sketch, k=${spec.sketchK}, rank error ≤ ${(kllRankErrorBound(spec.sketchK) * 100).toFixed(2)}% at 99% confidence`;
-  } else {
-    const sorted = sortedCopy(values);
-    qs = sortedQuantiles(sorted, spec.quantiles);
-    max = sorted[n - 1]!;
-    how = 'exact, linear interpolation between order statistics (type 7)';
+    const acc = new SummaryAccumulator(spec, ctx);
+    for (let i = 0; i < n; i++) acc.add(values[i]!);
+    return acc.summarize(spec);
   }
+  const sorted = sortedCopy(values);
+  const qs = sortedQuantiles(sorted, spec.quantiles);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i]!;
+  return summaryValues(spec, n, qs, sorted[n - 1]!, sum, 'exact, linear interpolation between order statistics (type 7)', spec.buckets ? () => {
+    const histogram = new BucketHistogram(spec.buckets!);
+    histogram.addAll(values);
+    return histogram;
+  } : undefined);
+}
+
+/**
+ * A summary built value by value (a streamed window): exact mode keeps the values as a growing
+ * Float64Array (a column), sketch mode a KLL sketch, the running sum and the histogram, so memory
+ * is constant. The values equal {@link summarize}'s on the same values in the same order.
+ */
+export class SummaryAccumulator {
+  values: Float64Array = new Float64Array(0);
+  n = 0;
+  sum = 0;
+  sketch: KllSketch | undefined;
+  histogram: BucketHistogram | undefined;
+  /** Draws the sketch made from its RNG, so a restored sketch continues the same random stream. */
+  draws = 0;
+  readonly #random: () => number;
+
+  constructor(spec: Pick<SummarySpec, 'name' | 'labels' | 'mode' | 'sketchK' | 'buckets'>, ctx: Pick<ComponentContext, 'rng'>) {
+    const rng = ctx.rng.fork(`${spec.name}|${JSON.stringify(spec.labels)}`);
+    this.#random = () => rng.next();
+    if (spec.mode === 'sketch') {
+      this.sketch = new KllSketch({ k: spec.sketchK, random: () => {
+        this.draws++;
+        return this.#random();
+      } });
+      if (spec.buckets) this.histogram = new BucketHistogram(spec.buckets);
+    }
+  }
+
+  add(v: number): void {
+    if (this.sketch) {
+      this.sketch.add(v);
+      this.histogram?.add(v);
+      this.sum += v;
+      this.n++;
+      return;
+    }
+    if (this.n === this.values.length) {
+      const grown = new Float64Array(Math.max(1024, this.n * 2));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.n++] = v;
+  }
+
+  summarize(spec: SummarySpec): MetricValue[] {
+    if (this.n === 0) return [];
+    if (!this.sketch) return summarize(this.values.subarray(0, this.n), spec, { rng: undefined } as unknown as ComponentContext);
+    const how = `KLL sketch, k=${spec.sketchK}, rank error ≤ ${(kllRankErrorBound(spec.sketchK) * 100).toFixed(2)}% at 99% confidence`;
+    const histogram = this.histogram;
+    return summaryValues(spec, this.n, this.sketch.quantiles(spec.quantiles), this.sketch.max, this.sum, how, histogram ? () => histogram : undefined);
+  }
+
+  snapshot(): StateDump {
+    return dumpState({ values: this.values.subarray(0, this.n), n: this.n, sum: this.sum, sketch: this.sketch, histogram: this.histogram, draws: this.draws });
+  }
+
+  restore(state: StateDump): void {
+    const s = loadState(state, { sketch: this.sketch, histogram: this.histogram }) as { values: Float64Array; n: number; sum: number; draws: number };
+    this.values = s.values;
+    this.n = s.n;
+    this.sum = s.sum;
+    // replay the sketch's random draws on the fresh stream
+    for (let i = 0; i < s.draws; i++) this.#random();
+    this.draws = s.draws;
+  }
+}
+
+function summaryValues(spec: SummarySpec, n: number, qs: number[], max: number, sum: number, how: string, histogram: (() => BucketHistogram) | undefined): MetricValue[] {
+  const out: MetricValue[] = [];
   const labels = spec.labels;
   spec.quantiles.forEach((p, i) => {
     out.push({ name: `${spec.name}.${quantileSuffix(p)}`, value: qs[i]!, unit: spec.unit, labels: { ...labels }, description: `${Number((p * 100).toPrecision(10))}th percentile of ${spec.what} over ${n} values (${how})` });
@@ -150,10 +225,8 @@ export function summarize(values: Float64Array, spec: SummarySpec, ctx: Componen
   out.push({ name: `${spec.name}.max`, value: max, unit: spec.unit, labels: { ...labels }, description: `maximum of ${spec.what} over ${n} values` });
   if (!spec.noMean) out.push({ name: `${spec.name}.mean`, value: sum / n, unit: spec.unit, labels: { ...labels }, description: `mean of ${spec.what} over ${n} values` });
   if (spec.sum) out.push({ name: `${spec.name}.sum`, value: sum, unit: spec.unit, labels: { ...labels }, kind: 'counter', description: `total of ${spec.what} over ${n} values` });
-  if (spec.buckets) {
-    const histogram = new BucketHistogram(spec.buckets);
-    histogram.addAll(values);
-    out.push({ name: spec.name, value: sum / n, unit: spec.unit, labels: { ...labels }, kind: 'histogram', histogram: histogram.toJSON(), description: `histogram of ${spec.what} (explicit buckets, upper bound inclusive); value is the mean` });
+  if (spec.buckets && histogram) {
+    out.push({ name: spec.name, value: sum / n, unit: spec.unit, labels: { ...labels }, kind: 'histogram', histogram: histogram().toJSON(), description: `histogram of ${spec.what} (explicit buckets, upper bound inclusive); value is the mean` });
   }
   return out;
 }

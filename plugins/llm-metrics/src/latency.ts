@@ -1,6 +1,11 @@
-import { DataError, defineMetric, getField, type MetricValue } from '@vigia/core';
 import {
-  bucketProblem, checkBuckets, fieldPresent, groupByOption, groupRecords, modeOption, quantilesOption, readNonNegative, sketchKOption, summarize,
+  DataError, defineMetric, describeValue, getField,
+  type ComponentContext, type Dataset, type MetricInput, type MetricValue, type RecordBatch, type WindowInput,
+} from '@vigia/core';
+import type { StateDump } from '@vigia/stats';
+import {
+  SummaryAccumulator, bucketProblem, checkBuckets, fieldPresent, groupByOption, groupLabel, groupRecords, modeOption, nonNegativeIn, quantilesOption,
+  readNonNegative, sketchKOption, summarize, type SummarySpec,
 } from './common.js';
 
 /** OTel GenAI advisory bucket boundaries, in seconds. */
@@ -52,11 +57,24 @@ export const latency = defineMetric({
   ].filter((p): p is string => p !== undefined),
   /** The record fields read with these options (core keeps only these when every component declares its fields). */
   fields: (options) => [options.field, options.ttftField, options.outputTokensField, options.errorField, options.groupBy].filter((f): f is string => typeof f === 'string'),
-  create: (options) => {
+  create: (options, createCtx) => {
     checkBuckets('durationBuckets', options.durationBuckets);
     checkBuckets('ttftBuckets', options.ttftBuckets);
     checkBuckets('tpotBuckets', options.tpotBuckets);
-    return { compute({ dataset }, ctx) {
+    const state = new LatencyWindow(options, createCtx);
+    return {
+      update(batch: RecordBatch, ctx: ComponentContext) {
+        state.add(batch, ctx);
+      },
+      snapshot: () => state.snapshot(),
+      restore: (snapshot: unknown) => state.restore(snapshot),
+      /** A window of streamed batches (`{ window }`), or a whole dataset (the batch path). */
+      compute(input: WindowInput | MetricInput, ctx: ComponentContext): MetricValue[] {
+        if (!('dataset' in input)) return state.compute(ctx);
+        return computeBatch(input.dataset, ctx);
+      },
+    };
+    function computeBatch(dataset: Dataset, ctx: ComponentContext): MetricValue[] {
       const scale = options.fieldUnit === 's' ? 1 : 1e-3;
       if (!fieldPresent(dataset, options.field)) {
         throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): field "${options.field}" is missing in every one of its ${dataset.records.length} records; set the latency metric's \`field\` option to the field holding end-to-end latency`);
@@ -100,6 +118,157 @@ export const latency = defineMetric({
         ctx.logger.warn(`latency: ${negativeTpot} record(s) of dataset "${dataset.name}" have ${options.ttftField} > ${options.field}; left out of time per output token`);
       }
       return out;
-    } };
+    }
   },
 });
+
+interface LatencyOptions {
+  field: string;
+  ttftField: string;
+  outputTokensField: string;
+  errorField: string;
+  fieldUnit: 'ms' | 's';
+  quantiles: number[];
+  mode: 'exact' | 'sketch';
+  sketchK: number;
+  histogram: boolean;
+  durationBuckets?: number[];
+  ttftBuckets?: number[];
+  tpotBuckets?: number[];
+  groupBy?: string;
+}
+
+/** The three distributions of one group. */
+interface LatencyGroup {
+  labels: Record<string, string>;
+  series: [SummaryAccumulator, SummaryAccumulator, SummaryAccumulator];
+  /** The first bad value of the group (the batch path stops at it when it reaches the group). */
+  error?: string;
+}
+
+/**
+ * The stateful latency metric: each window's values by group, as columns (exact mode) or KLL
+ * sketches (sketch mode), never the records. `compute` gives what the batch path gives on the
+ * window's records (same values, same errors in the same order), then starts the next window.
+ */
+class LatencyWindow {
+  #groups = new Map<string, LatencyGroup>();
+  #records = 0;
+  #name = 'current';
+  #latencyPresent = false;
+  #groupError: string | undefined;
+  #negativeTpot = 0;
+
+  constructor(private readonly o: LatencyOptions, private readonly createCtx: ComponentContext) {}
+
+  #specs(labels: Record<string, string>): [SummarySpec, SummarySpec, SummarySpec] {
+    const o = this.o;
+    const common = { quantiles: o.quantiles, mode: o.mode, sketchK: o.sketchK, labels } as const;
+    return [
+      { ...common, name: 'gen_ai.client.operation.duration', unit: 's', what: 'end-to-end request duration', buckets: o.histogram ? (o.durationBuckets ?? DURATION_BUCKETS) : undefined },
+      { ...common, name: 'gen_ai.server.time_to_first_token', unit: 's', what: 'time to first token', buckets: o.histogram ? (o.ttftBuckets ?? TTFT_BUCKETS) : undefined },
+      { ...common, name: 'gen_ai.server.time_per_output_token', unit: 's', what: 'time per output token after the first', buckets: o.histogram ? (o.tpotBuckets ?? TPOT_BUCKETS) : undefined },
+    ];
+  }
+
+  #group(key: string, ctx: Pick<ComponentContext, 'rng'>): LatencyGroup {
+    let group = this.#groups.get(key);
+    if (!group) {
+      const labels: Record<string, string> = this.o.groupBy ? { [groupLabel(this.o.groupBy)]: key } : {};
+      const specs = this.#specs(labels);
+      group = { labels, series: [new SummaryAccumulator(specs[0], ctx), new SummaryAccumulator(specs[1], ctx), new SummaryAccumulator(specs[2], ctx)] };
+      this.#groups.set(key, group);
+    }
+    return group;
+  }
+
+  add(batch: RecordBatch, ctx: ComponentContext): void {
+    const o = this.o;
+    const scale = o.fieldUnit === 's' ? 1 : 1e-3;
+    this.#name = batch.dataset;
+    for (const record of batch.records) {
+      const i = this.#records++;
+      const where = () => `dataset "${batch.dataset}", record ${i + 1}`;
+      const latencyRaw = getField(record, o.field);
+      if (latencyRaw !== undefined && latencyRaw !== null && latencyRaw !== '') this.#latencyPresent = true;
+      let key = '';
+      if (o.groupBy) {
+        const raw = getField(record, o.groupBy);
+        if (raw !== null && typeof raw === 'object') {
+          this.#groupError ??= `${where()}: groupBy field "${o.groupBy}" is an object or array; group by a field holding a string or number`;
+          continue;
+        }
+        key = raw === undefined || raw === null || raw === '' ? 'unknown' : String(raw);
+      }
+      const group = this.#group(key, ctx);
+      if (group.error !== undefined) continue;
+      try {
+        const latencyValue = nonNegativeIn(record, o.field, where);
+        if (latencyValue !== undefined) group.series[0].add(latencyValue * scale);
+        if (isFailed(getField(record, o.errorField))) continue;
+        const ttft = nonNegativeIn(record, o.ttftField, where);
+        if (ttft === undefined) continue;
+        group.series[1].add(ttft * scale);
+        const outputTokens = nonNegativeIn(record, o.outputTokensField, where);
+        if (latencyValue === undefined || outputTokens === undefined || outputTokens <= 1) continue;
+        const tpot = ((latencyValue - ttft) * scale) / (outputTokens - 1);
+        if (tpot < 0) this.#negativeTpot++;
+        else group.series[2].add(tpot);
+      } catch (error) {
+        group.error = (error as Error).message;
+      }
+    }
+  }
+
+  compute(ctx: ComponentContext): MetricValue[] {
+    try {
+      const o = this.o;
+      if (!this.#latencyPresent) {
+        throw new DataError(`dataset "${this.#name}": field "${o.field}" is missing in every one of its ${this.#records} records; set the latency metric's \`field\` option to the field holding end-to-end latency`);
+      }
+      if (this.#groupError !== undefined) throw new DataError(this.#groupError);
+      const out: MetricValue[] = [];
+      let negativeTpot = this.#negativeTpot;
+      for (const key of [...this.#groups.keys()].sort()) {
+        const group = this.#groups.get(key)!;
+        if (group.error !== undefined) throw new DataError(group.error);
+        const specs = this.#specs(group.labels);
+        group.series.forEach((series, k) => out.push(...series.summarize(specs[k]!)));
+      }
+      if (negativeTpot > 0) {
+        ctx.logger.warn(`latency: ${negativeTpot} record(s) of dataset "${this.#name}" have ${o.ttftField} > ${o.field}; left out of time per output token`);
+        negativeTpot = 0;
+      }
+      return out;
+    } finally {
+      this.#groups = new Map();
+      this.#records = 0;
+      this.#latencyPresent = false;
+      this.#groupError = undefined;
+      this.#negativeTpot = 0;
+    }
+  }
+
+  snapshot(): unknown {
+    return {
+      version: 1, records: this.#records, name: this.#name, latencyPresent: this.#latencyPresent, groupError: this.#groupError ?? null, negativeTpot: this.#negativeTpot,
+      groups: [...this.#groups].map(([key, g]) => ({ key, error: g.error ?? null, series: g.series.map((x) => x.snapshot()) })),
+    };
+  }
+
+  restore(state: unknown): void {
+    const st = state as { version?: number; records: number; name: string; latencyPresent: boolean; groupError: string | null; negativeTpot: number; groups: { key: string; error: string | null; series: StateDump[] }[] };
+    if (st?.version !== 1) throw new DataError(`latency: cannot restore ${describeValue(state, 40)}: not a snapshot taken by this version of the latency metric`);
+    this.#groups = new Map();
+    for (const g of st.groups) {
+      const group = this.#group(g.key, this.createCtx);
+      if (g.error !== null) group.error = g.error;
+      group.series.forEach((x, k) => x.restore(g.series[k]!));
+    }
+    this.#records = st.records;
+    this.#name = st.name;
+    this.#latencyPresent = st.latencyPresent;
+    this.#groupError = st.groupError ?? undefined;
+    this.#negativeTpot = st.negativeTpot;
+  }
+}

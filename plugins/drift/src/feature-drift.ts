@@ -551,6 +551,8 @@ interface ColumnPlan {
  */
 class FieldColumn {
   name = '';
+  /** The dataset's origin when core passes it with the batch. */
+  origin = '';
   records = 0;
   /** Absent, null or '' (numeric view). */
   missingNumeric = 0;
@@ -575,8 +577,9 @@ class FieldColumn {
     this.counts = plan.categories ? new Map() : null;
   }
 
-  add(records: readonly Record<string, unknown>[], name: string): void {
+  add(records: readonly Record<string, unknown>[], name: string, origin: string): void {
     this.name = name;
+    this.origin = origin;
     this.sorted = undefined;
     const field = this.field;
     for (const record of records) {
@@ -601,6 +604,11 @@ class FieldColumn {
       if (this.scanExamples.length < MAX_EXAMPLES) this.scanExamples.push(`dataset "${name}" record ${i + 1}: ${describeValue(raw, 40)}`);
       if (this.invalidExamples.length < MAX_EXAMPLES) this.invalidExamples.push(`record ${i + 1}: field "${field}" is ${describeValue(raw, 40)}`);
     }
+  }
+
+  /** `dataset "x" (origin)`, as the batch path names a dataset. */
+  get label(): string {
+    return this.origin ? `dataset "${this.name}" (${this.origin})` : `dataset "${this.name}"`;
   }
 
   private addCategory(raw: unknown, i: number): void {
@@ -636,7 +644,7 @@ class FieldColumn {
 
   /** The numeric view, as {@link numericValues} gives it for a dataset (same checks, same messages). */
   numeric(test: FeatureTest, onInvalid: 'error' | 'skip'): NumericField {
-    const where = `dataset "${this.name}"`;
+    const where = this.label;
     const n = this.records;
     if (n === 0) throw new DataError(`${where} is empty`);
     const invalid = this.others;
@@ -652,7 +660,7 @@ class FieldColumn {
 
   /** The categorical view's checks, as {@link categoricalColumn} makes them. */
   checkCategorical(): void {
-    const where = `dataset "${this.name}"`;
+    const where = this.label;
     if (this.objectRecord > 0) throw new DataError(`${where}, record ${this.objectRecord}: field "${this.field}" is an object or array, not a category`);
     if (this.records === 0) throw new DataError(`${where} is empty`);
     if (this.records === this.missingCategorical) throw new DataError(`${where}: field "${this.field}" is missing in every one of its ${this.records} records; check the field name`);
@@ -672,7 +680,7 @@ class FieldColumn {
 
   snapshot(): Record<string, unknown> {
     return {
-      name: this.name, records: this.records, missingNumeric: this.missingNumeric, missingCategorical: this.missingCategorical,
+      name: this.name, origin: this.origin, records: this.records, missingNumeric: this.missingNumeric, missingCategorical: this.missingCategorical,
       numberLike: this.numberLike, others: this.others,
       values: Buffer.from(this.values.buffer, this.values.byteOffset, this.numberLike * 8).toString('base64'),
       scanExamples: this.scanExamples, invalidExamples: this.invalidExamples,
@@ -685,7 +693,7 @@ class FieldColumn {
     const values = new Float64Array(Math.max(1024, bytes.length / 8));
     new Uint8Array(values.buffer).set(bytes);
     Object.assign(this, {
-      name: state.name, records: state.records, missingNumeric: state.missingNumeric, missingCategorical: state.missingCategorical,
+      name: state.name, origin: state.origin ?? '', records: state.records, missingNumeric: state.missingNumeric, missingCategorical: state.missingCategorical,
       numberLike: state.numberLike, others: state.others, values,
       scanExamples: [...(state.scanExamples as string[])], invalidExamples: [...(state.invalidExamples as string[])],
       counts: state.counts ? new Map(state.counts as [string, number][]) : null, overflow: state.overflow, objectRecord: state.objectRecord,
@@ -693,6 +701,12 @@ class FieldColumn {
     });
   }
 }
+
+/** The dataset's origin, when core passes one with the batch (not part of the API 2 contract yet). */
+const originOf = (batch: RecordBatch): string => {
+  const origin = (batch as { origin?: unknown }).origin;
+  return typeof origin === 'string' ? origin : '';
+};
 
 /** Aligned counts from two first-seen-ordered count maps: what {@link alignCategoryCounts} gives for the values. */
 function alignCounts(reference: Map<string, number>, current: Map<string, number>): AlignedCounts {
@@ -733,9 +747,9 @@ export class FeatureDriftState {
   update(batch: RecordBatch): void {
     if (batch.role === 'reference') {
       this.#referenceSeen = true;
-      this.#reference.add(batch.records, batch.dataset);
+      this.#reference.add(batch.records, batch.dataset, originOf(batch));
     } else {
-      this.#current.add(batch.records, batch.dataset);
+      this.#current.add(batch.records, batch.dataset, originOf(batch));
     }
   }
 
@@ -748,9 +762,9 @@ export class FeatureDriftState {
       let type: FieldType;
       if (this.type !== 'auto') type = this.type;
       else {
-        for (const c of [ref, cur]) if (c.records === 0) throw new DataError(`dataset "${c.name || (c === ref ? 'reference' : 'current')}" is empty`);
+        for (const c of [ref, cur]) if (c.records === 0) throw new DataError(`${c.name ? c.label : `dataset "${c === ref ? 'reference' : 'current'}"`} is empty`);
         if (ref.present + cur.present === 0) {
-          throw new DataError(`field "${s.field}" is missing in every record of dataset "${ref.name}" and dataset "${cur.name}"; check the field name (dotted paths like attributes.x are supported)`);
+          throw new DataError(`field "${s.field}" is missing in every record of ${ref.label} and ${cur.label}; check the field name (dotted paths like attributes.x are supported)`);
         }
         type = typeFromScan({ numbers: ref.numberLike + cur.numberLike, others: ref.others + cur.others, present: ref.present + cur.present, examples: [...ref.scanExamples, ...cur.scanExamples].slice(0, MAX_EXAMPLES) }, s.field, s.onInvalid);
       }

@@ -155,11 +155,17 @@ class LatencyWindow {
   #groups = new Map<string, LatencyGroup>();
   #records = 0;
   #name = 'current';
+  /** The dataset's origin when core passes it with the batch (`jsonl x.jsonl`). */
+  #origin = '';
   #latencyPresent = false;
   #groupError: string | undefined;
   #negativeTpot = 0;
 
   constructor(private readonly o: LatencyOptions, private readonly createCtx: ComponentContext) {}
+
+  get #label(): string {
+    return this.#origin ? `dataset "${this.#name}" (${this.#origin})` : `dataset "${this.#name}"`;
+  }
 
   #specs(labels: Record<string, string>): [SummarySpec, SummarySpec, SummarySpec] {
     const o = this.o;
@@ -186,9 +192,11 @@ class LatencyWindow {
     const o = this.o;
     const scale = o.fieldUnit === 's' ? 1 : 1e-3;
     this.#name = batch.dataset;
+    const origin = (batch as { origin?: unknown }).origin;
+    this.#origin = typeof origin === 'string' ? origin : '';
     for (const record of batch.records) {
       const i = this.#records++;
-      const where = () => `dataset "${batch.dataset}", record ${i + 1}`;
+      const where = () => `${this.#label}, record ${i + 1}`;
       const latencyRaw = getField(record, o.field);
       if (latencyRaw !== undefined && latencyRaw !== null && latencyRaw !== '') this.#latencyPresent = true;
       let key = '';
@@ -224,7 +232,7 @@ class LatencyWindow {
     try {
       const o = this.o;
       if (!this.#latencyPresent) {
-        throw new DataError(`dataset "${this.#name}": field "${o.field}" is missing in every one of its ${this.#records} records; set the latency metric's \`field\` option to the field holding end-to-end latency`);
+        throw new DataError(`${this.#label}: field "${o.field}" is missing in every one of its ${this.#records} records; set the latency metric's \`field\` option to the field holding end-to-end latency`);
       }
       if (this.#groupError !== undefined) throw new DataError(this.#groupError);
       const out: MetricValue[] = [];
@@ -251,13 +259,13 @@ class LatencyWindow {
 
   snapshot(): unknown {
     return {
-      version: 1, records: this.#records, name: this.#name, latencyPresent: this.#latencyPresent, groupError: this.#groupError ?? null, negativeTpot: this.#negativeTpot,
+      version: 1, records: this.#records, name: this.#name, origin: this.#origin, latencyPresent: this.#latencyPresent, groupError: this.#groupError ?? null, negativeTpot: this.#negativeTpot,
       groups: [...this.#groups].map(([key, g]) => ({ key, error: g.error ?? null, series: g.series.map((x) => x.snapshot()) })),
     };
   }
 
   restore(state: unknown): void {
-    const st = state as { version?: number; records: number; name: string; latencyPresent: boolean; groupError: string | null; negativeTpot: number; groups: { key: string; error: string | null; series: StateDump[] }[] };
+    const st = state as { version?: number; records: number; name: string; origin?: string; latencyPresent: boolean; groupError: string | null; negativeTpot: number; groups: { key: string; error: string | null; series: StateDump[] }[] };
     if (st?.version !== 1) throw new DataError(`latency: cannot restore ${describeValue(state, 40)}: not a snapshot taken by this version of the latency metric`);
     this.#groups = new Map();
     for (const g of st.groups) {
@@ -267,6 +275,7 @@ class LatencyWindow {
     }
     this.#records = st.records;
     this.#name = st.name;
+    this.#origin = st.origin ?? '';
     this.#latencyPresent = st.latencyPresent;
     this.#groupError = st.groupError ?? undefined;
     this.#negativeTpot = st.negativeTpot;

@@ -25,6 +25,18 @@ describe('SortedWindow', () => {
       expect(w.mad(m)).toBeCloseTo(median(last.map((x) => Math.abs(x - m))), 12);
     }
   });
+
+  it('keeps exactly the sorted values of the last `capacity` pushes (ties, evictions on both sides)', () => {
+    const rng = createRandom(9);
+    const w = new SortedWindow(25);
+    const all: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const v = Math.round(rng.normal() * 6) + (i % 300 < 20 ? 40 : 0);
+      w.push(v);
+      all.push(v);
+      expect(Array.from(w.toSortedArray())).toEqual(all.slice(-25).sort((a, b) => a - b));
+    }
+  });
 });
 
 describe('RollingRobustZ', () => {

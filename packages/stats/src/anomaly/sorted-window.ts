@@ -38,9 +38,20 @@ export class SortedWindow {
   push(v: number): void {
     const a = this.sorted;
     if (this.count === this.capacity) {
+      // Evict the oldest and insert v in one move of the values between their places (on
+      // average a third of the window) instead of two moves to the end (on average all of it).
       const i = this.countBelow(this.ring[this.head]!);
-      a.copyWithin(i, i + 1, this.count);
-      this.count--;
+      const j = this.countBelow(v);
+      if (j <= i) {
+        a.copyWithin(j + 1, j, i);
+        a[j] = v;
+      } else {
+        a.copyWithin(i, i + 1, j);
+        a[j - 1] = v;
+      }
+      this.ring[this.head] = v;
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+      return;
     }
     const j = this.countBelow(v);
     a.copyWithin(j + 1, j, this.count);

@@ -7,9 +7,9 @@ import {
   type ComponentContext, type Dataset, type DetectorInput, type DetectorResult, type RecordBatch, type WindowInput,
 } from '@vigia/core';
 import {
-  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2Samp, energyDistance,
+  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2Samp, energyDistanceSorted, sampleMoments,
   jensenShannonCategorical, jensenShannonDistance, ks2Samp, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
-  totalVariation, wasserstein1, type AlignedCounts,
+  totalVariation, wasserstein1Sorted, type AlignedCounts, type SampleMoments,
 } from '@vigia/stats';
 
 export type FeatureTest = 'ks' | 'chi2' | 'wasserstein' | 'psi' | 'jensenshannon' | 'energy' | 'cvm' | 'tvd';
@@ -356,11 +356,24 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
   return evaluateNumericValues(ref, cur, reference.name, current.name, s);
 }
 
+/** What the comparisons need of the reference: computed once per reference in a streamed session. */
+interface ReferenceStats {
+  sorted: Float64Array;
+  std: number;
+  summary: ReturnType<typeof numericSummary>;
+  moments: SampleMoments;
+}
+
+function referenceStats(sorted: Float64Array): ReferenceStats {
+  return { sorted, std: stdPopulation(sorted), summary: numericSummary(sorted), moments: sampleMoments(sorted) };
+}
+
 /**
  * The numeric comparison from the two sides' values (what the batch and the streamed path share).
- * `refSorted`: the reference values sorted, when already known (a streamed reference is sorted once).
+ * `known`: the reference's sorted values and statistics, when already known (a streamed reference
+ * is summarised once for every window).
  */
-function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceName: string, currentName: string, s: Settings, refSortedKnown?: Float64Array): DetectorResult {
+function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceName: string, currentName: string, s: Settings, known?: ReferenceStats): DetectorResult {
   const { field, requested, bins, minEffect } = s;
   const n1 = ref.values.length;
   const n2 = cur.values.length;
@@ -369,16 +382,17 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
   const counts = { missingReference: ref.missing, missingCurrent: cur.missing, invalidReference: ref.invalid, invalidCurrent: cur.invalid, type: 'numeric' };
   const few = tooFew(test, field, n1, n2, threshold, counts);
   if (few) return few;
-  const refSorted = refSortedKnown ?? sortedFinite(ref.values, `dataset "${referenceName}" field ${field}`);
+  const refStats = known ?? referenceStats(sortedFinite(ref.values, `dataset "${referenceName}" field ${field}`));
+  const refSorted = refStats.sorted;
   const curSorted = sortedFinite(cur.values, `dataset "${currentName}" field ${field}`);
-  const refStd = stdPopulation(refSorted);
+  const refStd = refStats.std;
   // A constant reference has no spread to scale by: use the pooled spread (then 1), never 0.001.
   let scale = refStd;
   if (!(scale > 0)) {
     const pooled = stdPopulation(Float64Array.from([...refSorted, ...curSorted]));
     scale = pooled > 0 ? pooled : 1;
   }
-  const effectSize = wasserstein1(refSorted, curSorted) / scale;
+  const effectSize = wasserstein1Sorted(refSorted, curSorted) / scale;
   let statistic: number;
   let pValue: number | null = null;
   const extra: Record<string, unknown> = {};
@@ -405,7 +419,7 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
     case 'energy': {
       // Energy distance (a square root of an L1-type quantity) scales with √scale: dividing by
       // √sd gives the energy distance of the standardised samples.
-      const e = energyDistance(refSorted, curSorted);
+      const e = energyDistanceSorted(refSorted, curSorted);
       statistic = e / Math.sqrt(scale);
       extra.energy = e;
       break;
@@ -421,14 +435,14 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift: test "${test}" compares categories, but "${field}" is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon, or set type: categorical`);
   }
   const decision = decide(test, statistic, pValue, threshold, effectSize, minEffect);
-  const refSummary = numericSummary(refSorted), curSummary = numericSummary(curSorted);
+  const refSummary = refStats.summary, curSummary = numericSummary(curSorted);
   const unit = unitOf(field);
   const moved = `median ${change(refSummary.quantiles.p50!, curSummary.quantiles.p50!, unit)}, p95 ${change(refSummary.quantiles.p95!, curSummary.quantiles.p95!, unit)}`;
   return toResult(test, field, moved + skippedNote(ref, cur), statistic, pValue, decision, [n1, n2], {
     test, field,
     nReference: n1, nCurrent: n2, ...counts,
-    effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted),
-    reference: refSummary, current: curSummary,
+    effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted, refStats.moments),
+    reference: { ...refSummary, quantiles: { ...refSummary.quantiles } }, current: curSummary,
     ...extra,
   });
 }
@@ -570,8 +584,8 @@ class FieldColumn {
   overflow = false;
   /** First record (1-based) whose value is an object or array, 0 when none. */
   objectRecord = 0;
-  /** Reference values sorted, kept while the column does not change. */
-  sorted: Float64Array | undefined;
+  /** Reference values sorted and summarised, kept while the column does not change. */
+  sorted: ReferenceStats | undefined;
 
   constructor(private readonly field: string, private readonly plan: ColumnPlan) {
     this.counts = plan.categories ? new Map() : null;
@@ -772,7 +786,7 @@ export class FeatureDriftState {
         const provisional = s.requested ?? 'ks';
         const refField = ref.numeric(provisional, s.onInvalid);
         const curField = cur.numeric(provisional, s.onInvalid);
-        ref.sorted ??= sortedFinite(refField.values, `dataset "${ref.name}" field ${s.field}`);
+        ref.sorted ??= referenceStats(sortedFinite(refField.values, `dataset "${ref.name}" field ${s.field}`));
         return evaluateNumericValues(refField, curField, ref.name, cur.name, s, ref.sorted);
       }
       ref.checkCategorical();

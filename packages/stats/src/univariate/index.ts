@@ -10,7 +10,7 @@ export {
   alignCategoryCounts, type ChiSquareResult, type AlignedCounts,
 } from './categorical.js';
 export {
-  wasserstein1, wassersteinNormalized, energyDistance, cohensD, stdPopulation, psi, psiFromShares, jensenShannonNumeric,
+  wasserstein1, wasserstein1Sorted, wassersteinNormalized, energyDistance, energyDistanceSorted, cohensD, sampleMoments, type SampleMoments, stdPopulation, psi, psiFromShares, jensenShannonNumeric,
   referenceQuantileEdges, binCounts, binnedShares, PSI_EMPTY_BIN_SHARE, type BinnedOptions,
 } from './distances.js';
 export { quantileSorted, quantiles } from './quantile.js';

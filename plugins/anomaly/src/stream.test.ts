@@ -27,7 +27,7 @@ const origin = (name: string) => `memory:${name}`;
 
 async function create(options: Record<string, unknown>) {
   const ctx = createTestContext({ id: 'anomaly' });
-  const detector = (await anomalyDetector.create(validateOptions(anomalyDetector, options) as never, ctx)) as StatefulDetector;
+  const detector = (await anomalyDetector.create(validateOptions(anomalyDetector, options) as never, ctx)) as unknown as StatefulDetector;
   return { detector, ctx };
 }
 

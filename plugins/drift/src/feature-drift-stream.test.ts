@@ -11,7 +11,7 @@ const window = (index: number, records: number): WindowInfo => ({ index, start: 
 
 async function create(options: Record<string, unknown>) {
   const ctx = createTestContext({ id: 'feature-drift' });
-  const detector = (await featureDrift.create(validateOptions(featureDrift, options) as never, ctx)) as StatefulDetector;
+  const detector = (await featureDrift.create(validateOptions(featureDrift, options) as never, ctx)) as unknown as StatefulDetector;
   return { detector, ctx };
 }
 

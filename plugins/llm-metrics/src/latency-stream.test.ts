@@ -18,7 +18,7 @@ async function create(options: Record<string, unknown>) {
   const ctx = createTestContext({ id: 'latency' });
   const warnings: string[] = [];
   const logged = { ...ctx, logger: { ...ctx.logger, warn: (m: string) => warnings.push(m) } };
-  const metric = (await latency.create(validateOptions(latency, options) as never, logged)) as StatefulMetric;
+  const metric = (await latency.create(validateOptions(latency, options) as never, logged)) as unknown as StatefulMetric;
   return { metric, ctx: logged, warnings };
 }
 

@@ -9,7 +9,8 @@ import { ensureBuilt, repoRoot } from './helpers.js';
 const fixtures = join(repoRoot, 'test', 'fixtures', 'session');
 let dir: string;
 
-function drive(args: string[]): { windows: Array<Record<string, any>>; snapshot?: unknown } {
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed JSON of the child process
+function drive(args: string[]): { windows: Json[]; snapshot?: unknown } {
   const r = spawnSync(process.execPath, [join(fixtures, 'drive.mjs'), ...args], {
     encoding: 'utf8', env: { ...process.env, VIGIA_CORE: pathToFileURL(join(repoRoot, 'packages', 'core', 'dist', 'index.js')).href, VIGIA_SOURCES: pathToFileURL(join(repoRoot, 'plugins', 'sources', 'dist', 'index.js')).href }, timeout: 60_000,
   });
@@ -18,7 +19,7 @@ function drive(args: string[]): { windows: Array<Record<string, any>>; snapshot?
 }
 
 /** Results as a user compares them: everything but timings. */
-const comparable = (w: Record<string, any>) => ({ ...w, detectors: w.detectors.map(({ durationMs: _, ...d }: Record<string, unknown>) => d) });
+const comparable = (w: Json) => ({ ...w, detectors: w.detectors.map(({ durationMs: _, ...d }: Record<string, unknown>) => d) });
 
 describe('sessions', () => {
   beforeAll(() => {

@@ -435,7 +435,8 @@ export class Session {
       this.#sliding = [];
       return report;
     }
-    return this.#closeWindow(partial);
+    // A count window that got all its records is complete, even when the input ended with it.
+    return this.#closeWindow(partial && !(this.#axis.kind === 'count' && this.#open!.records >= this.#axis.size));
   }
 
   /** Evaluate the open window, emit and keep its results, start the next. */

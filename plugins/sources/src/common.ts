@@ -282,7 +282,7 @@ export function clip(text: string, max = 160): string {
  * returned in original file order.
  */
 export class RecordCollector<T> {
-  readonly items: T[] = [];
+  items: T[] = [];
   /** With sampling: the position among valid records of each kept item. */
   readonly #order: number[] = [];
   #seen = 0;
@@ -356,7 +356,9 @@ export class RecordCollector<T> {
   /** Without `sample`: hand over the records kept so far and forget them (a streamed batch). */
   drain(): T[] {
     if (this.#rng !== undefined) throw new Error('RecordCollector.drain: a sample is only known at the end');
-    return this.items.splice(0, this.items.length);
+    const out = this.items;
+    this.items = [];
+    return out;
   }
 
   /** Records skipped so far. */

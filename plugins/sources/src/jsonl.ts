@@ -110,6 +110,22 @@ export async function* streamJsonl(options: CommonOptions, ctx: ComponentContext
     return out;
   };
 
+  /**
+   * The hot loop, in a plain function (not the generator's body, which engines optimise less):
+   * take the lines of `text` (whole lines, each ending in \n) from `start` until the batch is
+   * full or `limit` is reached; returns where it stopped.
+   */
+  const scan = (text: string, start: number): number => {
+    const full = sampling ? Infinity : batchSize;
+    while (more && start < text.length) {
+      const nl = text.indexOf('\n', start);
+      more = take(text.slice(start, nl));
+      start = nl + 1;
+      if (collector.items.length >= full) break;
+    }
+    return start;
+  };
+
   /** Bytes of an incomplete line carried to the next chunk (copies: the chunk buffer is reused). */
   let carry: Buffer[] = [];
   /** Byte offset of the first carried byte (or of the next chunk when nothing is carried). */
@@ -130,9 +146,7 @@ export async function* streamJsonl(options: CommonOptions, ctx: ComponentContext
     const byteOffset = (end: number) => textStart + (ascii ? end : Buffer.byteLength(text.slice(0, end)));
     let start = 0;
     while (more && start < text.length) {
-      const nl = text.indexOf('\n', start);
-      more = take(text.slice(start, nl));
-      start = nl + 1;
+      start = scan(text, start);
       if (!sampling && collector.items.length >= batchSize) {
         yield batch(collector.drain(), { file: file.display, offset: byteOffset(start), line: lineNo, records: collector.seen }, false);
       }
@@ -166,12 +180,14 @@ export async function* streamJsonl(options: CommonOptions, ctx: ComponentContext
 
 /** Read a whole JSON Lines file: {@link streamJsonl}'s batches, collected. */
 export async function readJsonl(options: CommonOptions, ctx: ComponentContext): Promise<SourceOutput> {
-  const records: VigiaRecord[] = [];
+  let records: VigiaRecord[] = [];
   let skipped = 0;
   const examples: string[] = [];
   let warnings: string[] | undefined;
-  for await (const b of streamJsonl(options, ctx, { batchSize: 65_536 })) {
-    for (const r of b.records) records.push(r);
+  // One batch for the whole file: the collector's array becomes the dataset, nothing is copied.
+  for await (const b of streamJsonl(options, ctx, { batchSize: Number.MAX_SAFE_INTEGER })) {
+    if (records.length === 0) records = b.records;
+    else for (const r of b.records) records.push(r);
     skipped += b.skipped;
     if (b.skippedExamples) examples.push(...b.skippedExamples);
     if (b.warnings) warnings = b.warnings;

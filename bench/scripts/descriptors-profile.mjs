@@ -11,7 +11,8 @@ import { benchResponses, DEFAULT_SET } from '../lib/descriptor-texts.mjs';
 const n = Number(process.argv[2] ?? 20000);
 const names = process.argv[3] ? process.argv[3].split(',') : DEFAULT_SET;
 const dir = mkdtempSync(join(tmpdir(), 'vigia-prof-descriptors-'));
-const records = benchResponses(n, 42);
+// As a run reads them: parsed from JSON lines (flat strings, not the generator's concatenations).
+const records = benchResponses(n, 42).map((r) => JSON.parse(JSON.stringify(r)));
 const registry = await builtinRegistry();
 const fields = names.map((x) => `descriptors.response.${x}`);
 const text = `version: 1\ndata:\n  current: { use: jsonl, with: { path: ./current.jsonl } }\nmetrics:\n  - { use: field-stats, with: { fields: ${JSON.stringify(fields)} } }\n`;
@@ -22,7 +23,10 @@ const instance = await provider.def.create(provider.options, ctx);
 const paths = names.map((x) => `response.${x}`);
 for (let r = 0; r < 3; r++) {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   await instance.compute({ name: 'current', records, skipped: 0, origin: 'profile' }, paths, ctx);
   const ms = performance.now() - t;
-  console.log(`run ${r + 1}: ${Math.round(n / (ms / 1000)).toLocaleString('en-US')}/s`);
+  const used = process.cpuUsage(cpu);
+  const rate = (s) => `${Math.round(n / s).toLocaleString('en-US')}/s`;
+  console.log(`run ${r + 1}: ${rate(ms / 1000)} wall, ${rate((used.user + used.system) / 1e6)} CPU time`);
 }

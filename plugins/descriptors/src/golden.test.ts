@@ -87,7 +87,10 @@ export function goldenCorpus(n: number, seed: number): Array<{ prompt?: string; 
     }
     const record: { prompt?: string; response?: string | number } = { response: text };
     if (rnd() < 0.01) record.response = 12345;
-    else if (rnd() < 0.01) delete record.response;
+    else {
+      const drop = rnd(); // a second draw, only when the first did not replace the text
+      if (drop < 0.01) delete record.response;
+    }
     if (rnd() < 0.9) record.prompt = rnd() < 0.5 ? pick(SNIPPETS) : `${pick(COMMON)} ${pick(SPECIAL)} ${pick(COMMON)} ${pick(COMMON)} ${pick(SPECIAL)} please, tell me more`;
     out.push(record);
   }

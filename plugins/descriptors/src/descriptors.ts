@@ -9,7 +9,7 @@ import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
 import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
-import { approxTokens, charCount, fleschReadingEase, nonLetterShare, words } from './text.js';
+import { approxTokens, charCount, fleschReadingEase, LowerWordSet, nonLetterShare, WordSpans } from './text.js';
 
 /** Fixed descriptor names, with what they return (the README documents each). */
 export const DESCRIPTORS = {
@@ -158,7 +158,8 @@ function texts(dataset: Dataset, field: string): Array<string | undefined> {
 /** Computes descriptors with shared per-text work; build with {@link createDescriptorEngine}. */
 export class DescriptorEngine {
   #refusal: (text: string) => boolean;
-  #profanity = new Set<string>();
+  #profanity = new LowerWordSet([]);
+  #spans = new WordSpans();
   #detectLanguage?: (text: string) => string;
   #schema?: (value: unknown) => boolean;
   #regex = new Map<string, RegExp>();
@@ -175,7 +176,7 @@ export class DescriptorEngine {
     if (names.includes('sentiment')) await loadVaderLexicon();
     if (names.includes('profanity') || names.includes('profane')) {
       const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
-      this.#profanity = new Set([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
+      this.#profanity = new LowerWordSet([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
     }
     if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
       // eld's "small" n-gram database (60 languages), scored by our port of eld's detect (same answers);
@@ -219,30 +220,44 @@ export class DescriptorEngine {
   describe(text: string | undefined, names: readonly string[], out: Map<string, Value>): void {
     out.clear();
     if (text === undefined) return;
-    let ws: string[] | undefined;
-    const getWords = () => (ws ??= words(text));
+    const columns = names.map(() => new Array<Value>(1));
+    this.#describeInto(text, names, columns, 0);
+    names.forEach((name, k) => out.set(name, columns[k]![0]));
+  }
+
+  /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
+  #describeInto(text: string, names: readonly string[], columns: unknown[][], i: number): void {
+    const spans = this.#spans;
+    let scanned = false;
     let pii: PiiCounts | undefined;
     let bad = -1;
-    for (const name of names) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
       let v: Value;
       switch (name) {
         case 'chars': v = charCount(text); break;
-        case 'words': v = getWords().length; break;
+        case 'words':
+          if (!scanned) { spans.scan(text); scanned = true; }
+          v = spans.count;
+          break;
         case 'tokens': v = approxTokens(text); break;
         case 'refusal': v = this.#refusal(text); break;
         case 'sentiment': v = vaderCompound(text); break;
         case 'profanity':
         case 'profane': {
-          const w = getWords();
+          if (!scanned) { spans.scan(text); scanned = true; }
           if (bad < 0) {
             // counted once when both profanity and profane are asked for
             bad = 0;
-            for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+            for (let w = 0; w < spans.count; w++) if (this.#profanity.hasSpan(text, spans.starts[w]!, spans.ends[w]!)) bad++;
           }
-          v = name === 'profane' ? bad > 0 : w.length === 0 ? 0 : bad / w.length;
+          v = name === 'profane' ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
           break;
         }
-        case 'readability': v = fleschReadingEase(text, getWords()); break;
+        case 'readability':
+          if (!scanned) { spans.scan(text); scanned = true; }
+          v = fleschReadingEase(text, spans);
+          break;
         case 'non_letter_share': v = nonLetterShare(text); break;
         case 'valid_json': v = parseJson(text) !== NOT_JSON; break;
         case 'json_schema': {
@@ -256,7 +271,7 @@ export class DescriptorEngine {
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
             pii ??= piiCounts(text);
             let total = 0;
-            for (const k of PII_KINDS) total += pii[k];
+            for (const kind of PII_KINDS) total += pii[kind];
             v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
           } else if (name.startsWith('regex.')) {
             const re = this.#regex.get(name.slice(6))!;
@@ -266,7 +281,7 @@ export class DescriptorEngine {
             v = this.#triggers.get(name.slice(9))!.test(text);
           }
       }
-      out.set(name, v);
+      columns[k]![i] = v;
     }
   }
 
@@ -282,7 +297,6 @@ export class DescriptorEngine {
     }
     await this.prepare(paths.map((p) => (parsePath(p, this.options) as { name: string }).name), ctx.resolvePath);
     const result = new Map<string, unknown[]>();
-    const out = new Map<string, Value>();
     for (const [field, wanted] of byField) {
       const names = wanted.map((w) => w.name);
       const columns = wanted.map((w) => {
@@ -291,10 +305,11 @@ export class DescriptorEngine {
         return col;
       });
       const fieldTexts = texts(dataset, field);
-      fieldTexts.forEach((text, i) => {
-        this.describe(text, names, out);
-        for (let k = 0; k < names.length; k++) columns[k]![i] = out.get(names[k]!);
-      });
+      for (let i = 0; i < fieldTexts.length; i++) {
+        const text = fieldTexts[i];
+        if (text !== undefined) this.#describeInto(text, names, columns, i);
+        else for (let k = 0; k < names.length; k++) columns[k]![i] = undefined;
+      }
       const differs = wanted.findIndex((w) => w.name === 'language_differs');
       if (differs >= 0) {
         const other = this.options.compareLanguageWith ?? (field === 'prompt' ? 'response' : 'prompt');

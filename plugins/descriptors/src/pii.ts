@@ -166,13 +166,25 @@ function scan(text: string, re: RegExp, ok: (m: RegExpExecArray) => boolean, bla
   return { count, text: out };
 }
 
-const QUICK_DIGIT_OR_AT = /[\d@]|-----BEGIN|AKIA|gh[pousr]_|sk-|xox|AIza|_live_|_test_|eyJ/;
+/**
+ * Whether a text can hold PII at all: every kind needs an ASCII digit, an @ or a key prefix
+ * (`/[\d@]|-----BEGIN|AKIA|gh[pousr]_|sk-|xox|AIza|_live_|_test_|eyJ/`, tested as a character scan
+ * and substring searches, which V8 runs far faster than that alternation).
+ */
+export function mayHavePii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 64) return true;
+  }
+  return text.includes('sk-') || text.includes('xox') || text.includes('AKIA') || text.includes('AIza') || text.includes('eyJ') || text.includes('-----BEGIN') ||
+    (text.includes('_') && /gh[pousr]_|_live_|_test_/.test(text));
+}
 
 /** Count PII per kind in a text. Matched strings never leave this function. */
 export function piiCounts(text: string): PiiCounts {
   const counts: PiiCounts = { email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 };
   // Every kind needs a digit, an @ or a key prefix: most texts are done here.
-  if (!QUICK_DIGIT_OR_AT.test(text)) return counts;
+  if (!mayHavePii(text)) return counts;
   let t = text;
   let r = scan(t, SECRET, () => true);
   counts.secret = r.count;

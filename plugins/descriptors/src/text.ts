@@ -21,35 +21,65 @@ function classOf(text: string, i: number): number {
 const isJoiner = (c: number) => c === 39 || c === 0x2019 || c === 45 || c === 95; // ' ’ - _
 
 /**
- * Words: runs of letters and digits (Unicode), with combining marks, joined by an apostrophe,
- * hyphen or underscore between two of them ("isn't", "well-known").
+ * Word spans of a text, in reused arrays: word k is text[starts[k] .. ends[k]). One instance per
+ * caller; {@link WordSpans.scan} overwrites the previous text's spans.
  */
-export function words(text: string): string[] {
-  const out: string[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const first = classOf(text, i);
-    if ((first & 3) !== 1) {
-      i += first & 4 ? 2 : 1;
-      continue;
-    }
-    let j = i + (first & 4 ? 2 : 1);
-    while (j < n) {
-      const k = classOf(text, j);
-      if ((k & 3) !== 0) {
-        j += k & 4 ? 2 : 1;
+export class WordSpans {
+  starts = new Int32Array(256);
+  ends = new Int32Array(256);
+  count = 0;
+
+  /**
+   * Words: runs of letters and digits (Unicode), with combining marks, joined by an apostrophe,
+   * hyphen or underscore between two of them ("isn't", "well-known").
+   */
+  scan(text: string): number {
+    const n = text.length;
+    let count = 0;
+    let i = 0;
+    while (i < n) {
+      const first = classOf(text, i);
+      if ((first & 3) !== 1) {
+        i += first & 4 ? 2 : 1;
         continue;
       }
-      if (isJoiner(text.charCodeAt(j)) && j + 1 < n && (classOf(text, j + 1) & 3) === 1) {
-        j += 1;
-        continue;
+      let j = i + (first & 4 ? 2 : 1);
+      while (j < n) {
+        const k = classOf(text, j);
+        if ((k & 3) !== 0) {
+          j += k & 4 ? 2 : 1;
+          continue;
+        }
+        if (isJoiner(text.charCodeAt(j)) && j + 1 < n && (classOf(text, j + 1) & 3) === 1) {
+          j += 1;
+          continue;
+        }
+        break;
       }
-      break;
+      if (count === this.starts.length) {
+        const starts = new Int32Array(count * 2);
+        const ends = new Int32Array(count * 2);
+        starts.set(this.starts);
+        ends.set(this.ends);
+        this.starts = starts;
+        this.ends = ends;
+      }
+      this.starts[count] = i;
+      this.ends[count] = j;
+      count++;
+      i = j;
     }
-    out.push(text.slice(i, j));
-    i = j;
+    this.count = count;
+    return count;
   }
+}
+
+/** The words of a text as strings (see {@link WordSpans.scan}). */
+export function words(text: string): string[] {
+  const spans = new WordSpans();
+  const n = spans.scan(text);
+  const out: string[] = new Array<string>(n);
+  for (let k = 0; k < n; k++) out[k] = text.slice(spans.starts[k], spans.ends[k]);
   return out;
 }
 
@@ -127,10 +157,73 @@ export function syllables(word: string): number {
   return Math.max(1, count);
 }
 
-/** Sentences: runs ending in . ! ? (or CJK 。！？) or the end of the text. */
+/** Syllables of text[s..e), as {@link syllables} of that word: in place for ASCII words. */
+export function syllablesIn(text: string, s: number, e: number): number {
+  for (let k = s; k < e; k++) if (text.charCodeAt(k) >= 128) return syllables(text.slice(s, e)); // toLowerCase may change non-ASCII lengths
+  let end = e - s;
+  if (end > 3) {
+    const c1 = lowerAscii(text.charCodeAt(s + end - 1));
+    const c2 = lowerAscii(text.charCodeAt(s + end - 2));
+    const c3 = lowerAscii(text.charCodeAt(s + end - 3));
+    if (c1 === 100 && c2 === 101) end -= 2; // -ed
+    else if (c1 === 115 && c2 === 101 && !isVowel(c3) && c3 !== 108) end -= 2; // -es
+    else if (c1 === 101 && !isVowel(c2) && c2 !== 108) end -= 1; // -e
+  }
+  let count = 0;
+  let run = 0;
+  for (let k = 0; k < end; k++) {
+    const c = lowerAscii(text.charCodeAt(s + k));
+    if (c < 97 || c > 122) { run = 0; continue; }
+    if (isVowel(c) && !(k === 0 && c === 121)) {
+      if (run === 0 || run === 2) { count++; run = 1; } else run = 2;
+    } else run = 0;
+  }
+  return Math.max(1, count);
+}
+
+const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+const isTerminator = (c: number) => c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f; // . ! ? 。 ！ ？
+const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u;
+
+/**
+ * Sentences: runs ending in . ! ? (or CJK 。！？) followed by whitespace or the end of the text,
+ * that contain a letter or digit; at least 1. (What
+ * `text.split(/[.!?。！？]+(?:\s|$)/).filter((s) => /[\p{L}\p{N}]/u.test(s)).length` counts, in one scan.)
+ */
 export function sentenceCount(text: string): number {
-  const n = text.split(/[.!?。！？]+(?:\s|$)/).filter((s) => /[\p{L}\p{N}]/u.test(s)).length;
-  return Math.max(1, n);
+  const len = text.length;
+  let count = 0;
+  let has = false;
+  for (let i = 0; i < len; ) {
+    const c = text.charCodeAt(i);
+    if (isTerminator(c)) {
+      let b = i + 1;
+      while (b < len && isTerminator(text.charCodeAt(b))) b++;
+      if (b === len || isWhitespace(text.charCodeAt(b))) {
+        if (has) count++;
+        has = false;
+        i = b + 1; // the separator takes one whitespace character
+      } else i = b;
+      continue;
+    }
+    if (c < 128) {
+      if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) has = true;
+      i++;
+      continue;
+    }
+    const cp = text.codePointAt(i)!;
+    if (!has && LETTER_OR_NUMBER.test(String.fromCodePoint(cp))) has = true;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  if (has) count++;
+  return Math.max(1, count);
+}
+
+/** JavaScript's `\s`. */
+function isWhitespace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
@@ -138,9 +231,66 @@ export function sentenceCount(text: string): number {
  * (higher is easier); unbounded for odd text. English syllable rules: other languages get
  * numbers on a different scale.
  */
-export function fleschReadingEase(text: string, ws: readonly string[]): number | undefined {
-  if (ws.length === 0) return undefined;
+export function fleschReadingEase(text: string, ws: readonly string[] | WordSpans): number | undefined {
+  const n = Array.isArray(ws) ? ws.length : (ws as WordSpans).count;
+  if (n === 0) return undefined;
   let syl = 0;
-  for (const w of ws) syl += syllables(w);
-  return 206.835 - 1.015 * (ws.length / sentenceCount(text)) - 84.6 * (syl / ws.length);
+  if (Array.isArray(ws)) for (const w of ws as readonly string[]) syl += syllables(w);
+  else for (let k = 0; k < n; k++) syl += syllablesIn(text, (ws as WordSpans).starts[k]!, (ws as WordSpans).ends[k]!);
+  return 206.835 - 1.015 * (n / sentenceCount(text)) - 84.6 * (syl / n);
+}
+
+/**
+ * A set of lower-case words, asked whether a span of a text, lower-cased, is in it: ASCII spans are
+ * hashed and compared in place (no string), others are lower-cased as strings. The same answers as
+ * `set.has(text.slice(s, e).toLowerCase())`.
+ */
+export class LowerWordSet {
+  readonly #words: string[];
+  readonly #set: Set<string>;
+  readonly #slots: Int32Array;
+
+  constructor(words: Iterable<string>) {
+    this.#set = new Set(words);
+    this.#words = [...this.#set];
+    let size = 16;
+    while (size < this.#words.length * 4) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#words.forEach((w, i) => {
+      let h = 0x811c9dc5;
+      for (let k = 0; k < w.length; k++) h = Math.imul(h ^ w.charCodeAt(k), 16777619);
+      let t = (h >>> 0) & (size - 1);
+      while (this.#slots[t] !== 0) t = (t + 1) & (size - 1);
+      this.#slots[t] = i + 1;
+    });
+  }
+
+  get size(): number {
+    return this.#set.size;
+  }
+
+  hasSpan(text: string, s: number, e: number): boolean {
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) {
+      let c = text.charCodeAt(k);
+      if (c >= 128) return this.#set.has(text.slice(s, e).toLowerCase());
+      if (c >= 65 && c <= 90) c += 32;
+      h = Math.imul(h ^ c, 16777619);
+    }
+    const mask = this.#slots.length - 1;
+    const len = e - s;
+    for (let t = (h >>> 0) & mask; ; t = (t + 1) & mask) {
+      const slot = this.#slots[t]!;
+      if (slot === 0) return false;
+      const w = this.#words[slot - 1]!;
+      if (w.length !== len) continue;
+      let k = 0;
+      for (; k < len; k++) {
+        let c = text.charCodeAt(s + k);
+        if (c >= 65 && c <= 90) c += 32;
+        if (c !== w.charCodeAt(k)) break;
+      }
+      if (k === len) return true;
+    }
+  }
 }

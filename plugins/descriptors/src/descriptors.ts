@@ -9,7 +9,7 @@ import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
 import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
-import { approxTokens, charCount, fleschReadingEase, LowerWordSet, nonLetterShare, WordSpans } from './text.js';
+import { approxTokens, charStats, fleschReadingEase, LowerWordSet, WordSpans } from './text.js';
 
 /** Fixed descriptor names, with what they return (the README documents each). */
 export const DESCRIPTORS = {
@@ -229,13 +229,14 @@ export class DescriptorEngine {
   #describeInto(text: string, names: readonly string[], columns: unknown[][], i: number): void {
     const spans = this.#spans;
     let scanned = false;
+    let stats: Int32Array | undefined; // chars and non-letter share, one pass for both
     let pii: PiiCounts | undefined;
     let bad = -1;
     for (let k = 0; k < names.length; k++) {
       const name = names[k]!;
       let v: Value;
       switch (name) {
-        case 'chars': v = charCount(text); break;
+        case 'chars': v = (stats ??= charStats(text))[0]; break;
         case 'words':
           if (!scanned) { spans.scan(text); scanned = true; }
           v = spans.count;
@@ -258,7 +259,10 @@ export class DescriptorEngine {
           if (!scanned) { spans.scan(text); scanned = true; }
           v = fleschReadingEase(text, spans);
           break;
-        case 'non_letter_share': v = nonLetterShare(text); break;
+        case 'non_letter_share':
+          stats ??= charStats(text);
+          v = stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
+          break;
         case 'valid_json': v = parseJson(text) !== NOT_JSON; break;
         case 'json_schema': {
           const parsed = parseJson(text);

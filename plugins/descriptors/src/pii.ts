@@ -172,12 +172,23 @@ function scan(text: string, re: RegExp, ok: (m: RegExpExecArray) => boolean, bla
  * and substring searches, which V8 runs far faster than that alternation).
  */
 export function mayHavePii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  let underscore = false;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if ((c >= 48 && c <= 57) || c === 64) return true;
+    if (c < 65) {
+      if ((c >= 48 && c <= 57) || c === 64) return true; // a digit or @
+      if (c === 45 && ((i >= 2 && text.charCodeAt(i - 1) === 107 && text.charCodeAt(i - 2) === 115) || text.startsWith('-----BEGIN', i))) return true; // sk- -----BEGIN
+    } else if (c === 65) {
+      if (text.startsWith('AKIA', i) || text.startsWith('AIza', i)) return true;
+    } else if (c === 95) underscore = true;
+    else if (c === 120) {
+      if (text.charCodeAt(i + 1) === 111 && text.charCodeAt(i + 2) === 120) return true; // xox
+    } else if (c === 74) {
+      if (i >= 2 && text.charCodeAt(i - 1) === 121 && text.charCodeAt(i - 2) === 101) return true; // eyJ
+    }
   }
-  return text.includes('sk-') || text.includes('xox') || text.includes('AKIA') || text.includes('AIza') || text.includes('eyJ') || text.includes('-----BEGIN') ||
-    (text.includes('_') && /gh[pousr]_|_live_|_test_/.test(text));
+  return underscore && /gh[pousr]_|_live_|_test_/.test(text);
 }
 
 /** Count PII per kind in a text. Matched strings never leave this function. */

@@ -167,18 +167,37 @@ function lookup(text: string, s: number, e: number, ascii: boolean, hash: number
 function tokenize(text: string): number {
   let n = 0;
   const len = text.length;
-  // The runs of non-space characters, as text.split(/\s+/) gives them (without the empty ends).
+  // The runs of non-space characters, as text.split(/\s+/) gives them (without the empty ends),
+  // hashed (lower-cased) as they are scanned.
   for (let i = 0; i < len; ) {
     while (i < len && isSpace(text.charCodeAt(i))) i++;
     if (i >= len) break;
-    let j = i + 1;
-    while (j < len && !isSpace(text.charCodeAt(j))) j++;
     let s = i;
+    let hash = 0x811c9dc5;
+    let ascii = true;
+    let upper = false;
+    let lower = false;
+    let j = i;
+    for (; j < len; j++) {
+      let c = text.charCodeAt(j);
+      if (c < 128) {
+        if (c >= 65 && c <= 90) {
+          upper = true;
+          c += 32;
+        } else if (c >= 97 && c <= 122) lower = true;
+        else if (c === 32 || (c >= 9 && c <= 13)) break;
+      } else {
+        if (isSpace(c)) break;
+        ascii = false;
+      }
+      hash = Math.imul(hash ^ c, 16777619);
+    }
     let e = j;
     i = j;
     if (e - s <= 1) continue;
     if (isEdgePunct(text.charCodeAt(s)) || isEdgePunct(text.charCodeAt(e - 1))) {
-      // raw.replace(/^[.!?,;:\-'"]+|[.!?,;:\-'"]+$/g, ''), kept when longer than one character
+      // raw.replace(/^[.!?,;:\-'"]+|[.!?,;:\-'"]+$/g, ''), kept when longer than one character;
+      // the stripped characters are ASCII punctuation, so only the hash changes
       let a = s;
       while (a < e && isEdgePunct(text.charCodeAt(a))) a++;
       let b = e;
@@ -186,22 +205,14 @@ function tokenize(text: string): number {
       if (b - a > 1) {
         s = a;
         e = b;
+        hash = 0x811c9dc5;
+        for (let k = s; k < e; k++) {
+          const c = text.charCodeAt(k);
+          hash = Math.imul(hash ^ (c >= 65 && c <= 90 ? c + 32 : c), 16777619);
+        }
       }
     }
     if (n === tStart.length) grow();
-    let hash = 0x811c9dc5;
-    let ascii = true;
-    let upper = false;
-    let lower = false;
-    for (let k = s; k < e; k++) {
-      let c = text.charCodeAt(k);
-      if (c >= 128) ascii = false;
-      else if (c >= 65 && c <= 90) {
-        upper = true;
-        c += 32;
-      } else if (c >= 97 && c <= 122) lower = true;
-      hash = Math.imul(hash ^ c, 16777619);
-    }
     tStart[n] = s;
     tEnd[n] = e;
     tId[n] = lookup(text, s, e, ascii, hash >>> 0);

@@ -108,23 +108,40 @@ export function charCount(text: string): number {
 
 /** Share of non-whitespace characters that are not letters (digits, punctuation, symbols, emoji). */
 export function nonLetterShare(text: string): number | undefined {
+  const stats = charStats(text);
+  return stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
+}
+
+const STATS = new Int32Array(3);
+
+/**
+ * One pass for {@link charCount} and {@link nonLetterShare}: [code points, non-whitespace
+ * characters, of which not letters], in an array reused by the next call.
+ */
+export function charStats(text: string): Int32Array {
+  let chars = 0;
   let total = 0;
   let nonLetter = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
+      chars++;
       if (c === 32 || (c >= 9 && c <= 13)) continue;
       total++;
       if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) nonLetter++;
       continue;
     }
     if (c >= 0xdc00 && c <= 0xdfff) continue; // low surrogate: counted with its high half
+    chars++;
     const ch = String.fromCodePoint(text.codePointAt(i)!);
     if (SPACE.test(ch)) continue;
     total++;
     if (!LETTER.test(ch)) nonLetter++;
   }
-  return total === 0 ? undefined : nonLetter / total;
+  STATS[0] = chars;
+  STATS[1] = total;
+  STATS[2] = nonLetter;
+  return STATS;
 }
 const LETTER = /^[\p{L}\p{M}]$/u;
 const SPACE = /^\s$/u;

@@ -5,7 +5,7 @@
  */
 import { DataError, defineFieldProvider, getField, type ComponentContext, type Dataset } from '@vigia/core';
 import { readFileSync } from 'node:fs';
-import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
+import { countPii, PII_KINDS, type PiiCounts } from './pii.js';
 import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
@@ -230,20 +230,22 @@ export class DescriptorEngine {
     const spans = this.#spans;
     let scanned = false;
     let stats: Int32Array | undefined; // chars and non-letter share, one pass for both
-    let pii: PiiCounts | undefined;
+    let pii: Readonly<PiiCounts> | undefined;
     let bad = -1;
     for (let k = 0; k < names.length; k++) {
       const name = names[k]!;
-      let v: Value;
+      // Each case stores its value itself: a number never passes through a variable that also holds
+      // booleans and strings (which would box it on the heap, once per record and descriptor).
+      const col = columns[k]!;
       switch (name) {
-        case 'chars': v = (stats ??= charStats(text))[0]; break;
+        case 'chars': col[i] = (stats ??= charStats(text))[0]; break;
         case 'words':
           if (!scanned) { spans.scan(text); scanned = true; }
-          v = spans.count;
+          col[i] = spans.count;
           break;
-        case 'tokens': v = approxTokens(text); break;
-        case 'refusal': v = this.#refusal(text); break;
-        case 'sentiment': v = vaderCompound(text); break;
+        case 'tokens': col[i] = approxTokens(text); break;
+        case 'refusal': col[i] = this.#refusal(text); break;
+        case 'sentiment': col[i] = vaderCompound(text); break;
         case 'profanity':
         case 'profane': {
           if (!scanned) { spans.scan(text); scanned = true; }
@@ -252,40 +254,39 @@ export class DescriptorEngine {
             bad = 0;
             for (let w = 0; w < spans.count; w++) if (this.#profanity.hasSpan(text, spans.starts[w]!, spans.ends[w]!)) bad++;
           }
-          v = name === 'profane' ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
+          col[i] = name === 'profane' ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
           break;
         }
         case 'readability':
           if (!scanned) { spans.scan(text); scanned = true; }
-          v = fleschReadingEase(text, spans);
+          col[i] = fleschReadingEase(text, spans);
           break;
         case 'non_letter_share':
           stats ??= charStats(text);
-          v = stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
+          col[i] = stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
           break;
-        case 'valid_json': v = parseJson(text) !== NOT_JSON; break;
+        case 'valid_json': col[i] = parseJson(text) !== NOT_JSON; break;
         case 'json_schema': {
           const parsed = parseJson(text);
-          v = parsed !== NOT_JSON && this.#schema!(parsed);
+          col[i] = parsed !== NOT_JSON && this.#schema!(parsed);
           break;
         }
-        case 'language': v = this.language(text); break;
-        case 'language_differs': v = undefined; break; // needs the compared field: computed by the caller
+        case 'language': col[i] = this.language(text); break;
+        case 'language_differs': col[i] = undefined; break; // needs the compared field: computed by the caller
         default:
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
-            pii ??= piiCounts(text);
+            pii ??= countPii(text);
             let total = 0;
             for (const kind of PII_KINDS) total += pii[kind];
-            v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
+            col[i] = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
           } else if (name.startsWith('regex.')) {
             const re = this.#regex.get(name.slice(6))!;
             re.lastIndex = 0;
-            v = re.test(text);
+            col[i] = re.test(text);
           } else if (name.startsWith('triggers.')) {
-            v = this.#triggers.get(name.slice(9))!.test(text);
+            col[i] = this.#triggers.get(name.slice(9))!.test(text);
           }
       }
-      columns[k]![i] = v;
     }
   }
 

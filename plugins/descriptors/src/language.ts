@@ -198,6 +198,61 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
     starts[nWords] = n;
   };
 
+  /**
+   * The same words for a text whose first 1,000 characters are ASCII, straight from the text:
+   * eld's `replace(separators, ' ')` (a run of non-letters becomes one space followed by the run's
+   * trailing apostrophes or backticks, which the separator's look-behind leaves; a run of only
+   * those stays), `trim()`, `toLowerCase()` and the byte split, in one pass. false when not ASCII.
+   */
+  let bn = 0;
+  let bWordStart = 0;
+  let bCount = 0;
+  /** One byte of the cleaned text, as byteWords takes it; true when eld stops reading. */
+  const pushByte = (c: number): boolean => {
+    if (c === 32) {
+      if (bn > bWordStart) {
+        starts[nWords++] = bWordStart;
+        bWordStart = bn;
+      }
+      if (bCount > 350) return true;
+    } else buf[bn++] = c;
+    bCount++;
+    return bCount > 380;
+  };
+  const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  const asciiWords = (text: string): boolean => {
+    const len = text.length < 1000 ? text.length : 1000;
+    for (let k = 0; k < len; k++) if (text.charCodeAt(k) >= 128) return false;
+    bn = 0;
+    bWordStart = 0;
+    bCount = 0;
+    nWords = 0;
+    let leading = true; // trim(): nothing but replaced runs emitted yet
+    let i = 0;
+    scan: while (i < len) {
+      const c = text.charCodeAt(i);
+      if (isAsciiLetter(c)) {
+        if (pushByte(c <= 90 ? c + 32 : c)) break;
+        leading = false;
+        i++;
+        continue;
+      }
+      let r = i + 1;
+      while (r < len && !isAsciiLetter(text.charCodeAt(r))) r++;
+      let q = r;
+      while (q > i && (text.charCodeAt(q - 1) === 39 || text.charCodeAt(q - 1) === 96)) q--;
+      if (q > i && !leading && pushByte(32)) break;
+      for (let k = q === i ? i : q; k < r; k++) {
+        if (pushByte(text.charCodeAt(k))) break scan;
+        leading = false;
+      }
+      i = r;
+    }
+    if (bn > bWordStart) starts[nWords++] = bWordStart;
+    starts[nWords] = bn;
+    return true;
+  };
+
   /** The n-gram's string as eld builds it (ASCII bytes as themselves, others through eld's dictionary). */
   const gramString = (from: number, to: number, lead: boolean, trail: boolean): string => {
     let s = lead ? ' ' : '';
@@ -242,7 +297,7 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
   return {
     fast: true,
     detect(text) {
-      byteWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase());
+      if (!asciiWords(text)) byteWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase());
       scores.fill(0);
       gen++;
       for (let w = 0; w < nWords; w++) {

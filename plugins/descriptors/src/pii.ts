@@ -191,11 +191,19 @@ export function mayHavePii(text: string): boolean {
   return underscore && /gh[pousr]_|_live_|_test_/.test(text);
 }
 
+const NO_PII: Readonly<PiiCounts> = Object.freeze({ email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 });
+
 /** Count PII per kind in a text. Matched strings never leave this function. */
 export function piiCounts(text: string): PiiCounts {
-  const counts: PiiCounts = { email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 };
+  const counts = countPii(text);
+  return counts === NO_PII ? { ...NO_PII } : (counts as PiiCounts);
+}
+
+/** {@link piiCounts}, but a text without any candidate gets a shared frozen all-zero result (no allocation). Matched strings never leave this function. */
+export function countPii(text: string): Readonly<PiiCounts> {
   // Every kind needs a digit, an @ or a key prefix: most texts are done here.
-  if (!mayHavePii(text)) return counts;
+  if (!mayHavePii(text)) return NO_PII;
+  const counts: PiiCounts = { email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 };
   let t = text;
   let r = scan(t, SECRET, () => true);
   counts.secret = r.count;

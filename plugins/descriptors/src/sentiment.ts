@@ -139,6 +139,13 @@ function grow(): void {
   tFlags = g(tFlags, new Uint8Array(n));
 }
 
+const C_SPACE = 1;
+const C_UPPER = 2;
+const C_LOWER = 3;
+/** ASCII character classes for the tokenizer: whitespace, A–Z, a–z, other. */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_CLASS[c] = isSpace(c) ? C_SPACE : c >= 65 && c <= 90 ? C_UPPER : c >= 97 && c <= 122 ? C_LOWER : 0;
+
 /** Id of text[s..e) lower-cased, or -1. */
 function lookup(text: string, s: number, e: number, ascii: boolean, hash: number): number {
   if (!ascii) return VOCAB_ID.get(text.slice(s, e).toLowerCase()) ?? -1;
@@ -181,11 +188,12 @@ function tokenize(text: string): number {
     for (; j < len; j++) {
       let c = text.charCodeAt(j);
       if (c < 128) {
-        if (c >= 65 && c <= 90) {
+        const k = ASCII_CLASS[c]!;
+        if (k === C_SPACE) break;
+        if (k === C_UPPER) {
           upper = true;
           c += 32;
-        } else if (c >= 97 && c <= 122) lower = true;
-        else if (c === 32 || (c >= 9 && c <= 13)) break;
+        } else if (k === C_LOWER) lower = true;
       } else {
         if (isSpace(c)) break;
         ascii = false;

@@ -18,8 +18,11 @@ const N = 20_000;
 const TARGET = 20_000; // responses of 100 words per second, one core
 
 const dir = mkdtempSync(join(tmpdir(), 'vigia-bench-descriptors-'));
-const records = benchResponses(N, 42);
-writeFileSync(join(dir, 'current.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+const generated = benchResponses(N, 42);
+const jsonl = `${generated.map((r) => JSON.stringify(r)).join('\n')}\n`;
+writeFileSync(join(dir, 'current.jsonl'), jsonl);
+// The records as a run has them: parsed from the JSON lines (flat strings, not the generator's concatenations).
+const records = jsonl.trimEnd().split('\n').map((line) => JSON.parse(line));
 const registry = await builtinRegistry();
 
 async function planFor(names, descriptorsOptions) {

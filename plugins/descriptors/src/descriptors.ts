@@ -229,7 +229,7 @@ export class DescriptorEngine {
   #describeInto(text: string, names: readonly string[], columns: unknown[][], i: number): void {
     const spans = this.#spans;
     let scanned = false;
-    let stats: Int32Array | undefined; // chars and non-letter share, one pass for both
+    let stats: Int32Array | undefined; // chars, non-letter share and sentences: one pass for all
     let pii: Readonly<PiiCounts> | undefined;
     let bad = -1;
     for (let k = 0; k < names.length; k++) {
@@ -259,7 +259,8 @@ export class DescriptorEngine {
         }
         case 'readability':
           if (!scanned) { spans.scan(text); scanned = true; }
-          col[i] = fleschReadingEase(text, spans);
+          stats ??= charStats(text);
+          col[i] = fleschReadingEase(text, spans, stats[3]);
           break;
         case 'non_letter_share':
           stats ??= charStats(text);

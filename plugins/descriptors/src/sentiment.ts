@@ -89,7 +89,8 @@ function fnv(word: string): number {
 }
 
 function buildVocabulary(): void {
-  const words = new Set<string>([...LEXICON.keys(), ...BOOSTER.keys(), ...NEGATE, ...IDIOM_WORDS, 'but', 'least', 'kind', 'of', 'at', 'very', 'never', 'so', 'this']);
+  const phrases = [...IDIOMS.keys(), ...[...BOOSTER.keys()].filter((k) => k.includes(' '))].map((k) => k.split(' '));
+  const words = new Set<string>([...LEXICON.keys(), ...BOOSTER.keys(), ...NEGATE, ...IDIOM_WORDS, ...phrases.flat(), 'but', 'least', 'kind', 'of', 'at', 'very', 'never', 'so', 'this']);
   VOCAB = [...words];
   VOCAB_ID = new Map(VOCAB.map((w, i) => [w, i]));
   VALENCE = new Float64Array(VOCAB.length).fill(Number.NaN);
@@ -117,11 +118,16 @@ function buildVocabulary(): void {
   const id = (w: string) => VOCAB_ID.get(w)!;
   [ID_BUT, ID_LEAST, ID_KIND, ID_OF, ID_AT, ID_VERY, ID_NEVER, ID_SO, ID_THIS] = ['but', 'least', 'kind', 'of', 'at', 'very', 'never', 'so', 'this'].map(id) as [number, number, number, number, number, number, number, number, number];
   LEAST_IN_LEXICON = LEXICON.has('least');
+  PAIRS = new Set(phrases.flatMap((ws) => ws.slice(1).map((w, k) => VOCAB_ID.get(ws[k]!)! * 65536 + VOCAB_ID.get(w)!)));
 }
+
+/** Adjacent word pairs (ids) of the idioms and multi-word boosters. */
+let PAIRS = new Set<number>();
 
 // ---- Tokens of the current text, in reused arrays ------------------------------------------------
 const T_UPPER = 1; // Python's str.isupper() as VADER uses it: some A–Z and no a–z
 const T_OTHER = 2; // has a non-ASCII character
+const T_SOME_UPPER = 4; // has an A–Z
 let tStart = new Int32Array(256);
 let tEnd = new Int32Array(256);
 let tId = new Int32Array(256);
@@ -224,7 +230,7 @@ function tokenize(text: string): number {
     tStart[n] = s;
     tEnd[n] = e;
     tId[n] = lookup(text, s, e, ascii, hash >>> 0);
-    tFlags[n] = (upper && !lower ? T_UPPER : 0) | (ascii ? 0 : T_OTHER);
+    tFlags[n] = (upper && !lower ? T_UPPER : 0) | (ascii ? 0 : T_OTHER) | (upper ? T_SOME_UPPER : 0);
     n++;
   }
   return n;
@@ -338,6 +344,17 @@ function idiomWindow(i: number, n: number): boolean {
 
 /** VADER's idioms_check on the tokens around i, as strings (an index before the first token reads "undefined", as in VADER's JS port). */
 function idioms(valence: number, text: string, i: number, n: number): number {
+  // Every key looked up below is two or three lower-case ASCII words: unless two adjacent tokens of
+  // the window are exactly one of their adjacent pairs, none can match (no strings needed).
+  let possible = false;
+  for (let k = Math.max(0, i - 3); k + 1 <= Math.min(n - 1, i + 2); k++) {
+    if ((tFlags[k]! | tFlags[k + 1]!) & (T_OTHER | T_SOME_UPPER) || tId[k]! < 0 || tId[k + 1]! < 0) continue;
+    if (PAIRS.has(tId[k]! * 65536 + tId[k + 1]!)) {
+      possible = true;
+      break;
+    }
+  }
+  if (!possible) return valence;
   const t = (k: number): string | undefined => (k >= 0 && k < n ? text.slice(tStart[k], tEnd[k]) : undefined);
   const [t3, t2, t1, t0] = [t(i - 3), t(i - 2), t(i - 1), t(i)];
   const seqs = [`${t1} ${t0}`, `${t2} ${t1} ${t0}`, `${t2} ${t1}`, `${t3} ${t2} ${t1}`, `${t3} ${t2}`];

@@ -112,36 +112,91 @@ export function nonLetterShare(text: string): number | undefined {
   return stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
 }
 
-const STATS = new Int32Array(3);
+const STATS = new Int32Array(4);
 
 /**
- * One pass for {@link charCount} and {@link nonLetterShare}: [code points, non-whitespace
- * characters, of which not letters], in an array reused by the next call.
+ * One pass for {@link charCount}, {@link nonLetterShare} and {@link sentenceCount}: [code points,
+ * non-whitespace characters, of which not letters, sentences], in an array reused by the next call.
  */
 export function charStats(text: string): Int32Array {
   let chars = 0;
   let total = 0;
   let nonLetter = 0;
+  // Sentences as split(/[.!?。！？]+(?:\s|$)/) cuts them, counting pieces with a letter or digit:
+  // `inRun` while in a run of terminators (a separator when a whitespace character or the end follows).
+  let sentences = 0;
+  let has = false;
+  let inRun = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
       chars++;
-      if (c === 32 || (c >= 9 && c <= 13)) continue;
+      const k = ASCII_KIND[c]!;
+      if (k === K_SPACE) {
+        if (inRun) {
+          inRun = false;
+          if (has) sentences++;
+          has = false;
+        }
+        continue;
+      }
       total++;
-      if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) nonLetter++;
+      if (k === K_LETTER) has = true;
+      else {
+        nonLetter++;
+        if (k === K_DIGIT) has = true;
+        else if (k === K_TERMINATOR) {
+          inRun = true;
+          continue;
+        }
+      }
+      inRun = false;
       continue;
     }
+    if (c === 0x3002 || c === 0xff01 || c === 0xff1f) {
+      chars++;
+      total++;
+      nonLetter++;
+      inRun = true;
+      continue;
+    }
+    const wasRun = inRun;
+    inRun = false;
     if (c >= 0xdc00 && c <= 0xdfff) continue; // low surrogate: counted with its high half
     chars++;
-    const ch = String.fromCodePoint(text.codePointAt(i)!);
-    if (SPACE.test(ch)) continue;
+    const cp = text.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (SPACE.test(ch)) {
+      if (wasRun) {
+        if (has) sentences++;
+        has = false;
+      }
+      continue;
+    }
     total++;
     if (!LETTER.test(ch)) nonLetter++;
+    if (!has && LETTER_OR_NUMBER.test(ch)) has = true;
   }
+  if (inRun) {
+    if (has) sentences++;
+    has = false;
+  }
+  if (has) sentences++;
   STATS[0] = chars;
   STATS[1] = total;
   STATS[2] = nonLetter;
+  STATS[3] = sentences > 1 ? sentences : 1;
   return STATS;
+}
+
+const K_SPACE = 1;
+const K_LETTER = 2;
+const K_DIGIT = 3;
+const K_TERMINATOR = 4;
+/** ASCII kinds for {@link charStats}: JavaScript's \s, A–Z a–z, 0–9, . ! ?, other. */
+const ASCII_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_KIND[c] = c === 32 || (c >= 9 && c <= 13) ? K_SPACE : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? K_LETTER : c >= 48 && c <= 57 ? K_DIGIT : c === 46 || c === 33 || c === 63 ? K_TERMINATOR : 0;
 }
 const LETTER = /^[\p{L}\p{M}]$/u;
 const SPACE = /^\s$/u;
@@ -200,7 +255,6 @@ export function syllablesIn(text: string, s: number, e: number): number {
 
 const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 
-const isTerminator = (c: number) => c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f; // . ! ? 。 ！ ？
 const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u;
 
 /**
@@ -209,52 +263,22 @@ const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u;
  * `text.split(/[.!?。！？]+(?:\s|$)/).filter((s) => /[\p{L}\p{N}]/u.test(s)).length` counts, in one scan.)
  */
 export function sentenceCount(text: string): number {
-  const len = text.length;
-  let count = 0;
-  let has = false;
-  for (let i = 0; i < len; ) {
-    const c = text.charCodeAt(i);
-    if (isTerminator(c)) {
-      let b = i + 1;
-      while (b < len && isTerminator(text.charCodeAt(b))) b++;
-      if (b === len || isWhitespace(text.charCodeAt(b))) {
-        if (has) count++;
-        has = false;
-        i = b + 1; // the separator takes one whitespace character
-      } else i = b;
-      continue;
-    }
-    if (c < 128) {
-      if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) has = true;
-      i++;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    if (!has && LETTER_OR_NUMBER.test(String.fromCodePoint(cp))) has = true;
-    i += cp > 0xffff ? 2 : 1;
-  }
-  if (has) count++;
-  return Math.max(1, count);
+  return charStats(text)[3]!;
 }
 
-/** JavaScript's `\s`. */
-function isWhitespace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
 
 /**
  * Flesch reading ease: 206.835 − 1.015 · words/sentence − 84.6 · syllables/word. Usually 0–100
  * (higher is easier); unbounded for odd text. English syllable rules: other languages get
  * numbers on a different scale.
  */
-export function fleschReadingEase(text: string, ws: readonly string[] | WordSpans): number | undefined {
+export function fleschReadingEase(text: string, ws: readonly string[] | WordSpans, sentences?: number): number | undefined {
   const n = Array.isArray(ws) ? ws.length : (ws as WordSpans).count;
   if (n === 0) return undefined;
   let syl = 0;
   if (Array.isArray(ws)) for (const w of ws as readonly string[]) syl += syllables(w);
   else for (let k = 0; k < n; k++) syl += syllablesIn(text, (ws as WordSpans).starts[k]!, (ws as WordSpans).ends[k]!);
-  return 206.835 - 1.015 * (n / sentenceCount(text)) - 84.6 * (syl / n);
+  return 206.835 - 1.015 * (n / (sentences ?? sentenceCount(text))) - 84.6 * (syl / n);
 }
 
 /**

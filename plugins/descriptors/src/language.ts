@@ -204,52 +204,50 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
    * trailing apostrophes or backticks, which the separator's look-behind leaves; a run of only
    * those stays), `trim()`, `toLowerCase()` and the byte split, in one pass. false when not ASCII.
    */
-  let bn = 0;
-  let bWordStart = 0;
-  let bCount = 0;
-  /** One byte of the cleaned text, as byteWords takes it; true when eld stops reading. */
-  const pushByte = (c: number): boolean => {
-    if (c === 32) {
-      if (bn > bWordStart) {
-        starts[nWords++] = bWordStart;
-        bWordStart = bn;
-      }
-      if (bCount > 350) return true;
-    } else buf[bn++] = c;
-    bCount++;
-    return bCount > 380;
-  };
   const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
   const asciiWords = (text: string): boolean => {
     const len = text.length < 1000 ? text.length : 1000;
     for (let k = 0; k < len; k++) if (text.charCodeAt(k) >= 128) return false;
-    bn = 0;
-    bWordStart = 0;
-    bCount = 0;
-    nWords = 0;
+    // The cleaned text's bytes go through byteWords' loop (inlined below as `put`): a space ends a
+    // word and stops reading past 350 bytes; reading stops past 380 bytes.
+    let n = 0;
+    let wordStart = 0;
+    let countBytes = 0;
+    let words = 0;
     let leading = true; // trim(): nothing but replaced runs emitted yet
     let i = 0;
     scan: while (i < len) {
       const c = text.charCodeAt(i);
       if (isAsciiLetter(c)) {
-        if (pushByte(c <= 90 ? c + 32 : c)) break;
+        buf[n++] = c <= 90 ? c + 32 : c;
         leading = false;
         i++;
+        if (++countBytes > 380) break;
         continue;
       }
       let r = i + 1;
       while (r < len && !isAsciiLetter(text.charCodeAt(r))) r++;
       let q = r;
       while (q > i && (text.charCodeAt(q - 1) === 39 || text.charCodeAt(q - 1) === 96)) q--;
-      if (q > i && !leading && pushByte(32)) break;
+      if (q > i && !leading) {
+        // the space that replaces the run
+        if (n > wordStart) {
+          starts[words++] = wordStart;
+          wordStart = n;
+        }
+        if (countBytes > 350) break;
+        if (++countBytes > 380) break;
+      }
       for (let k = q === i ? i : q; k < r; k++) {
-        if (pushByte(text.charCodeAt(k))) break scan;
+        buf[n++] = text.charCodeAt(k); // apostrophes and backticks (never a space)
         leading = false;
+        if (++countBytes > 380) break scan;
       }
       i = r;
     }
-    if (bn > bWordStart) starts[nWords++] = bWordStart;
-    starts[nWords] = bn;
+    if (n > wordStart) starts[words++] = wordStart;
+    starts[words] = n;
+    nWords = words;
     return true;
   };
 

@@ -18,6 +18,10 @@ function classOf(text: string, i: number): number {
   return WORD_CHAR.test(ch) ? 1 : MARK.test(ch) ? 2 : 0;
 }
 
+/** classOf for ASCII: 1 for letters and digits. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
+
 const isJoiner = (c: number) => c === 39 || c === 0x2019 || c === 45 || c === 95; // ' ’ - _
 
 /**
@@ -38,14 +42,16 @@ export class WordSpans {
     let count = 0;
     let i = 0;
     while (i < n) {
-      const first = classOf(text, i);
+      const c0 = text.charCodeAt(i);
+      const first = c0 < 128 ? ASCII_WORD[c0]! : classOf(text, i);
       if ((first & 3) !== 1) {
         i += first & 4 ? 2 : 1;
         continue;
       }
       let j = i + (first & 4 ? 2 : 1);
       while (j < n) {
-        const k = classOf(text, j);
+        const c = text.charCodeAt(j);
+        const k = c < 128 ? ASCII_WORD[c]! : classOf(text, j);
         if ((k & 3) !== 0) {
           j += k & 4 ? 2 : 1;
           continue;

@@ -237,9 +237,9 @@ export function syllables(word: string): number {
 
 /** Syllables of text[s..e), as {@link syllables} of that word: in place for ASCII words. */
 export function syllablesIn(text: string, s: number, e: number): number {
-  for (let k = s; k < e; k++) if (text.charCodeAt(k) >= 128) return syllables(text.slice(s, e)); // toLowerCase may change non-ASCII lengths
   let end = e - s;
   if (end > 3) {
+    // the suffixes are ASCII: a non-ASCII word is sent to syllables() by the loop below either way
     const c1 = lowerAscii(text.charCodeAt(s + end - 1));
     const c2 = lowerAscii(text.charCodeAt(s + end - 2));
     const c3 = lowerAscii(text.charCodeAt(s + end - 3));
@@ -250,13 +250,25 @@ export function syllablesIn(text: string, s: number, e: number): number {
   let count = 0;
   let run = 0;
   for (let k = 0; k < end; k++) {
-    const c = lowerAscii(text.charCodeAt(s + k));
-    if (c < 97 || c > 122) { run = 0; continue; }
-    if (isVowel(c) && !(k === 0 && c === 121)) {
+    const c = text.charCodeAt(s + k);
+    if (c >= 128) return syllables(text.slice(s, e)); // toLowerCase may change non-ASCII lengths
+    const kind = SYLLABLE_KIND[c]!;
+    if (kind === 0) { run = 0; continue; }
+    if (kind === 2 || (kind === 3 && k !== 0)) {
       if (run === 0 || run === 2) { count++; run = 1; } else run = 2;
     } else run = 0;
   }
-  return Math.max(1, count);
+  // a non-ASCII character in the dropped suffix is impossible (it is e, d or s)
+  return count > 1 ? count : 1;
+}
+
+/** ASCII letters for syllables, either case: 0 not a–z, 1 consonant, 2 vowel (a e i o u), 3 y (a vowel except first). */
+const SYLLABLE_KIND = new Uint8Array(128);
+for (let c = 65; c <= 90; c++) {
+  const lower = String.fromCharCode(c + 32);
+  const kind = 'aeiou'.includes(lower) ? 2 : lower === 'y' ? 3 : 1;
+  SYLLABLE_KIND[c] = kind;
+  SYLLABLE_KIND[c + 32] = kind;
 }
 
 const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
@@ -283,7 +295,10 @@ export function fleschReadingEase(text: string, ws: readonly string[] | WordSpan
   if (n === 0) return undefined;
   let syl = 0;
   if (Array.isArray(ws)) for (const w of ws as readonly string[]) syl += syllables(w);
-  else for (let k = 0; k < n; k++) syl += syllablesIn(text, (ws as WordSpans).starts[k]!, (ws as WordSpans).ends[k]!);
+  else {
+    const { starts, ends } = ws as WordSpans;
+    for (let k = 0; k < n; k++) syl += syllablesIn(text, starts[k]!, ends[k]!);
+  }
   return 206.835 - 1.015 * (n / (sentences ?? sentenceCount(text))) - 84.6 * (syl / n);
 }
 

@@ -43,16 +43,24 @@ async function computeAsRun(names, n = N, runs = 2, descriptorsOptions) {
   await instance.compute({ name: 'warm', records: records.slice(0, 200), skipped: 0, origin: 'bench' }, paths, ctx);
   // compute() returns columns and does not touch the records (the engine stores the values).
   const subset = records.slice(0, n);
-  const { ms } = await bestOf(runs, async () => instance.compute({ name: 'current', records: subset, skipped: 0, origin: 'bench' }, paths, ctx));
-  return { rate: n / (ms / 1000) };
+  // Wall time, and the process's CPU time: on a shared machine other work stretches the wall time,
+  // while CPU time is what one core spends (the work is single-threaded; GC helpers add a little).
+  let cpuMs = Infinity;
+  const { ms } = await bestOf(runs, async () => {
+    const before = process.cpuUsage();
+    await instance.compute({ name: 'current', records: subset, skipped: 0, origin: 'bench' }, paths, ctx);
+    const used = process.cpuUsage(before);
+    cpuMs = Math.min(cpuMs, (used.user + used.system) / 1000);
+  });
+  return { rate: n / (ms / 1000), cpuRate: n / (cpuMs / 1000) };
 }
 
 const fmt = (r) => `${Math.round(r).toLocaleString('en-US')}/s`;
 console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at start (figures scale down with load)`);
 const full = await computeAsRun(DEFAULT_SET);
-console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} (target >= ${TARGET.toLocaleString('en-US')}/s, ${(full.rate / TARGET).toFixed(2)}x)`);
+console.log(`default set (${DEFAULT_SET.length} descriptors) on ${N.toLocaleString('en-US')} responses of 100 words: ${fmt(full.rate)} wall, ${fmt(full.cpuRate)} per CPU second (target >= ${TARGET.toLocaleString('en-US')}/s on one core: ${(full.rate / TARGET).toFixed(2)}x wall, ${(full.cpuRate / TARGET).toFixed(2)}x CPU)`);
 const noLang = await computeAsRun(DEFAULT_SET.filter((n) => n !== 'language'));
-console.log(`default set without language: ${fmt(noLang.rate)} (${(noLang.rate / TARGET).toFixed(2)}x target)`);
+console.log(`default set without language: ${fmt(noLang.rate)} wall, ${fmt(noLang.cpuRate)} per CPU second (${(noLang.rate / TARGET).toFixed(2)}x target wall)`);
 console.log('per descriptor (first 5,000 responses):');
 for (const name of DEFAULT_SET) {
   const one = await computeAsRun([name], 5000);

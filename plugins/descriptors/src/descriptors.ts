@@ -221,12 +221,12 @@ export class DescriptorEngine {
     out.clear();
     if (text === undefined) return;
     const columns = names.map(() => new Array<Value>(1));
-    this.#describeInto(text, names, columns, 0);
+    this.#describeInto(text, names, codesOf(names), columns, 0);
     names.forEach((name, k) => out.set(name, columns[k]![0]));
   }
 
   /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
-  #describeInto(text: string, names: readonly string[], columns: unknown[][], i: number): void {
+  #describeInto(text: string, names: readonly string[], codes: Int32Array, columns: unknown[][], i: number): void {
     const spans = this.#spans;
     let scanned = false;
     let stats: Int32Array | undefined; // chars, non-letter share and sentences: one pass for all
@@ -234,46 +234,47 @@ export class DescriptorEngine {
     let bad = -1;
     for (let k = 0; k < names.length; k++) {
       const name = names[k]!;
+      const code = codes[k]!;
       // Each case stores its value itself: a number never passes through a variable that also holds
       // booleans and strings (which would box it on the heap, once per record and descriptor).
       const col = columns[k]!;
-      switch (name) {
-        case 'chars': col[i] = (stats ??= charStats(text))[0]; break;
-        case 'words':
+      switch (code) {
+        case C_CHARS: col[i] = (stats ??= charStats(text))[0]; break;
+        case C_WORDS:
           if (!scanned) { spans.scan(text); scanned = true; }
           col[i] = spans.count;
           break;
-        case 'tokens': col[i] = approxTokens(text); break;
-        case 'refusal': col[i] = this.#refusal(text); break;
-        case 'sentiment': col[i] = vaderCompound(text); break;
-        case 'profanity':
-        case 'profane': {
+        case C_TOKENS: col[i] = approxTokens(text); break;
+        case C_REFUSAL: col[i] = this.#refusal(text); break;
+        case C_SENTIMENT: col[i] = vaderCompound(text); break;
+        case C_PROFANITY:
+        case C_PROFANE: {
           if (!scanned) { spans.scan(text); scanned = true; }
           if (bad < 0) {
             // counted once when both profanity and profane are asked for
             bad = 0;
             for (let w = 0; w < spans.count; w++) if (this.#profanity.hasSpan(text, spans.starts[w]!, spans.ends[w]!)) bad++;
           }
-          col[i] = name === 'profane' ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
+          col[i] = code === C_PROFANE ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
           break;
         }
-        case 'readability':
+        case C_READABILITY:
           if (!scanned) { spans.scan(text); scanned = true; }
           stats ??= charStats(text);
           col[i] = fleschReadingEase(text, spans, stats[3]);
           break;
-        case 'non_letter_share':
+        case C_NON_LETTER:
           stats ??= charStats(text);
           col[i] = stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
           break;
-        case 'valid_json': col[i] = parseJson(text) !== NOT_JSON; break;
-        case 'json_schema': {
+        case C_VALID_JSON: col[i] = parseJson(text) !== NOT_JSON; break;
+        case C_JSON_SCHEMA: {
           const parsed = parseJson(text);
           col[i] = parsed !== NOT_JSON && this.#schema!(parsed);
           break;
         }
-        case 'language': col[i] = this.language(text); break;
-        case 'language_differs': col[i] = undefined; break; // needs the compared field: computed by the caller
+        case C_LANGUAGE: col[i] = this.language(text); break;
+        case C_LANGUAGE_DIFFERS: col[i] = undefined; break; // needs the compared field: computed by the caller
         default:
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
             pii ??= countPii(text);
@@ -311,9 +312,10 @@ export class DescriptorEngine {
         return col;
       });
       const fieldTexts = texts(dataset, field);
+      const codes = codesOf(names);
       for (let i = 0; i < fieldTexts.length; i++) {
         const text = fieldTexts[i];
-        if (text !== undefined) this.#describeInto(text, names, columns, i);
+        if (text !== undefined) this.#describeInto(text, names, codes, columns, i);
         else for (let k = 0; k < names.length; k++) columns[k]![i] = undefined;
       }
       const differs = wanted.findIndex((w) => w.name === 'language_differs');
@@ -331,6 +333,17 @@ export class DescriptorEngine {
     }
     return result;
   }
+}
+
+const [C_OTHER, C_CHARS, C_WORDS, C_TOKENS, C_REFUSAL, C_SENTIMENT, C_PROFANITY, C_PROFANE, C_READABILITY, C_NON_LETTER, C_VALID_JSON, C_JSON_SCHEMA, C_LANGUAGE, C_LANGUAGE_DIFFERS] = Array.from({ length: 14 }, (_, k) => k) as number[];
+const CODES: Record<string, number> = {
+  chars: C_CHARS!, words: C_WORDS!, tokens: C_TOKENS!, refusal: C_REFUSAL!, sentiment: C_SENTIMENT!, profanity: C_PROFANITY!, profane: C_PROFANE!,
+  readability: C_READABILITY!, non_letter_share: C_NON_LETTER!, valid_json: C_VALID_JSON!, json_schema: C_JSON_SCHEMA!, language: C_LANGUAGE!, language_differs: C_LANGUAGE_DIFFERS!,
+};
+
+/** Descriptor names as small integers, so the per-record switch compares numbers, not strings. */
+function codesOf(names: readonly string[]): Int32Array {
+  return Int32Array.from(names, (n) => (Object.hasOwn(CODES, n) ? CODES[n]! : C_OTHER!));
 }
 
 /** Characters of a text the language detector reads: enough for almost any text. */

@@ -221,15 +221,21 @@ export class DescriptorEngine {
     out.clear();
     if (text === undefined) return;
     const columns = names.map(() => new Array<Value>(1));
-    this.#describeInto(text, names, codesOf(names), columns, 0);
+    const codes = codesOf(names);
+    this.#describeInto(text, names, codes, needsBoth(codes), columns, 0);
     names.forEach((name, k) => out.set(name, columns[k]![0]));
   }
 
   /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
-  #describeInto(text: string, names: readonly string[], codes: Int32Array, columns: unknown[][], i: number): void {
+  #describeInto(text: string, names: readonly string[], codes: Int32Array, fused: boolean, columns: unknown[][], i: number): void {
     const spans = this.#spans;
     let scanned = false;
     let stats: Int32Array | undefined; // chars, non-letter share and sentences: one pass for all
+    // When both the word spans and the character counts are needed, one pass gives both.
+    if (fused) {
+      stats = spans.scanWithStats(text);
+      scanned = true;
+    }
     let pii: Readonly<PiiCounts> | undefined;
     let bad = -1;
     for (let k = 0; k < names.length; k++) {
@@ -313,9 +319,10 @@ export class DescriptorEngine {
       });
       const fieldTexts = texts(dataset, field);
       const codes = codesOf(names);
+      const fused = needsBoth(codes);
       for (let i = 0; i < fieldTexts.length; i++) {
         const text = fieldTexts[i];
-        if (text !== undefined) this.#describeInto(text, names, codes, columns, i);
+        if (text !== undefined) this.#describeInto(text, names, codes, fused, columns, i);
         else for (let k = 0; k < names.length; k++) columns[k]![i] = undefined;
       }
       const differs = wanted.findIndex((w) => w.name === 'language_differs');
@@ -344,6 +351,12 @@ const CODES: Record<string, number> = {
 /** Descriptor names as small integers, so the per-record switch compares numbers, not strings. */
 function codesOf(names: readonly string[]): Int32Array {
   return Int32Array.from(names, (n) => (Object.hasOwn(CODES, n) ? CODES[n]! : C_OTHER!));
+}
+
+/** Whether the descriptors need both the word spans and the character counts (then one pass gives both). */
+function needsBoth(codes: Int32Array): boolean {
+  const has = (...c: number[]) => codes.some((x) => c.includes(x));
+  return has(C_READABILITY!) || (has(C_WORDS!, C_PROFANITY!, C_PROFANE!) && has(C_CHARS!, C_NON_LETTER!));
 }
 
 /** Characters of a text the language detector reads: enough for almost any text. */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { mayHavePii } from './pii.js';
 import { compileRefusal, REFUSAL_KEYWORDS, REFUSAL_PATTERNS, REFUSAL_WINDOW } from './refusal.js';
-import { LowerWordSet, sentenceCount, syllables, syllablesIn, words, WordSpans } from './text.js';
+import { charStats, LowerWordSet, sentenceCount, syllables, syllablesIn, words, WordSpans } from './text.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -37,6 +37,20 @@ describe('fast paths equal the expressions they replaced', () => {
   it('sentenceCount = split(/[.!?。！？]+(?:\\s|$)/) pieces with a letter or digit', () => {
     const reference = (text: string) => Math.max(1, text.split(/[.!?。！？]+(?:\s|$)/).filter((s) => /[\p{L}\p{N}]/u.test(s)).length);
     expect(texts.filter((t) => sentenceCount(t) !== reference(t)).slice(0, 10)).toEqual([]);
+  });
+
+  it('scanWithStats = scan + charStats (same spans, same counts)', () => {
+    const a = new WordSpans();
+    const b = new WordSpans();
+    const wrong: string[] = [];
+    for (const t of texts) {
+      const fused = [...a.scanWithStats(t)];
+      b.scan(t);
+      const separate = [...charStats(t)];
+      const same = a.count === b.count && fused.every((v, k) => v === separate[k]) && Array.from({ length: a.count }, (_, k) => a.starts[k] === b.starts[k] && a.ends[k] === b.ends[k]).every(Boolean);
+      if (!same) wrong.push(t);
+    }
+    expect(wrong.slice(0, 10).map((t) => JSON.stringify(t))).toEqual([]);
   });
 
   it('mayHavePii = the alternation it replaced', () => {

@@ -78,6 +78,119 @@ export class WordSpans {
     this.count = count;
     return count;
   }
+
+  /**
+   * {@link scan} and {@link charStats} in one pass over the text (the same spans and the same
+   * counts, which it returns): for the descriptor sets that need both.
+   */
+  scanWithStats(text: string): Int32Array {
+    const n = text.length;
+    let count = 0;
+    let wpos = 0; // the next unit the word scan examines (an astral character takes two)
+    let inWord = false;
+    let wordStart = 0;
+    let chars = 0;
+    let total = 0;
+    let nonLetter = 0;
+    let sentences = 0;
+    let has = false;
+    let inRun = false;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (i === wpos) {
+        // scan(), one unit at a time
+        const k = c < 128 ? ASCII_WORD[c]! : classOf(text, i);
+        const step = k & 4 ? 2 : 1;
+        if (!inWord) {
+          if ((k & 3) === 1) {
+            inWord = true;
+            wordStart = i;
+          }
+          wpos = i + step;
+        } else if ((k & 3) !== 0) wpos = i + step;
+        else if (isJoiner(c) && i + 1 < n && (classOf(text, i + 1) & 3) === 1) wpos = i + 1;
+        else {
+          count = this.#push(count, wordStart, i);
+          inWord = false;
+          wpos = i + step; // examined again outside a word: not a word character, so skipped
+        }
+      }
+
+      if (c < 128) {
+        chars++;
+        const k = ASCII_KIND[c]!;
+        if (k === K_SPACE) {
+          if (inRun) {
+            inRun = false;
+            if (has) sentences++;
+            has = false;
+          }
+          continue;
+        }
+        total++;
+        if (k === K_LETTER) has = true;
+        else {
+          nonLetter++;
+          if (k === K_DIGIT) has = true;
+          else if (k === K_TERMINATOR) {
+            inRun = true;
+            continue;
+          }
+        }
+        inRun = false;
+        continue;
+      }
+      if (c === 0x3002 || c === 0xff01 || c === 0xff1f) {
+        chars++;
+        total++;
+        nonLetter++;
+        inRun = true;
+        continue;
+      }
+      const wasRun = inRun;
+      inRun = false;
+      if (c >= 0xdc00 && c <= 0xdfff) continue; // low surrogate: counted with its high half
+      chars++;
+      const cp = text.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      if (SPACE.test(ch)) {
+        if (wasRun) {
+          if (has) sentences++;
+          has = false;
+        }
+        continue;
+      }
+      total++;
+      if (!LETTER.test(ch)) nonLetter++;
+      if (!has && LETTER_OR_NUMBER.test(ch)) has = true;
+    }
+    if (inWord) count = this.#push(count, wordStart, wpos < n ? wpos : n);
+    this.count = count;
+    if (inRun) {
+      if (has) sentences++;
+      has = false;
+    }
+    if (has) sentences++;
+    STATS[0] = chars;
+    STATS[1] = total;
+    STATS[2] = nonLetter;
+    STATS[3] = sentences > 1 ? sentences : 1;
+    return STATS;
+  }
+
+  #push(count: number, start: number, end: number): number {
+    if (count === this.starts.length) {
+      const starts = new Int32Array(count * 2);
+      const ends = new Int32Array(count * 2);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      this.starts = starts;
+      this.ends = ends;
+    }
+    this.starts[count] = start;
+    this.ends[count] = end;
+    return count + 1;
+  }
 }
 
 /** The words of a text as strings (see {@link WordSpans.scan}). */

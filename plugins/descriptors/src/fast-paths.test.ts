@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { mayHavePii } from './pii.js';
 import { compileRefusal, REFUSAL_KEYWORDS, REFUSAL_PATTERNS, REFUSAL_WINDOW } from './refusal.js';
-import { charStats, LowerWordSet, sentenceCount, syllables, syllablesIn, words, WordSpans } from './text.js';
+import { charStats, LowerWordSet, sentenceCount, syllables, syllablesIn, syllablesOfSpans, words, WordSpans } from './text.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -72,6 +72,7 @@ describe('fast paths equal the expressions they replaced', () => {
       const ws = words(t);
       spans.scan(t);
       if (spans.count !== ws.length) wrong.push(`${JSON.stringify(t)}: ${spans.count} spans, ${ws.length} words`);
+      if (syllablesOfSpans(t, spans.starts, spans.ends, spans.count) !== ws.reduce((a, w) => a + syllables(w), 0)) wrong.push(`${JSON.stringify(t)}: total syllables`);
       for (let k = 0; k < ws.length; k++) {
         const s = spans.starts[k]!;
         const e = spans.ends[k]!;

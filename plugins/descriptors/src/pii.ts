@@ -176,9 +176,12 @@ export function mayHavePii(text: string): boolean {
   let underscore = false;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 65) {
-      if ((c >= 48 && c <= 57) || c === 64) return true; // a digit or @
-      if (c === 45 && ((i >= 2 && text.charCodeAt(i - 1) === 107 && text.charCodeAt(i - 2) === 115) || text.startsWith('-----BEGIN', i))) return true; // sk- -----BEGIN
+    if (c >= 128) continue;
+    const kind = PII_ASCII[c]!;
+    if (kind === 0) continue;
+    if (kind === 1) return true; // a digit or @
+    if (c === 45) {
+      if ((i >= 2 && text.charCodeAt(i - 1) === 107 && text.charCodeAt(i - 2) === 115) || text.startsWith('-----BEGIN', i)) return true; // sk- -----BEGIN
     } else if (c === 65) {
       if (text.startsWith('AKIA', i) || text.startsWith('AIza', i)) return true;
     } else if (c === 95) underscore = true;
@@ -190,6 +193,12 @@ export function mayHavePii(text: string): boolean {
   }
   return underscore && /gh[pousr]_|_live_|_test_/.test(text);
 }
+
+/** mayHavePii's ASCII classes: 1 a digit or @, 2 a character that can start or end a key prefix (- A _ x J), 0 the rest. */
+const PII_ASCII = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) PII_ASCII[c] = 1;
+PII_ASCII[64] = 1;
+for (const ch of '-A_xJ') PII_ASCII[ch.charCodeAt(0)] = 2;
 
 const NO_PII: Readonly<PiiCounts> = Object.freeze({ email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 });
 

@@ -375,6 +375,40 @@ export function syllablesIn(text: string, s: number, e: number): number {
   return count > 1 ? count : 1;
 }
 
+/** Total {@link syllablesIn} of the first n spans, with the ASCII case inlined (one call per text, not per word). */
+export function syllablesOfSpans(text: string, starts: Int32Array, ends: Int32Array, n: number): number {
+  let total = 0;
+  words: for (let w = 0; w < n; w++) {
+    const s = starts[w]!;
+    const e = ends[w]!;
+    let end = e - s;
+    if (end > 3) {
+      const c1 = lowerAscii(text.charCodeAt(e - 1));
+      const c2 = lowerAscii(text.charCodeAt(e - 2));
+      const c3 = lowerAscii(text.charCodeAt(e - 3));
+      if (c1 === 100 && c2 === 101) end -= 2; // -ed
+      else if (c1 === 115 && c2 === 101 && !isVowel(c3) && c3 !== 108) end -= 2; // -es
+      else if (c1 === 101 && !isVowel(c2) && c2 !== 108) end -= 1; // -e
+    }
+    let count = 0;
+    let run = 0;
+    for (let k = 0; k < end; k++) {
+      const c = text.charCodeAt(s + k);
+      if (c >= 128) {
+        total += syllables(text.slice(s, e));
+        continue words;
+      }
+      const kind = SYLLABLE_KIND[c]!;
+      if (kind === 0) { run = 0; continue; }
+      if (kind === 2 || (kind === 3 && k !== 0)) {
+        if (run === 0 || run === 2) { count++; run = 1; } else run = 2;
+      } else run = 0;
+    }
+    total += count > 1 ? count : 1;
+  }
+  return total;
+}
+
 /** ASCII letters for syllables, either case: 0 not a–z, 1 consonant, 2 vowel (a e i o u), 3 y (a vowel except first). */
 const SYLLABLE_KIND = new Uint8Array(128);
 for (let c = 65; c <= 90; c++) {
@@ -408,10 +442,7 @@ export function fleschReadingEase(text: string, ws: readonly string[] | WordSpan
   if (n === 0) return undefined;
   let syl = 0;
   if (Array.isArray(ws)) for (const w of ws as readonly string[]) syl += syllables(w);
-  else {
-    const { starts, ends } = ws as WordSpans;
-    for (let k = 0; k < n; k++) syl += syllablesIn(text, starts[k]!, ends[k]!);
-  }
+  else syl = syllablesOfSpans(text, (ws as WordSpans).starts, (ws as WordSpans).ends, n);
   return 206.835 - 1.015 * (n / (sentences ?? sentenceCount(text))) - 84.6 * (syl / n);
 }
 

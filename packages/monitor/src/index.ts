@@ -3,3 +3,9 @@ export { compileRules, observe, AlertEvaluator, AlertRuleError, type AlertRuleSp
 export { AlertNotifier, alertBody, type WebhookTarget, type DeliveryStats, type SendFn } from './notify.js';
 export { followJsonl, type FollowOptions, type FollowPosition } from './follow.js';
 export { Watcher, type SessionLike, type WatchState, type WatcherOptions, type WatchStats, type WindowHook } from './watcher.js';
+export { IngestServer, httpSource, otlpRecords, jsonlRecords, parseHostPort, type IngestOptions } from './ingest.js';
+export { StatusServer, metricsText, parseSince, infoFileOf, type StatusOptions, type WatcherInfo } from './status.js';
+export { AnnotationQueue, type AnnotateOptions, type Pick } from './annotate.js';
+export { monitorPlugin } from './plugin.js';
+import { monitorPlugin } from './plugin.js';
+export default monitorPlugin;

@@ -41,6 +41,11 @@ export interface Dataset {
   readonly skipped: number;
   /** Human-readable origin, e.g. `jsonl samples/current.jsonl`; used in error messages. */
   readonly origin: string;
+  /**
+   * The dotted field paths of the dataset's first record as the source read it, before core kept
+   * only the fields the config's components use; for "did you mean" hints.
+   */
+  readonly fieldNames?: readonly string[];
 }
 
 export type Status = 'pass' | 'warn' | 'fail' | 'error';
@@ -240,14 +245,13 @@ export interface DetectorInput {
   readonly datasets: ReadonlyMap<string, Dataset>;
 }
 
-/** A batch detector: handed every record of its datasets (of the window) at once. */
-export interface BatchDetector {
-  update?: undefined;
+/** A (batch) detector: handed every record of its datasets (of the window) at once. */
+export interface Detector {
   evaluate(input: DetectorInput, ctx: ComponentContext): DetectorOutcome | Promise<DetectorOutcome>;
 }
 
 /**
- * A stateful detector (API 2): core feeds it batches as they are read and asks for a decision
+ * A stateful detector (API 2, built with `defineStatefulDetector`): core feeds it batches as they are read and asks for a decision
  * when a window closes. It keeps only what it needs (a column, a sketch, counts), so memory
  * follows its state, not the records. The reference dataset, when the detector has one, is fed
  * in full (`role: 'reference'`) before any current records.
@@ -264,7 +268,6 @@ export interface StatefulDetector {
   restore?(state: unknown): void;
 }
 
-export type Detector = BatchDetector | StatefulDetector;
 
 /** Records of one dataset handed to a stateful component. */
 export interface RecordBatch {
@@ -320,13 +323,12 @@ export interface MetricInput {
   readonly datasets: ReadonlyMap<string, Dataset>;
 }
 
-/** A batch metric: handed every record of its dataset (of the window) at once. */
-export interface BatchMetric {
-  update?: undefined;
+/** A (batch) metric: handed every record of its dataset (of the window) at once. */
+export interface Metric {
   compute(input: MetricInput, ctx: ComponentContext): MetricValue[] | Promise<MetricValue[]>;
 }
 
-/** A stateful metric (API 2); see {@link StatefulDetector}. `compute` must then reset the window's state. */
+/** A stateful metric (API 2, built with `defineStatefulMetric`); see {@link StatefulDetector}. `compute` must then reset the window's state. */
 export interface StatefulMetric {
   update(batch: RecordBatch, ctx: ComponentContext): void | Promise<void>;
   compute(input: WindowInput, ctx: ComponentContext): MetricValue[] | Promise<MetricValue[]>;
@@ -334,7 +336,6 @@ export interface StatefulMetric {
   restore?(state: unknown): void;
 }
 
-export type Metric = BatchMetric | StatefulMetric;
 
 /** What a source yields: every record it kept, and how many it skipped. */
 export interface SourceOutput {
@@ -375,8 +376,9 @@ export interface SourceBatch {
 
 export interface StreamOptions {
   /**
-   * Keep only these dotted fields of each record (see {@link projectRecord} in @vigia/core);
-   * undefined keeps every field. Sources that cannot project may ignore it.
+   * The dotted fields the config's components read, when known (a column store may read only
+   * these). Core keeps only these fields of every record it is handed (see `projector` in
+   * @vigia/core), so a source may ignore it.
    */
   fields?: readonly string[];
   /** Resume after this position (from an earlier batch). */
@@ -462,8 +464,11 @@ interface ComponentDefBase<K extends ComponentKind, S extends OptionsSchema, I> 
   create(options: OptionsOf<S>, ctx: ComponentContext): I | Promise<I>;
 }
 
-export type DetectorDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'detector', S, Detector>;
-export type MetricDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'metric', S, Metric>;
+export type DetectorDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'detector', S, Detector> & { readonly stateful?: false };
+export type MetricDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'metric', S, Metric> & { readonly stateful?: false };
+/** A stateful detector's definition (`stateful: true`; see {@link StatefulDetector}). */
+export type StatefulDetectorDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'detector', S, StatefulDetector> & { readonly stateful: true };
+export type StatefulMetricDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'metric', S, StatefulMetric> & { readonly stateful: true };
 export type SinkDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'sink', S, Sink>;
 export type SourceDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'source', S, Source>;
 export type EmbedderDef<S extends OptionsSchema = OptionsSchema> = ComponentDefBase<'embedder', S, Embedder>;
@@ -482,6 +487,7 @@ export interface ErasedDef<K extends ComponentKind = ComponentKind, I = unknown>
   check?(options: never): string | readonly string[] | undefined | void;
   readonly isolation?: 'worker' | 'inline';
   readonly required?: boolean;
+  readonly stateful?: boolean;
   fields?(options: never): readonly string[] | undefined;
   create(options: never, ctx: ComponentContext): I | Promise<I>;
 }
@@ -493,8 +499,8 @@ export interface VigiaPlugin {
   readonly name: string;
   /** The core API version this plugin targets: one of {@link SUPPORTED_API_VERSIONS} (write {@link CORE_API_VERSION}). */
   readonly apiVersion: number;
-  readonly detectors?: Readonly<Record<string, ErasedDef<'detector', Detector>>>;
-  readonly metrics?: Readonly<Record<string, ErasedDef<'metric', Metric>>>;
+  readonly detectors?: Readonly<Record<string, ErasedDef<'detector', Detector | StatefulDetector>>>;
+  readonly metrics?: Readonly<Record<string, ErasedDef<'metric', Metric | StatefulMetric>>>;
   readonly sinks?: Readonly<Record<string, ErasedDef<'sink', Sink>>>;
   readonly sources?: Readonly<Record<string, ErasedDef<'source', Source>>>;
   readonly embedders?: Readonly<Record<string, ErasedDef<'embedder', Embedder>>>;

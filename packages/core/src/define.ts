@@ -1,5 +1,5 @@
 import type {
-  DetectorDef, FieldProviderDef, EmbedderDef, MetricDef, OptionsSchema, ProviderDef, SinkDef, SourceDef, VigiaPlugin,
+  DetectorDef, StatefulDetectorDef, StatefulMetricDef, FieldProviderDef, EmbedderDef, MetricDef, OptionsSchema, ProviderDef, SinkDef, SourceDef, VigiaPlugin,
 } from './contracts.js';
 
 type Def<K extends string, D> = Omit<D, 'kind'> & { kind?: K };
@@ -18,6 +18,19 @@ type Def<K extends string, D> = Omit<D, 'kind'> & { kind?: K };
  */
 export function defineDetector<const S extends OptionsSchema>(def: Def<'detector', DetectorDef<S>>): DetectorDef<S> {
   return { ...def, kind: 'detector' } as DetectorDef<S>;
+}
+
+/**
+ * Define a stateful detector (API 2): `create` returns `{ update, evaluate, snapshot, restore }`,
+ * fed batches as they are read and asked for a decision per window (see StatefulDetector).
+ */
+export function defineStatefulDetector<const S extends OptionsSchema>(def: Omit<Def<'detector', StatefulDetectorDef<S>>, 'stateful'>): StatefulDetectorDef<S> {
+  return { ...def, kind: 'detector', stateful: true } as StatefulDetectorDef<S>;
+}
+
+/** Define a stateful metric (API 2): `create` returns `{ update, compute, snapshot, restore }`. */
+export function defineStatefulMetric<const S extends OptionsSchema>(def: Omit<Def<'metric', StatefulMetricDef<S>>, 'stateful'>): StatefulMetricDef<S> {
+  return { ...def, kind: 'metric', stateful: true } as StatefulMetricDef<S>;
 }
 
 export function defineMetric<const S extends OptionsSchema>(def: Def<'metric', MetricDef<S>>): MetricDef<S> {

@@ -3,7 +3,7 @@ import 'reflect-metadata'; // tsyringe needs the Reflect API; plugin authors nev
 export * from './contracts.js';
 export { EventBus } from './events.js';
 export {
-  defineDetector, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin, defineFieldProvider,
+  defineDetector, defineStatefulDetector, defineStatefulMetric, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin, defineFieldProvider,
 } from './define.js';
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, clipText, describeValue, nestingDepth, redactSecrets, redactError, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
@@ -16,7 +16,10 @@ export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from '
 export { segmentRecords, SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
 export { runPlan, createRunContainer, Tokens, SinkFailedError, type RunOptions } from './engine.js';
 export { runDetectorComponent, runMetricComponent, type RunnableComponent } from './engine.js';
+export { Session, streamOf, readAll, type SessionSnapshot, type SessionOptions } from './session.js';
+export { evaluateDetectorOnce, computeMetricOnce, wholeWindow } from './run-once.js';
+export { decideOutcome, bonferroni, benjaminiHochberg } from './verdict.js';
 export { componentNameOf } from './define.js';
 export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';
-export { SINK_DEADLINE_MS } from './sinks.js';
+export { SINK_DEADLINE_MS, SINK_QUEUE_SIZE, SINK_EXPORT_BATCH, setSinkErrorHandler, type SinkErrorHandler } from './sinks.js';
 export { writeFileSafely, describeFsError } from './write.js';

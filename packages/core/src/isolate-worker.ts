@@ -12,6 +12,7 @@ import { EventBus } from './events.js';
 import type { FromWorker, ToWorker, WorkerJob } from './isolate.js';
 import { componentSeed, createRng, resolveFrom, systemClock } from './services.js';
 import { correctedLevel } from './context.js';
+import { computeMetricOnce, evaluateDetectorOnce } from './run-once.js';
 
 const port = parentPort;
 if (!port) throw new Error('isolate-worker.js runs only as a worker thread');
@@ -106,9 +107,9 @@ async function run(job: number, spec: WorkerJob): Promise<unknown> {
     if (spec.kind === 'detector') {
       const current = datasets.get(spec.current!)!;
       const reference = spec.reference !== undefined ? datasets.get(spec.reference) : undefined;
-      return await (instance as Detector).evaluate({ reference, current, datasets }, ctx);
+      return await evaluateDetectorOnce(instance as Detector, { reference, current, datasets }, ctx, spec.window);
     }
-    return await (instance as Metric).compute({ dataset: datasets.get(spec.dataset!)!, datasets }, ctx);
+    return await computeMetricOnce(instance as Metric, { dataset: datasets.get(spec.dataset!)!, datasets }, ctx, spec.window);
   } finally {
     controllers.delete(job);
   }

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Dataset, DetectorResult, Logger, MetricValue, MultipleTesting } from './contracts.js';
+import type { Dataset, DetectorResult, Logger, MetricValue, MultipleTesting, WindowInfo } from './contracts.js';
 import type { RunServices } from './context.js';
 import { VigiaError, clipText, errorMessage, nestingDepth } from './errors.js';
 
@@ -36,6 +36,8 @@ export interface WorkerJob {
   dataset?: string;
   /** The run's correction and test count, so permutation tests size their p-value floors. */
   multipleTesting?: MultipleTesting;
+  /** The window the datasets belong to (stateful components are fed the datasets, then asked for it). */
+  window?: WindowInfo;
 }
 
 /** Messages from the worker to the main thread. */
@@ -115,7 +117,7 @@ export class IsolatedRunner {
   #ready: Promise<void> | undefined;
   #jobs = new Map<number, PendingJob>();
   #nextJob = 1;
-  readonly #datasets: Map<string, Dataset>;
+  #datasets: Map<string, Dataset>;
   readonly #services: RunServices;
   readonly #script: string;
 
@@ -152,6 +154,21 @@ export class IsolatedRunner {
       return Promise.reject(new Error(`the datasets cannot be sent to a worker thread (${cloneProblem(this.#datasets) ?? clipText(errorMessage(error), 200)}); set \`isolation: inline\` on this component in the config`));
     }
     return this.#ready;
+  }
+
+  /**
+   * The datasets of the next jobs (a new window). A running worker gets them now, by structured
+   * clone, before any later job; one that cannot take them is replaced on the next job.
+   */
+  setDatasets(datasets: Map<string, Dataset>): void {
+    if (datasets === this.#datasets) return;
+    this.#datasets = datasets;
+    if (!this.#worker) return;
+    try {
+      this.#worker.postMessage({ type: 'datasets', datasets: [...datasets.values()] } satisfies ToWorker);
+    } catch {
+      this.#discard();
+    }
   }
 
   #failAll(worker: Worker, error: Error): void {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  COMPONENT_KINDS, CORE_API_VERSION, type ComponentKind, type ErasedDef, type FieldProviderDef, type VigiaPlugin,
+  COMPONENT_KINDS, CORE_API_VERSION, SUPPORTED_API_VERSIONS, type ComponentKind, type ErasedDef, type FieldProviderDef, type VigiaPlugin,
 } from './contracts.js';
 import { ConfigError, clipText, didYouMean, errorMessage } from './errors.js';
 import { normalizeOptionsSchema } from './options.js';
@@ -177,8 +177,8 @@ function checkPlugin(value: unknown, origin: string): VigiaPlugin {
   if (!v || typeof v !== 'object' || typeof v.name !== 'string' || typeof v.apiVersion !== 'number') {
     throw new ConfigError('VIGIA_PLUGIN_INVALID', `${origin} is not a Vigia plugin: its default export must be an object from definePlugin({ name, apiVersion, detectors, … }) in @vigia/core`);
   }
-  if (v.apiVersion !== CORE_API_VERSION) {
-    throw new ConfigError('VIGIA_PLUGIN_API_VERSION', `plugin "${v.name}" (${origin}) targets core API version ${v.apiVersion}, but this Vigia provides version ${CORE_API_VERSION}; install a release of the plugin built for API ${CORE_API_VERSION}${v.apiVersion > CORE_API_VERSION ? ' or upgrade Vigia' : ''}`);
+  if (!SUPPORTED_API_VERSIONS.includes(v.apiVersion)) {
+    throw new ConfigError('VIGIA_PLUGIN_API_VERSION', `plugin "${v.name}" (${origin}) targets core API version ${v.apiVersion}, but this Vigia provides version ${CORE_API_VERSION} (and loads plugins built for ${SUPPORTED_API_VERSIONS.join(' or ')}); install a release of the plugin built for API ${CORE_API_VERSION}${v.apiVersion > CORE_API_VERSION ? ' or upgrade Vigia' : ''}`);
   }
   return v as VigiaPlugin;
 }

@@ -29,8 +29,33 @@ interface FailureCount {
   first: string;
 }
 
+/** Events an exporter-shaped sink may have waiting; past it the oldest are dropped and counted. */
+export const SINK_QUEUE_SIZE = 2048;
+/** Events per `export` call. */
+export const SINK_EXPORT_BATCH = 512;
+
+/** Called with every sink failure (see {@link setSinkErrorHandler}). */
+export type SinkErrorHandler = (error: Error, where: { sink: string; step: string; count: number }) => void;
+let errorHandler: SinkErrorHandler | undefined;
+
+/**
+ * Replace the handler every sink failure goes to (OpenTelemetry JS's global error handler). The
+ * run still counts failures and reports them as one warning per sink and step; the handler is
+ * where an embedding application logs or alerts on them. `undefined` restores the default (none).
+ */
+export function setSinkErrorHandler(handler: SinkErrorHandler | undefined): void {
+  errorHandler = handler;
+}
+
+interface ExportQueue {
+  events: VigiaEvent[];
+  dropped: number;
+  inFlight: Promise<void> | undefined;
+}
+
 export class SinkHub {
   readonly #entries: SinkEntry[];
+  readonly #queues = new Map<SinkEntry, ExportQueue>();
   readonly #deadlineMs: number;
   /** Failures per sink and step (`onEvent`, `report`, …). */
   readonly #failures = new Map<SinkEntry, Map<string, FailureCount>>();
@@ -45,10 +70,20 @@ export class SinkHub {
     this.#onFirstFailure = options.onFirstFailure;
   }
 
+  /** Add sinks (created after the hub). */
+  add(entries: readonly SinkEntry[]): void {
+    for (const e of entries) this.#entries.push(e);
+  }
+
   #fail(entry: SinkEntry, step: string, error: unknown): void {
     let bySink = this.#failures.get(entry);
     if (!bySink) this.#failures.set(entry, (bySink = new Map()));
     const known = bySink.get(step);
+    try {
+      errorHandler?.(error instanceof Error ? error : new Error(errorMessage(error)), { sink: entry.id, step, count: (known?.count ?? 0) + 1 });
+    } catch {
+      // a failing handler must not hurt the run either
+    }
     if (known) {
       known.count++;
       return;
@@ -62,7 +97,13 @@ export class SinkHub {
   /** Deliver one event to every sink with `onEvent`, except a sink's own failure warnings. */
   dispatch(event: VigiaEvent, from?: SinkEntry): void {
     for (const entry of this.#entries) {
-      if (!entry.sink.onEvent || entry === from) continue;
+      if (entry === from) continue;
+      if (entry.sink.export) {
+        if (event.type === 'warning' && this.#failures.get(entry)?.has('export')) continue;
+        this.#enqueue(entry, event);
+        continue;
+      }
+      if (!entry.sink.onEvent) continue;
       // A sink that keeps failing on events is not called again for warnings (they would only
       // describe its own or another sink's failure, and could feed a loop).
       if (event.type === 'warning' && this.#failures.get(entry)?.has('onEvent')) continue;
@@ -82,6 +123,60 @@ export class SinkHub {
     }
   }
 
+  #enqueue(entry: SinkEntry, event: VigiaEvent): void {
+    let q = this.#queues.get(entry);
+    if (!q) this.#queues.set(entry, (q = { events: [], dropped: 0, inFlight: undefined }));
+    q.events.push(event);
+    // Bounded: a sink that cannot keep up loses its oldest events, counted, never the run's memory.
+    if (q.events.length > SINK_QUEUE_SIZE) {
+      const over = q.events.length - SINK_QUEUE_SIZE;
+      q.events.splice(0, over);
+      q.dropped += over;
+    }
+    if (!q.inFlight && q.events.length >= SINK_EXPORT_BATCH) this.#drain(entry, q);
+  }
+
+  /** Export queued events in batches, one call in flight per sink, each within the deadline. */
+  #drain(entry: SinkEntry, q: ExportQueue, end?: number): Promise<void> {
+    if (q.inFlight) return q.inFlight;
+    const run = async () => {
+      while (q.events.length > 0) {
+        const left = end === undefined ? this.#deadlineMs : end - performance.now();
+        if (left <= 0) return;
+        const batch = q.events.splice(0, SINK_EXPORT_BATCH);
+        try {
+          const result = await withDeadline(Promise.resolve().then(() => entry.sink.export!(batch)), left, 'export', this.#deadlineMs);
+          if (!result || result.code !== 'success') this.#fail(entry, 'export', result?.error ?? new Error(`export of ${batch.length} events failed`));
+        } catch (error) {
+          this.#fail(entry, 'export', error);
+        }
+      }
+    };
+    q.inFlight = run().finally(() => {
+      q.inFlight = undefined;
+    });
+    return q.inFlight;
+  }
+
+  /** Export everything queued and ask each sink to send what it buffers (end of a window). */
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.#entries.map(async (entry) => {
+      const end = performance.now() + this.#deadlineMs;
+      const q = this.#queues.get(entry);
+      if (q) {
+        await q.inFlight;
+        await this.#drain(entry, q, end);
+      }
+      if (entry.sink.forceFlush) {
+        try {
+          await withDeadline(Promise.resolve().then(() => entry.sink.forceFlush!()), Math.max(0, end - performance.now()), 'forceFlush', this.#deadlineMs);
+        } catch (error) {
+          this.#fail(entry, 'forceFlush', error);
+        }
+      }
+    }));
+  }
+
   /** Hand the report to every sink, then flush and shut them down, each step within the deadline. */
   async finish(report: Report): Promise<void> {
     for (const entry of this.#entries) {
@@ -90,7 +185,16 @@ export class SinkHub {
       const left = () => Math.max(0, end - performance.now());
       const pending = [...(this.#pending.get(entry) ?? [])];
       if (pending.length) await withDeadline(Promise.allSettled(pending), left(), 'pending events').catch(() => undefined);
-      for (const step of ['report', 'flush', 'shutdown'] as const) {
+      const q = this.#queues.get(entry);
+      if (q) {
+        // An export still in flight past the deadline is abandoned (its failure is counted).
+        await withDeadline(this.#drain(entry, q, end), left(), 'export', this.#deadlineMs).catch((e: unknown) => this.#fail(entry, 'export', e));
+        if (q.events.length) {
+          this.#fail(entry, 'export', new Error(`${q.events.length} events were still queued at the deadline`));
+        }
+        if (q.dropped) this.#fail(entry, 'export', new Error(`the queue was full: ${q.dropped} oldest events were dropped`));
+      }
+      for (const step of ['report', 'forceFlush', 'flush', 'shutdown'] as const) {
         try {
           const call = step === 'report' ? entry.sink.report?.(report) : entry.sink[step]?.();
           if (call) await withDeadline(Promise.resolve(call), left(), step, this.#deadlineMs);

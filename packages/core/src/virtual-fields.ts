@@ -8,7 +8,11 @@ import type { Dataset, FieldProvider } from './contracts.js';
 import { createComponentContext, type RunServices } from './context.js';
 import type { Plan } from './plan.js';
 
-export async function computeVirtualFields(plan: Plan, datasets: ReadonlyMap<string, Dataset>, services: RunServices, signal?: AbortSignal): Promise<void> {
+export async function computeVirtualFields(
+  plan: Plan, datasets: ReadonlyMap<string, Dataset>, services: RunServices, signal?: AbortSignal,
+  /** Providers created by earlier calls of a session, by prefix (created once, reused per batch). */
+  instances?: Map<string, FieldProvider>,
+): Promise<void> {
   for (const provider of plan.fieldProviders) {
     const wanted = new Map<string, Set<string>>();
     const want = (dataset: string | undefined, fields: readonly string[]) => {
@@ -26,12 +30,16 @@ export async function computeVirtualFields(plan: Plan, datasets: ReadonlyMap<str
     for (const m of plan.metrics) want(m.dataset, m.virtualFields);
     if (wanted.size === 0) continue;
     const ctx = createComponentContext(services, { id: `fields:${provider.prefix}`, use: provider.prefix, signal });
-    const instance = (await provider.def.create(provider.options, ctx)) as FieldProvider;
+    let instance = instances?.get(provider.prefix);
+    if (!instance) {
+      instance = (await provider.def.create(provider.options, ctx)) as FieldProvider;
+      instances?.set(provider.prefix, instance);
+    }
     for (const [name, fields] of wanted) {
       const dataset = datasets.get(name)!;
       const t = services.clock.hrtime();
       const paths = [...fields].map((f) => f.slice(provider.prefix.length + 1));
-      const columns = await instance.compute(dataset, paths, ctx);
+      const columns = await instance!.compute(dataset, paths, ctx);
       for (const path of paths) {
         const column = columns.get(path);
         if (!column) throw new Error(`field provider "${provider.prefix}" returned no values for ${provider.prefix}.${path}`);

@@ -82,7 +82,12 @@ describe('registry', () => {
   it('refuses a plugin built for another core API version, saying what to do', () => {
     const future = definePlugin({ name: 'vigia-plugin-future', apiVersion: CORE_API_VERSION + 1 });
     expect(() => new Registry([future])).toThrow(ConfigError);
-    expect(() => new Registry([future])).toThrow(/targets core API version 2, but this Vigia provides version 1/);
+    expect(() => new Registry([future])).toThrow(/targets core API version 3, but this Vigia provides version 2 \(and loads plugins built for 1 or 2\)/);
+  });
+
+  it('loads a plugin built for API 1 unchanged', () => {
+    const old = definePlugin({ name: 'vigia-plugin-old', apiVersion: 1 });
+    expect(() => new Registry([old])).not.toThrow();
   });
 
   it('refuses two components with one name', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   COMPONENT_KINDS, getAjv, normalizeOptionsSchema, validateOptions, errorMessage,
   type ComponentKind, type Detector, type Embedder, type ErasedDef, type Metric, type Source, type VigiaPlugin, type VigiaRecord,
+  readAll,
 } from '@vigia/core';
 import { createTestContext, runDetector, runInMemory, runMetric, type HarnessOptions } from './harness.js';
 
@@ -197,7 +198,7 @@ function componentChecks(kind: ComponentKind, name: string, def: ErasedDef, c: C
           const valid = validateOptions(def, { ...structuredClone(options), path: missing });
           const ctx = createTestContext(harness);
           const source = (await def.create(valid as never, ctx)) as Source;
-          const out = await source.read(ctx);
+          const out = await readAll(source, ctx);
           return `reading a file that does not exist returned ${out.records.length} records instead of an error`;
         } catch (error) {
           const problem = unclear(errorMessage(error));

@@ -14,7 +14,7 @@ const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url
 async function read(def: ErasedDef<'source', Source>, options: Record<string, unknown>, services: Record<string, unknown> = {}) {
   const ctx = createTestContext({ services });
   const source = await def.create(validateOptions(def, options) as never, ctx);
-  return source.read(ctx);
+  return source.read!(ctx);
 }
 
 describe('counterfactual-templates', () => {

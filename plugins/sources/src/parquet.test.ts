@@ -12,7 +12,7 @@ let dir: string;
 async function read(options: Record<string, unknown>, seed = 42) {
   const ctx = createTestContext({ seed, id: 'current', use: 'parquet', services: { configDir: dir } });
   const source = await parquet.create(validateOptions(parquet, options) as never, ctx);
-  return source.read(ctx);
+  return source.read!(ctx);
 }
 
 beforeAll(async () => {

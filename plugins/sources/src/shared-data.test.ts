@@ -13,7 +13,7 @@ if (!present) console.warn(`skipped: real-data source tests (${data} is absent)`
 
 async function read(def: ErasedDef<'source', Source>, options: Record<string, unknown>) {
   const ctx = createTestContext({ id: 'current', use: 'source', services: { configDir: data } });
-  return (await def.create(validateOptions(def, options) as never, ctx)).read(ctx);
+  return (await def.create(validateOptions(def, options) as never, ctx)).read!(ctx);
 }
 
 describe.skipIf(!present)('sources on real data', () => {

@@ -18,7 +18,7 @@ async function read(
   const ctx = createTestContext({ seed, id, use: 'source', services: { configDir } });
   if (events) ctx.events.onAny((e) => events.push(e));
   const source = await def.create(validateOptions(def, options) as never, ctx);
-  return source.read(ctx);
+  return source.read!(ctx);
 }
 
 let tmp: string;

@@ -37,7 +37,7 @@ describe('a sink, an embedder and a source', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kinds-'));
     writeFileSync(join(dir, 'data.json'), JSON.stringify([{ x: 1 }, 'junk', { x: 2 }]));
     const ctx = createTestContext({ configDir: dir });
-    const out = await (await jsonArraySource.create({ path: 'data.json' }, ctx)).read(ctx);
+    const out = await (await jsonArraySource.create({ path: 'data.json' }, ctx)).read!(ctx);
     expect(out).toEqual({ records: [{ x: 1 }, { x: 2 }], skipped: 1 });
   });
 });

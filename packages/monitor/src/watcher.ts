@@ -57,6 +57,12 @@ export interface WatcherOptions {
   restoreHook?(state: unknown): WindowHook;
   /** How often idle ticks run (ms). */
   tickMs?: number;
+  /**
+   * Idle time after which the open window is closed (the session decides; the watcher only asks
+   * once no batch came for this long since its own start, so a restored window is not closed
+   * before the input caught up).
+   */
+  idleMs?: number;
   now?: () => number;
   log?: (level: 'info' | 'warn', message: string) => void;
   /**
@@ -99,6 +105,7 @@ export class Watcher {
   #loop?: Promise<void>;
   #timer?: NodeJS.Timeout;
   #stopped?: Promise<Report | undefined>;
+  #lastPush = 0;
 
   constructor(options: WatcherOptions) {
     this.#o = options;
@@ -133,12 +140,15 @@ export class Watcher {
     this.stats.running = true;
     // Alerts stored but not delivered before a crash go out now.
     void o.notifier?.deliverPending().catch((e: unknown) => o.log?.('warn', `alert delivery: ${String(e)}`));
+    this.#lastPush = (o.now ?? Date.now)();
     this.#loop = this.#read();
     const tickMs = o.tickMs ?? 1000;
     this.#timer = setInterval(() => {
       void this.#serial(async () => {
         if (!this.#session || this.#abort.signal.aborted) return;
-        const closed = await this.#session.tick((o.now ?? Date.now)());
+        const now = (o.now ?? Date.now)();
+        if (o.idleMs !== undefined && now - this.#lastPush < o.idleMs) return;
+        const closed = await this.#session.tick(now);
         if (closed.length) await this.#commit(closed, undefined);
       }).catch((e: unknown) => this.#fail(e));
       void o.notifier?.deliverPending().catch(() => undefined);
@@ -153,6 +163,7 @@ export class Watcher {
         const arrivedAt = (o.now ?? Date.now)();
         await this.#serial(async () => {
           const closed = await this.#session!.push(batch);
+          this.#lastPush = (o.now ?? Date.now)();
           this.#hook?.add(batch.records);
           this.stats.records += batch.records.length;
           this.stats.recordsThisProcess += batch.records.length;

@@ -91,7 +91,8 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
       logger.info(`http source: POST JSON Lines to http://${ingest.address!.host}:${ingest.address!.port}/v1/records, OTLP/HTTP JSON traces to /v1/traces`);
     } else followPath = input.path;
 
-    const idleMs = config.watch?.idle ? parseDurationMs(config.watch.idle) : undefined;
+    // Idle close: watch.idle, else the window's length (time windows) or a minute (count windows).
+    const idleMs = config.watch?.idle ? parseDurationMs(config.watch.idle) : config.windows.size ? parseDurationMs(config.windows.size) : 60_000;
     const annotate = config.watch?.annotate;
     const notifier = new monitor.AlertNotifier(config.name, targets, store, (m) => logger.warn(m));
     let fatal: unknown;
@@ -99,7 +100,7 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
       run: config.name,
       store,
       openSession: async (snapshot) => {
-        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, ...(idleMs !== undefined ? { idleMs } : {}) });
+        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, idleMs });
       },
       input: (from: SourcePosition | undefined, signal: AbortSignal): AsyncIterable<SourceBatch> => monitor.followJsonl({
         path: followPath, from, signal, batchSize: 4096, pollMs: 100, warn: (m) => logger.warn(m),
@@ -107,7 +108,8 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
       restoreAlerts: (state: AlertState | undefined): AlertEvaluator => new monitor.AlertEvaluator(config.name, rules, state),
       notifier,
       ...(annotate ? { restoreHook: (state: unknown) => new monitor.AnnotationQueue({ path: resolve(loaded.dir, annotate.path), perWindow: annotate.perWindow, fields: annotate.fields, timestampField: config.windows!.timestampField, seed: config.seed }, state) } : {}),
-      tickMs: Math.min(1000, Math.max(50, Math.floor((idleMs ?? 4000) / 4))),
+      idleMs,
+      tickMs: Math.min(1000, Math.max(50, Math.floor(idleMs / 4))),
       log: (level, message) => logger[level](message),
       onFatal: (error) => {
         fatal = error;

@@ -49,13 +49,11 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
     let input: { kind: 'follow'; path: string } | { kind: 'http'; options: Record<string, unknown> };
     const storePath = storePathOf(loaded);
     if (spec.use === 'jsonl') {
-      const w = { ...(spec.with ?? {}) };
-      if (w.follow !== undefined && typeof w.follow !== 'boolean') throw new ConfigError('VIGIA_CONFIG_INVALID', `${where(`/data/${datasetName}/with/follow`)}: follow must be true or false`);
-      delete w.follow; // `follow` is watch's option of the jsonl source; the rest is checked as usual
+      const w = spec.with ?? {};
+      if (w.follow !== true) logger.warn(`${where(`/data/${datasetName}`)}: the jsonl source has no follow: true; vigia watch tails ${String(w.path)} anyway (set follow: true to say so)`);
       for (const opt of ['limit', 'sample']) {
         if (w[opt] !== undefined) throw new ConfigError('VIGIA_CONFIG_INVALID', `${where(`/data/${datasetName}/with/${opt}`)}: ${opt} cannot apply to a followed stream (every record is counted); remove it`);
       }
-      spec.with = w;
       if (typeof w.path !== 'string') throw new ConfigError('VIGIA_CONFIG_INVALID', `${where(`/data/${datasetName}`)}: the jsonl source needs with.path`);
       input = { kind: 'follow', path: resolve(loaded.dir, w.path) };
     } else if (spec.use === 'http') {

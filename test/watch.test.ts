@@ -127,7 +127,7 @@ describe('vigia watch (load, SIGKILL, restart)', () => {
     // Let the watcher catch up and close the last window by idle time, then stop it.
     const caughtUp = await waitFor(() => `the watcher to read everything (log: ${log.join('').slice(-3000)})`, async () => {
       const info = urlOf();
-      if (info?.pid !== watcher.pid) return undefined;
+      if (!info || info.pid !== watcher.pid) return undefined;
       const r = await fetch(`${info.url}/healthz`).then((x) => x.json() as Promise<{ records: number }>, () => undefined);
       return r && r.records >= written ? r : undefined;
     });

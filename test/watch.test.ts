@@ -184,6 +184,20 @@ describe('vigia watch (load, SIGKILL, restart)', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it('batch runs with store: add their window to the same history', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => record(i, Date.UTC(2026, 0, 1) + i * 1000)).join('\n') + '\n';
+    const dir = tempProject({
+      'cur.jsonl': lines,
+      'run.yaml': 'version: 1\nname: nightly\ndata:\n  current: { use: jsonl, with: { path: ./cur.jsonl } }\nstore: { path: ./h.duckdb }\nmetrics:\n  - { use: latency }\n',
+    });
+    expect(vigia(['run', 'run.yaml'], { cwd: dir }).code).toBe(0);
+    expect(vigia(['run', 'run.yaml'], { cwd: dir }).code).toBe(0);
+    const h = vigia(['history', 'run.yaml', '--format', 'json'], { cwd: dir });
+    const { windows } = JSON.parse(h.stdout) as { windows: Array<{ records: Record<string, number>; start: string; status: string }> };
+    expect(windows.map((w) => [w.records.current, w.start, w.status])).toEqual([[50, '2026-01-01T00:00:00.000Z', 'pass'], [50, '2026-01-01T00:00:00.000Z', 'pass']]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('explains configs it cannot watch', () => {
     const dir = tempProject({
       'a.yaml': 'version: 1\ndata:\n  current: { use: jsonl, with: { path: ./x.jsonl } }\nmetrics:\n  - { use: latency }\n',

@@ -156,7 +156,7 @@ export const jsonl = defineSource({
     properties: {
       ...commonProperties,
       // Read by `vigia watch` (@vigia/monitor tails the file from a stored byte position); a batch run reads what is there.
-      follow: { type: 'boolean', default: false, description: '`vigia watch`: tail the file as it grows (or, when `path` is a directory, its rotated `*.jsonl` files in name order), resuming after a restart from the stored position. `vigia run` reads what is there.' },
+      follow: { type: 'boolean', description: '`vigia watch`: tail the file as it grows (or, when `path` is a directory, its rotated `*.jsonl` files in name order), resuming after a restart from the stored position. `vigia run` reads what is there.' },
     },
     required: ['path'],
     additionalProperties: false,

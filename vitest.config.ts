@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@vigia/core': src('packages/core'),
       '@vigia/stats': src('packages/stats'),
+      '@vigia/random': src('packages/random'),
       '@vigia/testing': src('packages/testing'),
       '@vigia/plugin-sources': src('plugins/sources'),
       '@vigia/plugin-sinks': src('plugins/sinks'),

@@ -92,7 +92,7 @@ detectors:
     });
     const r2 = vigia(['validate', 'vigia.yaml'], { cwd: future });
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toContain('targets core API version 99, but this Vigia provides version 1');
+    expect(r2.stderr).toContain('targets core API version 99, but this Vigia provides version 2');
     expect(r2.stderr).not.toMatch(STACK);
   });
 });

@@ -77,7 +77,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
       expect(JSON.stringify(manifest), f).not.toMatch(/workspace:/);
       expect(ok(sh('tar', ['-tzf', join(release, f)], work), `tar ${f}`)).toContain('package/dist/index.d.ts');
     }
-    expect(readdirSync(release).map((f) => f.replace(/-\d+\.\d+\.\d+\.tgz$/, '')).sort()).toEqual(expect.arrayContaining(['vigia-cli', 'vigia-core', 'vigia-stats', 'vigia-testing']));
+    expect(readdirSync(release).map((f) => f.replace(/-\d+\.\d+\.\d+\.tgz$/, '')).sort()).toEqual(expect.arrayContaining(['vigia-cli', 'vigia-core', 'vigia-random', 'vigia-stats', 'vigia-testing']));
   });
 
   it('the globally installed vigia runs the quickstart from a folder outside the repository', () => {
@@ -116,7 +116,7 @@ describe.skipIf(offline)('the packed set outside this repository', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({
       name: 'team-project', private: true,
       dependencies: { '@vigia/core': `file:${join(release, tarball('core'))}`, 'vigia-plugin-acme': `file:${pluginTgz}` },
-      overrides: { '@vigia/stats': `file:${join(release, tarball('stats'))}` },
+      overrides: { '@vigia/random': `file:${join(release, tarball('random'))}` },
     }, null, 2));
     ok(sh('npm', ['install', '--ignore-scripts', '--prefer-offline'], project, 300_000), 'npm install (project)');
     const rows = (xs: number[]) => xs.map((latency_ms) => JSON.stringify({ latency_ms })).join('\n') + '\n';

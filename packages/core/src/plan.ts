@@ -209,8 +209,10 @@ async function buildPlan(loaded: LoadedConfig, registry: Registry): Promise<Plan
 
 /**
  * Where a detector or metric runs: the config's `isolation:`, else the definition's, else a worker
- * for external plugins (their code is unknown) and inline for built-ins.
+ * for external plugins (their code is unknown) and inline for built-ins. Stateful components run
+ * inline unless asked otherwise: their work comes in small batches, and their state lives for the
+ * session (in a worker they are handed each window whole, and keep nothing between windows).
  */
 function isolationOf(p: PlannedComponent, configured: 'worker' | 'inline' | undefined): 'worker' | 'inline' {
-  return configured ?? p.component.def.isolation ?? (p.component.builtin ? 'inline' : 'worker');
+  return configured ?? p.component.def.isolation ?? (p.component.builtin || p.component.def.stateful ? 'inline' : 'worker');
 }

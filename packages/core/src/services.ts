@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { createRandom, hashString, type SeededRandom } from '@vigia/stats';
+import { createRandom, hashString, type SeededRandom } from '@vigia/random';
 import type { Cache, Clock, Logger, Rng } from './contracts.js';
 
 export function createRng(seed: number): Rng {

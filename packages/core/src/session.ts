@@ -127,6 +127,8 @@ export class Session {
   #windows: WindowReport[] = [];
   #lastArrival = 0;
   #lastEnd: number | undefined;
+  /** Ordinal of the next record of the windowed dataset (sliding count windows). */
+  #ordinal = 0;
   /** Earliest and latest record time of each static dataset, as written (whole-run window bounds). */
   readonly #staticTimes = new Map<string, OpenWindowState>();
   #runner: IsolatedRunner | undefined;
@@ -383,7 +385,7 @@ export class Session {
 
   async #slide(record: VigiaRecord): Promise<WindowReport[]> {
     const closed: WindowReport[] = [];
-    const at = this.#axis.kind === 'count' ? this.#totals.records + this.#sliding.length : parseTimestamp(getField(record, this.#axis.timestampField));
+    const at = this.#axis.kind === 'count' ? this.#ordinal++ : parseTimestamp(getField(record, this.#axis.timestampField));
     const { size, every } = this.#axis;
     if (!this.#open) {
       const end = Number.isNaN(at) ? every : (Math.floor(at / every) + 1) * every;
@@ -433,7 +435,8 @@ export class Session {
       this.#sliding = [];
       return report;
     }
-    return this.#closeWindow(partial);
+    // A count window that got all its records is complete, even when the input ended with it.
+    return this.#closeWindow(partial && !(this.#axis.kind === 'count' && this.#open!.records >= this.#axis.size));
   }
 
   /** Evaluate the open window, emit and keep its results, start the next. */
@@ -458,7 +461,8 @@ export class Session {
     for (const d of [...this.#detectors, ...this.#metrics]) d.updateError = undefined;
     this.#windows.push(result);
     this.#services.events.emit('window:end', { window, result });
-    if (this.#axis.kind !== 'all') await this.#hub.forceFlush();
+    // Not awaited: a sink that is slow to flush must not hold the session (finishing waits, within the deadline).
+    if (this.#axis.kind !== 'all') this.#hub.forceFlush();
     return result;
   }
 

@@ -158,23 +158,37 @@ export class SinkHub {
     return q.inFlight;
   }
 
-  /** Export everything queued and ask each sink to send what it buffers (end of a window). */
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.#entries.map(async (entry) => {
-      const end = performance.now() + this.#deadlineMs;
-      const q = this.#queues.get(entry);
-      if (q) {
-        await q.inFlight;
-        await this.#drain(entry, q, end);
+  /** Flushes still running per sink: a new one is not started while one is pending. */
+  readonly #flushing = new Map<SinkEntry, Promise<void>>();
+
+  /**
+   * Export everything queued and ask each sink to send what it buffers (end of a window). A sink
+   * whose previous flush is still pending is skipped; {@link finish} waits for it within the deadline.
+   */
+  forceFlush(): Promise<void> {
+    return Promise.all(this.#entries.map((entry) => {
+      const pending = this.#flushing.get(entry);
+      if (pending) return pending;
+      const p = this.#flushOne(entry).finally(() => this.#flushing.delete(entry));
+      this.#flushing.set(entry, p);
+      return p;
+    })).then(() => undefined);
+  }
+
+  async #flushOne(entry: SinkEntry): Promise<void> {
+    const end = performance.now() + this.#deadlineMs;
+    const q = this.#queues.get(entry);
+    if (q) {
+      await q.inFlight;
+      await this.#drain(entry, q, end);
+    }
+    if (entry.sink.forceFlush) {
+      try {
+        await withDeadline(Promise.resolve().then(() => entry.sink.forceFlush!()), Math.max(0, end - performance.now()), 'forceFlush', this.#deadlineMs);
+      } catch (error) {
+        this.#fail(entry, 'forceFlush', error);
       }
-      if (entry.sink.forceFlush) {
-        try {
-          await withDeadline(Promise.resolve().then(() => entry.sink.forceFlush!()), Math.max(0, end - performance.now()), 'forceFlush', this.#deadlineMs);
-        } catch (error) {
-          this.#fail(entry, 'forceFlush', error);
-        }
-      }
-    }));
+    }
   }
 
   /** Hand the report to every sink, then flush and shut them down, each step within the deadline. */
@@ -183,7 +197,7 @@ export class SinkHub {
       // One budget per sink for everything it still has to do.
       const end = performance.now() + this.#deadlineMs;
       const left = () => Math.max(0, end - performance.now());
-      const pending = [...(this.#pending.get(entry) ?? [])];
+      const pending = [...(this.#pending.get(entry) ?? []), ...(this.#flushing.has(entry) ? [this.#flushing.get(entry)!] : [])];
       if (pending.length) await withDeadline(Promise.allSettled(pending), left(), 'pending events').catch(() => undefined);
       const q = this.#queues.get(entry);
       if (q) {

@@ -4,7 +4,7 @@ import {
   Registry, Tokens, componentNameOf, createComponentContext, createStandaloneServices, defineEmbedder, defineProvider,
   defineSource, parseConfigText, planFromLoaded, runDetectorComponent, runMetricComponent, runPlan, validateOptions,
   CORE_API_VERSION,
-  type Clock, type ComponentContext, type Dataset, type Detector, type DetectorResult, type Embedder, type ErasedDef,
+  type Clock, type ComponentContext, type Dataset, type Detector, type StatefulDetector, type StatefulMetric, type DetectorResult, type Embedder, type ErasedDef,
   type Metric, type MetricValue, type Plan, type Provider, type Report, type RunServices, type Sink, type VigiaEvent,
   type MultipleTesting, type VigiaPlugin, type VigiaRecord,
 } from '@vigia/core';
@@ -85,7 +85,7 @@ const asDataset = (name: string, d: readonly VigiaRecord[] | Dataset): Dataset =
  * an invalid result gives `status: 'error'` with the message, exactly as in a run's report.
  */
 export async function runDetector(
-  def: ErasedDef<'detector', Detector>,
+  def: ErasedDef<'detector', Detector | StatefulDetector>,
   options: Record<string, unknown>,
   data: { reference?: readonly VigiaRecord[] | Dataset; current: readonly VigiaRecord[] | Dataset; datasets?: Record<string, readonly VigiaRecord[] | Dataset> },
   harness: HarnessOptions = {},
@@ -110,7 +110,7 @@ export async function runDetector(
  * in its warnings when the metric fails.
  */
 export async function runMetric(
-  def: ErasedDef<'metric', Metric>,
+  def: ErasedDef<'metric', Metric | StatefulMetric>,
   options: Record<string, unknown>,
   data: readonly VigiaRecord[] | Dataset,
   harness: HarnessOptions = {},

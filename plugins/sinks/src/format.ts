@@ -157,6 +157,25 @@ export function formatReportTable(report: Report, options: TableOptions = {}): s
   lines.push(`${paint('bold', report.name)}  ${paint(STATUS_COLOR[report.status], report.status.toUpperCase())}`);
   lines.push('');
 
+  // A windowed run: one line per window (the worst first lines of a long run are kept), then the
+  // last window's detectors and metrics in full.
+  const windows = report.windows ?? [];
+  if (windows.length > 0) {
+    const max = 30;
+    const shown = windows.length > max ? [...windows.slice(0, 5), ...windows.slice(-(max - 5))] : windows;
+    lines.push(paint('dim', `WINDOWS (${windows.length})`));
+    shown.forEach((w, k) => {
+      if (windows.length > max && k === 5) lines.push(paint('dim', `… ${windows.length - max} more windows in the JSON report`));
+      const rank = { error: 0, fail: 1, warn: 2, pass: 3 } as const;
+      const moved = w.detectors.filter((d) => d.status !== 'pass').sort((a, b) => rank[a.status] - rank[b.status]).map((d) => `${d.id} ${d.status}`);
+      const span = w.window.start || w.window.end ? `${w.window.start ?? '?'} → ${w.window.end ?? '?'}` : '';
+      const text = `#${w.window.index}  ${pad(w.status, 5)}  ${w.window.records} records${w.window.partial ? ' (partial)' : ''}${span ? `  ${span}` : ''}${moved.length ? `  ${moved.join(', ')}` : ''}`;
+      lines.push(paint(STATUS_COLOR[w.status], truncate(text, width)));
+    });
+    lines.push('');
+    lines.push(paint('dim', `last window #${windows[windows.length - 1]!.window.index}:`));
+  }
+
   const detectors: DetectorReport[] = report.detectors ?? [];
   if (detectors.length > 0) {
     const adjusted = detectors.some((d) => d.pValueAdjusted !== undefined && d.pValueAdjusted !== null);

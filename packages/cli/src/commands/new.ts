@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../main.js';
+import { CORE_API_VERSION } from '@vigia/core';
 
 export interface NewPluginArgs {
   name: string;
@@ -17,7 +18,7 @@ export interface NewPluginArgs {
   force?: boolean;
 }
 
-const VIGIA_PACKAGES = ['@vigia/core', '@vigia/stats', '@vigia/testing'] as const;
+const VIGIA_PACKAGES = ['@vigia/core', '@vigia/random', '@vigia/stats', '@vigia/testing'] as const;
 
 function cliPackageVersion(): string {
   try {
@@ -48,7 +49,7 @@ function ownCheckout(): string | undefined {
 function tarballsIn(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const f of readdirSync(dir)) {
-    const m = /^vigia-(core|stats|testing)-\d.*\.tgz$/.exec(f);
+    const m = /^vigia-(core|random|stats|testing)-\d.*\.tgz$/.exec(f);
     if (m) files.set(`@vigia/${m[1]}`, join(dir, f));
   }
   return files;
@@ -126,7 +127,7 @@ function scaffold(o: { pkgName: string; short: string; version: string; source: 
     types: './dist/index.d.ts',
     files: ['dist', '!dist/**/*.test.*', 'src', '!src/**/*.test.ts'],
     engines: { node: '>=20.19' },
-    vigia: { apiVersion: 1 },
+    vigia: { apiVersion: CORE_API_VERSION },
     scripts: {
       build: 'tsc -p tsconfig.json',
       test: 'node --test dist/*.test.js',
@@ -136,7 +137,7 @@ function scaffold(o: { pkgName: string; short: string; version: string; source: 
     devDependencies: {
       '@vigia/core': spec('@vigia/core'),
       '@vigia/testing': spec('@vigia/testing'),
-      ...(local ? { '@vigia/stats': spec('@vigia/stats') } : {}),
+      ...(local ? { '@vigia/random': spec('@vigia/random'), '@vigia/stats': spec('@vigia/stats') } : {}),
       '@types/node': '^20.19.0',
       typescript: '~5.9.3',
     },

@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, ensureBuilt, tempProject, vigia } from './helpers.js';
+import { loadConfigFile, planFromLoaded } from '@vigia/core';
+import { compileRules } from '@vigia/monitor';
+import { builtinRegistry } from '../packages/cli/src/shared.js';
+import { bin, ensureBuilt, repoRoot, tempProject, vigia } from './helpers.js';
 
 beforeAll(() => ensureBuilt(), 300_000);
 
@@ -196,6 +199,13 @@ describe('vigia watch (load, SIGKILL, restart)', () => {
     const { windows } = JSON.parse(h.stdout) as { windows: Array<{ records: Record<string, number>; start: string; status: string }> };
     expect(windows.map((w) => [w.records.current, w.start, w.status])).toEqual([[50, '2026-01-01T00:00:00.000Z', 'pass'], [50, '2026-01-01T00:00:00.000Z', 'pass']]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('configs/watch.yaml (the getting-started example) plans, and its alert rules compile', async () => {
+    const plan = await planFromLoaded(loadConfigFile(join(repoRoot, 'configs', 'watch.yaml')), await builtinRegistry());
+    expect(plan.config.windows).toMatchObject({ size: '1m', dataset: 'current' });
+    const rules = compileRules(plan.config.alerts ?? [], plan.detectors.map((d) => d.id));
+    expect(rules.map((r) => r.target.kind)).toEqual(['metric', 'detector']);
   });
 
   it('explains configs it cannot watch', () => {

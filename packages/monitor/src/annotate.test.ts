@@ -62,6 +62,19 @@ describe('AnnotationQueue', () => {
     expect(reasonOf(ids.find((id) => id.startsWith('slow-copy'))!)).toMatch(/anomaly: latency_ms = 9000/);
   });
 
+  it('keeps the candidates of the next window when one batch straddles two windows', async () => {
+    const r = rng(11);
+    const out: string[] = [];
+    const q = new AnnotationQueue({ path: 'q.jsonl', perWindow: 3, write: async (_p, t) => void out.push(t) });
+    const records = Array.from({ length: 2000 }, (_, i) => normalRecord(r, i * 10, i));
+    records[1500] = { ...records[1500]!, id: 'late-outlier', latency_ms: 20_000 };
+    q.add(records); // one batch: window 0 is [0, 10 s), window 1 [10 s, 20 s)
+    await q.windowClosed(win(0, 0, 10_000, 1000));
+    expect(out.join('')).not.toContain('late-outlier');
+    await q.windowClosed(win(1, 10_000, 20_000, 1000));
+    expect(out.join('')).toContain('"late-outlier"');
+  });
+
   it('a window of ordinary traffic yields no picks', async () => {
     const r = rng(3);
     const out: string[] = [];

@@ -184,9 +184,23 @@ export class AnnotationQueue implements WindowHook {
       if (s) next.set(f, s);
     }
     if (next.size) this.#baseline = next;
-    this.#sample = [];
-    this.#seen = 0;
-    this.#pool = new Map();
+    // A batch can straddle windows: keep what belongs after this window's end.
+    const end = w.window.end ? Date.parse(w.window.end) : null;
+    const tsField = this.#o.timestampField ?? 'timestamp';
+    const later = (t: number | null) => end !== null && t !== null && t >= end;
+    const timeOf = (r: VigiaRecord) => {
+      const raw = getField(r, tsField);
+      const t = raw === undefined ? NaN : parseTimestamp(raw);
+      return Number.isNaN(t) ? null : t;
+    };
+    this.#sample = this.#sample.filter((r) => later(timeOf(r)));
+    this.#seen = this.#sample.length;
+    const pool = new Map<string, Array<{ c: Candidate; v: number }>>();
+    for (const [key, list] of this.#pool) {
+      const kept = list.filter(({ c }) => later(c.t));
+      if (kept.length) pool.set(key, kept);
+    }
+    this.#pool = pool;
     if (picks.length === 0) return;
     const text = picks.map((p) => JSON.stringify(p)).join('\n') + '\n';
     const write = this.#o.write ?? (async (path: string, t: string) => {

@@ -42,6 +42,10 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
     if (!config.windows) {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `${loaded.displayPath}: vigia watch evaluates windows: add windows: { size: 5m } (by record time) or windows: { records: 10000 }`);
     }
+    const { every, size, records } = config.windows;
+    if (every !== undefined && String(every).trim() !== String(size ?? records).trim()) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${where('/windows/every')}: vigia watch cannot restart sliding windows yet (the session cannot snapshot them), so it would lose or recount records after a crash; remove windows.every for tumbling windows`);
+    }
     const datasetName = config.windows.dataset;
     const spec = config.data[datasetName];
     if (!spec) throw new ConfigError('VIGIA_CONFIG_INVALID', `${where('/windows')}: windows.dataset is "${datasetName}", but data: has no such dataset`);

@@ -31,8 +31,8 @@ export interface RunOptions {
   logger?: Logger;
   /** Sinks added by the caller (the CLI's table output, a test's memory sink) besides the config's. */
   extraSinks?: Sink[];
-  /** Override or add registrations in the run's container before anything resolves (tests). */
-  configure?: (container: DependencyContainer) => void;
+  /** The clock components see (`ctx.clock`); tests pass a fake one. Default: the system clock. */
+  clock?: Clock;
   /** Cancels the run. */
   signal?: AbortSignal;
   /** Time each sink gets to finish (pending events, report, flush, shutdown); default SINK_DEADLINE_MS (10 s). */
@@ -45,7 +45,7 @@ export function createRunContainer(plan: Plan, options: RunOptions = {}): Depend
   const logger = options.logger ?? createLogger({ level: 'warn', redact: plan.loaded.secrets });
   c.register(Tokens.Plan, { useValue: plan });
   c.register(Tokens.Logger, { useValue: logger });
-  c.register(Tokens.Clock, { useValue: systemClock });
+  c.register(Tokens.Clock, { useValue: options.clock ?? systemClock });
   // Secrets are removed from every event before any sink or listener sees it.
   c.register(Tokens.EventBus, { useValue: new EventBus({ redact: <T>(v: T) => redactDeep(v, plan.loaded.secrets) }) });
   c.register(Tokens.Cache, {
@@ -66,7 +66,6 @@ export function createRunContainer(plan: Plan, options: RunOptions = {}): Depend
       provider: (name) => d.resolve<LazyPool<Provider>>(Tokens.Providers).get(name),
     })),
   });
-  options.configure?.(c);
   return c;
 }
 

@@ -14,7 +14,7 @@ export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, MAX_
 export { Registry, importPlugin, type RegisteredComponent, type RegisteredFieldProvider } from './registry.js';
 export { planFromFile, planFromLoaded, type Plan, type PlannedComponent } from './plan.js';
 export { segmentRecords, SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
-export { runPlan, createRunContainer, Tokens, SinkFailedError, type RunOptions } from './engine.js';
+export { runPlan, SinkFailedError, type RunOptions } from './engine.js';
 export { runDetectorComponent, runMetricComponent, type RunnableComponent } from './engine.js';
 export { Session, streamOf, readAll, type SessionSnapshot, type SessionOptions } from './session.js';
 export { evaluateDetectorOnce, computeMetricOnce, wholeWindow } from './run-once.js';

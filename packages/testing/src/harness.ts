@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Registry, Tokens, componentNameOf, createComponentContext, createStandaloneServices, defineEmbedder, defineProvider,
+  Registry, componentNameOf, createComponentContext, createStandaloneServices, defineEmbedder, defineProvider,
   defineSource, parseConfigText, planFromLoaded, runDetectorComponent, runMetricComponent, runPlan, validateOptions,
   CORE_API_VERSION,
   type Clock, type ComponentContext, type Dataset, type Detector, type StatefulDetector, type StatefulMetric, type DetectorResult, type Embedder, type ErasedDef,
@@ -240,7 +240,7 @@ export async function runInMemory(run: InMemoryRun): Promise<InMemoryRunResult> 
   const clock = run.clock;
   const report = await runPlan(plan, {
     extraSinks: [sink],
-    ...(clock ? { configure: (c) => { c.register(Tokens.Clock, { useValue: clock }); } } : {}),
+    ...(clock ? { clock } : {}),
   });
   return { report, events: sink.events, sink, plan };
 }

@@ -72,6 +72,22 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { dashboardCommand } = await import('./commands/dashboard.js');
       exitCode = await dashboardCommand({ config: args.config, out: args.out, provisioning: args.provisioning, debug: args.debug }, io);
     })
+    .command('watch <config>', 'Watch live traffic: evaluate each window of a followed JSONL file or the http source, store it in the history, export it and alert; SIGTERM stores the open window', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON) with windows:' })
+        .option('debug', { type: 'boolean', default: false, describe: 'Show debug logs and stack traces' }),
+    async (args) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      exitCode = await watchCommand({ config: args.config, debug: args.debug }, io);
+    })
+    .command('history <config>', 'Show the windows stored for a config (and metric trends); works while vigia watch runs', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON)' })
+        .option('since', { type: 'string', describe: 'Only windows ending at or after this time (ISO) or this long ago (30m, 2h, 7d)' })
+        .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: windows and trends; json: { windows: [...] }' })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { historyCommand } = await import('./commands/history.js');
+      exitCode = await historyCommand({ config: args.config, since: args.since, format: args.format, debug: args.debug }, io);
+    })
     .command('plugins', 'List plugin packages (built-in and installed) and every component with its options and defaults', (y) =>
       y.option('config', { type: 'string', describe: "Also load the external plugins of this config's plugins: list" })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
@@ -98,7 +114,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { newCommand } = await import('./commands/new.js');
       exitCode = await newCommand({ what: args.what, name: args.name, dir: args.dir, link: args.link, force: args.force }, io);
     })
-    .demandCommand(1, 'Name a command: run, validate, dashboard, plugins, schema or new.')
+    .demandCommand(1, 'Name a command: run, validate, watch, history, dashboard, plugins, schema or new.')
     .strict()
     .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
     .help()

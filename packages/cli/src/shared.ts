@@ -17,6 +17,7 @@ export async function builtinRegistry(): Promise<Registry> {
     import('@vigia/plugin-providers'),
     import('@vigia/plugin-descriptors'),
     import('@vigia/plugin-exporters'),
+    import('@vigia/monitor'),
   ]);
   // Where each built-in comes from, so components marked `isolation: worker` can be re-imported in a worker thread.
   return new Registry(modules.map((m) => m.default as VigiaPlugin)).locateModules((name) => pathToFileURL(requireFromCli.resolve(name)).href);

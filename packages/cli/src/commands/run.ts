@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { createLogger, planFromFile, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type Report, type Sink } from '@vigia/core';
+import { createLogger, planFromFile, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Report, type Sink, type WindowReport } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
 import { builtinRegistry, reportError } from '../shared.js';
@@ -12,6 +12,30 @@ export interface RunArgs {
   seed?: number;
   color?: boolean;
   debug: boolean;
+}
+
+/** Append a finished run's windows to the config's history store; a problem is returned as a warning. */
+async function storeRun(loaded: LoadedConfig, report: Report): Promise<string | undefined> {
+  const { HistoryStore, StoreLockedError } = await import('@vigia/monitor');
+  const { storePathOf } = await import('./watch.js');
+  const path = storePathOf(loaded);
+  const windows: WindowReport[] = report.windows ?? [{
+    window: report.window ?? { index: 0, start: null, end: null, partial: false, records: Object.values(report.datasets).reduce((a, d) => a + d.records, 0) },
+    status: report.status, datasets: report.datasets, detectors: report.detectors, metrics: report.metrics,
+    ...(report.metricErrors ? { metricErrors: report.metricErrors } : {}),
+  }];
+  try {
+    const store = await HistoryStore.open(path, { retentionDays: loaded.config.store?.retentionDays });
+    try {
+      await store.commit(report.name, { windows });
+    } finally {
+      await store.close();
+    }
+    return undefined;
+  } catch (error) {
+    if (error instanceof StoreLockedError) return `the run was not added to the history: ${error.message}`;
+    return `the run was not added to the history store ${path}: ${errorMessage(error)}`;
+  }
 }
 
 /** Exit code of a finished run (contract): fail → 1; an errored detector or metric → 3. */
@@ -42,6 +66,11 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
       if (!(error instanceof SinkFailedError)) throw error;
       sinkFailure = error;
       report = error.report;
+    }
+    // `store:` keeps batch runs in the history too (one row per window; the whole run is one window).
+    if (plan.config.store) {
+      const problem = await storeRun(plan.loaded, report);
+      if (problem) report.warnings = [...(report.warnings ?? []), problem];
     }
 
     if (args.format === 'json') {

@@ -102,7 +102,8 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
       run: config.name,
       store,
       openSession: async (snapshot) => {
-        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, idleMs });
+        // Each window is stored as it closes; the session keeps only the last few for its closing report.
+        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, idleMs, keepWindows: 10 });
       },
       input: (from: SourcePosition | undefined, signal: AbortSignal): AsyncIterable<SourceBatch> => monitor.followJsonl({
         path: followPath, from, signal, batchSize: 4096, pollMs: 100, warn: (m) => logger.warn(m),

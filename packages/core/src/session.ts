@@ -131,8 +131,6 @@ export class Session {
   #totals = { records: 0, skipped: 0 };
   #fieldNames: string[] | undefined;
   #windows: WindowReport[] = [];
-  /** Windows evaluated in this process (`#windows` may keep only the last few). */
-  #windowCount = 0;
   #lastArrival = 0;
   #lastEnd: number | undefined;
   /** Ordinal of the next record of the windowed dataset (sliding count windows). */
@@ -468,7 +466,6 @@ export class Session {
     this.#open = undefined;
     for (const d of [...this.#detectors, ...this.#metrics]) d.updateError = undefined;
     this.#windows.push(result);
-    this.#windowCount++;
     const keep = this.#options.keepWindows ?? Infinity;
     if (this.#windows.length > keep) this.#windows.splice(0, this.#windows.length - keep);
     this.#services.events.emit('window:end', { window, result });

@@ -383,7 +383,8 @@ export class Session {
   async #append(records: VigiaRecord[]): Promise<void> {
     if (records.length === 0) return;
     const open = this.#open!;
-    for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
+    // Time windows are bounded by their own start and end; others by the records' times.
+    if (this.#axis.kind !== 'time') for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
     open.records += records.length;
     if (this.#buffering) for (const r of records) this.#buffer.push(r);
     await this.#feed(this.#axis.dataset!, records, 'window');

@@ -1,4 +1,4 @@
-import { parseConfigText, type VigiaPlugin } from '@vigia/core';
+import { coreConfigSchema, getAjv, normalizeOptionsSchema, parseConfigText, type VigiaPlugin } from '@vigia/core';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGINS, builtinRegistry, builtinRegistryFor } from './shared.js';
 
@@ -61,5 +61,16 @@ detectors:
   - { use: csv }
 `));
     expect(wrongKind.plugins()).toHaveLength(all);
+  });
+});
+
+describe('schemas compiled without the meta-schema check', () => {
+  it('the core config schema and every built-in options schema are valid JSON Schema', async () => {
+    const ajv = getAjv();
+    expect(ajv.validateSchema(coreConfigSchema), JSON.stringify(ajv.errors)).toBe(true);
+    const registry = await builtinRegistry();
+    for (const c of registry.list()) {
+      expect(ajv.validateSchema(normalizeOptionsSchema(c.def.options)), `${c.kind} ${c.name}: ${JSON.stringify(ajv.errors)}`).toBe(true);
+    }
   });
 });

@@ -51,9 +51,10 @@ const f64 = (path, values) => writeFileSync(path, Buffer.from(values.buffer, val
 /**
  * Run `text` once under the CPU profiler and split the first detector's time by phase: each sample
  * inside the detector's evaluate is given to the outermost frame on its stack whose function name
- * a phase lists (so a statistic called from the explanation counts as explanation).
+ * (or `name@file.js`) a phase lists, so a statistic called from the explanation counts as
+ * explanation; with `innermost`, to the innermost such frame (where a streaming scorer spends it).
  */
-async function phases(text, dir, phaseOf) {
+async function phases(text, dir, phaseOf, { innermost = false } = {}) {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -71,13 +72,18 @@ async function phases(text, dir, phaseOf) {
   const classify = (id) => {
     if (cache.has(id)) return cache.get(id);
     const stack = [];
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur).callFrame.functionName);
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur).callFrame);
     stack.reverse();
-    const at = stack.indexOf('evaluate');
+    const at = stack.findIndex((f) => f.functionName === 'evaluate');
     let phase;
     if (at >= 0) {
       phase = 'other';
-      for (const name of stack.slice(at + 1)) if (phaseOf[name]) { phase = phaseOf[name]; break; }
+      const frames = stack.slice(at + 1);
+      if (innermost) frames.reverse();
+      for (const f of frames) {
+        const named = phaseOf[`${f.functionName}@${f.url.split('/').at(-1)}`] ?? phaseOf[f.functionName];
+        if (named) { phase = named; break; }
+      }
     }
     cache.set(id, phase);
     return phase;
@@ -257,11 +263,13 @@ if (want('anomaly')) {
   const { median: m } = await durations(text, 3);
   const rate = (n + 100_000) / (m.anomaly / 1000);
   console.log(`anomaly (auto, with reference): durationMs ${ms(m.anomaly)} → ${(rate / 1e6).toFixed(2)} M points/s (reference + current points; target ≥ 1 M/s per core)`);
-  console.log(`  where the time went: ${await phases(text, work, {
-    numericSeries: 'read column', readSeries: 'read column', readColumn: 'read column', seriesOf: 'read column',
-    update: 'scoring', score: 'scoring', scoreSeries: 'scoring', createSeriesScorer: 'scoring', ReferenceLevel: 'scoring (reference level fit)',
-    summarizeEvents: 'events + result', findEvents: 'events + result', topAnomalies: 'events + result',
-  })}`);
+  console.log(`  where the time went (innermost named frame): ${await phases(text, work, {
+    readRows: 'read column',
+    'push@sorted-window.js': 'sorted windows: insert/evict (rolling median, MAD, rank history)', 'countBelow@sorted-window.js': 'sorted windows: insert/evict (rolling median, MAD, rank history)',
+    'kth@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'mad@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'robustZ@novelty.js': 'rolling MAD (k-th of two sorted runs)',
+    'update@novelty.js': 'novelty scorer (shape nearest-neighbour search, deviation ranks)', 'surprise@novelty.js': 'transition surprise',
+    'update@level.js': 'reference level channel (tail + CUSUM)', ReferenceLevel: 'reference level channel (tail + CUSUM)',
+  }, { innermost: true })}`);
   rows.push({ work: 'anomaly default scorer (auto, with reference), through the detector', vigia: `${(rate / 1e6).toFixed(2)} M points/s`, reference: '—', ratio: '—', target: '≥ 1 M points/s', met: rate >= 1e6 ? 'met' : 'MISSED', note: '' });
 }
 

@@ -30,13 +30,12 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
 }
 
 function hypotenuse(a: number, b: number): number {
-  let r = 0;
   if (Math.abs(a) > Math.abs(b)) {
-    r = b / a;
+    const r = b / a;
     return Math.abs(a) * Math.sqrt(1 + r * r);
   }
   if (b !== 0) {
-    r = a / b;
+    const r = a / b;
     return Math.abs(b) * Math.sqrt(1 + r * r);
   }
   return 0;
@@ -66,7 +65,7 @@ function applyReflector(V: Float64Array, next: number, row: number, i: number, d
 }
 
 function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
-  let f = 0, g = 0, h = 0, hh = 0, scale = 0;
+  let f: number, g: number, h: number, hh: number, scale: number;
   for (let j = 0; j < n; j++) d[j] = V[j * n + n - 1]!;
 
   for (let i = n - 1; i > 0; i--) {
@@ -149,7 +148,7 @@ function rotateRows(V: Float64Array, lo: number, hi: number, n: number, c: numbe
 }
 
 function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
-  let g = 0, h = 0, m = 0, p = 0, r = 0, dl1 = 0, c = 0, c2 = 0, c3 = 0, el1 = 0, s = 0, s2 = 0;
+  let g: number, h: number, m: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number, el1: number, s: number, s2: number;
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
 

@@ -71,10 +71,13 @@ export function numberColumn(dataset: Dataset, field: string): NumberColumn {
       others++;
       if (examples.length < MAX_COLUMN_EXAMPLES) examples.push({ index: i, value: raw });
     }
-    // Trimmed to the numbers and sorted in place: a fresh array only this cache holds.
-    const sorted = (k === n ? values : values.slice(0, k)).sort();
-    return { sorted, missing, others, examples };
+    return { sorted: sortNumbers(k === n ? values : values.slice(0, k)), missing, others, examples };
   });
+}
+
+/** Sorted in place (a fresh array only the cache holds); a function of its own so profiles name it. */
+function sortNumbers(values: Float64Array): Float64Array {
+  return values.sort();
 }
 
 /**

@@ -22,6 +22,21 @@ const defaultIo = (): Io => ({
 
 class UsageError extends Error {}
 
+/**
+ * yargs renders the whole help text each time a command starts (to show it if the command later
+ * fails), which costs a noticeable share of a small `vigia run`. Vigia never shows help after a
+ * command started (handlers report their own errors, and `.fail` throws without help), so the
+ * caching is switched off. An internal yargs hook: when it is missing, nothing changes.
+ */
+function skipHelpCaching(parser: unknown): void {
+  try {
+    const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.().getUsageInstance?.();
+    if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+  } catch {
+    // a yargs without this hook: keep its behaviour
+  }
+}
+
 /** `--seed` as typed → the seed; anything but a non-negative integer is a usage error (exit 2). */
 export function parseSeed(raw: unknown): number {
   const text = (Array.isArray(raw) ? String(raw.at(-1)) : String(raw)).trim();
@@ -126,6 +141,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       // Throwing stops yargs before any command handler runs on invalid arguments.
       throw error ?? new UsageError(message);
     });
+  skipHelpCaching(parser);
   let helpShown = false;
   try {
     await parser.parseAsync(argv, {}, (err, _argv, output) => {

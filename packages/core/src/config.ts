@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
-import { formatAjvErrors, getAjv } from './options.js';
+import { compileSchema, formatAjvErrors, trustSchema } from './options.js';
 import { describeFsError } from './write.js';
 
 /** A component reference in a config: `{ use: name, with: { …options } }`. */
@@ -459,7 +459,8 @@ export function parseConfigText(text: string, where: { file: string; displayPath
 
 function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSource, where: { file: string }, display: string, secrets: string[]): LoadedConfig {
 
-  const validate = getAjv().compile(coreConfigSchema);
+  trustSchema(coreConfigSchema); // checked against the meta-schema by packages/cli/src/shared.test.ts
+  const validate = compileSchema(coreConfigSchema);
   const config = structuredClone(interpolated);
   const at = (path: string) => {
     const line = parsed.lineOf(path);

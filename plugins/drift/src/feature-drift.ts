@@ -3,14 +3,15 @@
  * current dataset with a two-sample test or a distance from @vigia/stats.
  */
 import {
-  ConfigError, DataError, categoricalColumn, defineDetector, describeValue, getField,
+  ConfigError, DataError, defineDetector, describeValue,
   type ComponentContext, type Dataset, type DetectorResult,
 } from '@vigia/core';
 import {
-  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2Samp, energyDistance,
-  jensenShannonCategorical, jensenShannonDistance, ks2Samp, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
-  totalVariation, wasserstein1,
+  binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2SampSorted, energyDistanceSorted,
+  jensenShannonCategorical, jensenShannonDistance, ks2SampSorted, psiFromShares, quantileSorted, stdPopulation,
+  totalVariation, wasserstein1Sorted,
 } from '@vigia/stats';
+import { alignColumns, categoryColumn, numberColumn } from './columns.js';
 
 export type FeatureTest = 'ks' | 'chi2' | 'wasserstein' | 'psi' | 'jensenshannon' | 'energy' | 'cvm' | 'tvd';
 type FieldType = 'numeric' | 'categorical';
@@ -97,23 +98,17 @@ interface TypeScan {
   present: number;
 }
 
-function isNumberLike(v: unknown): boolean {
-  return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
-}
-
+/** Numbers vs other values of the field over the datasets, from the shared column reads. */
 function scanTypes(datasets: readonly Dataset[], field: string): TypeScan {
   const scan: TypeScan = { numbers: 0, others: 0, examples: [], present: 0 };
   for (const d of datasets) {
-    d.records.forEach((record, i) => {
-      const v = getField(record, field);
-      if (v === undefined || v === null || v === '') return;
-      scan.present++;
-      if (isNumberLike(v)) scan.numbers++;
-      else {
-        scan.others++;
-        if (scan.examples.length < MAX_EXAMPLES) scan.examples.push(`dataset "${d.name}" record ${i + 1}: ${describeValue(v, 40)}`);
-      }
-    });
+    const column = numberColumn(d, field);
+    scan.numbers += column.sorted.length;
+    scan.others += column.others;
+    scan.present += d.records.length - column.missing;
+    for (const e of column.examples) {
+      if (scan.examples.length < MAX_EXAMPLES) scan.examples.push(`dataset "${d.name}" record ${e.index + 1}: ${describeValue(e.value, 40)}`);
+    }
   }
   return scan;
 }
@@ -141,7 +136,8 @@ function detectType(datasets: readonly Dataset[], field: string, onInvalid: 'err
 }
 
 interface NumericField {
-  values: Float64Array;
+  /** The numbers, sorted ascending (shared between the run's detectors: read-only). */
+  sorted: Float64Array;
   missing: number;
   /** Present values that are not numbers, skipped under onInvalid: skip. */
   invalid: number;
@@ -152,16 +148,10 @@ interface NumericField {
 function numericValues(dataset: Dataset, field: string, test: FeatureTest, onInvalid: 'error' | 'skip'): NumericField {
   const n = dataset.records.length;
   if (n === 0) throw new DataError(`dataset "${dataset.name}" (${dataset.origin}) is empty`);
-  const values = new Float64Array(n);
-  let k = 0, missing = 0, invalid = 0;
-  const examples: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const raw = getField(dataset.records[i]!, field);
-    if (raw === undefined || raw === null || raw === '') { missing++; continue; }
-    if (isNumberLike(raw)) { values[k++] = Number(raw); continue; }
-    invalid++;
-    if (examples.length < MAX_EXAMPLES) examples.push(`record ${i + 1}: field "${field}" is ${describeValue(raw, 40)}`);
-  }
+  const column = numberColumn(dataset, field);
+  const { missing, others: invalid } = column;
+  const k = column.sorted.length;
+  const examples = column.examples.map((e) => `record ${e.index + 1}: field "${field}" is ${describeValue(e.value, 40)}`);
   if (invalid > 0 && onInvalid === 'error') {
     throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): ${invalid} of ${n - missing} values of "${field}" are not numbers (${examples.join('; ')}); feature-drift test "${test}" needs numbers: fix the data, set onInvalid: skip to leave them out (counted), or set type: categorical with test chi2, tvd, psi or jensenshannon`);
   }
@@ -169,7 +159,7 @@ function numericValues(dataset: Dataset, field: string, test: FeatureTest, onInv
     if (invalid > 0) throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): none of the ${invalid} values of "${field}" is a number (${examples.join('; ')}); set type: categorical to compare them as categories`);
     throw new DataError(`dataset "${dataset.name}" (${dataset.origin}): field "${field}" is missing in every one of its ${n} records; check the field name (dotted paths like attributes.x are supported)`);
   }
-  return { values: values.subarray(0, k), missing, invalid, examples };
+  return { sorted: column.sorted, missing, invalid, examples };
 }
 
 function numericSummary(sorted: Float64Array) {
@@ -334,15 +324,16 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
   const provisional = requested ?? 'ks';
   const ref = numericValues(reference, field, provisional, s.onInvalid);
   const cur = numericValues(current, field, provisional, s.onInvalid);
-  const n1 = ref.values.length;
-  const n2 = cur.values.length;
+  const n1 = ref.sorted.length;
+  const n2 = cur.sorted.length;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'ks' : 'wasserstein');
   const threshold = thresholdFor(test, s);
   const counts = { missingReference: ref.missing, missingCurrent: cur.missing, invalidReference: ref.invalid, invalidCurrent: cur.invalid, type: 'numeric' };
   const few = tooFew(test, field, n1, n2, threshold, counts);
   if (few) return few;
-  const refSorted = sortedFinite(ref.values, `dataset "${reference.name}" field ${field}`);
-  const curSorted = sortedFinite(cur.values, `dataset "${current.name}" field ${field}`);
+  // Read once per (dataset, field) and sorted once; every statistic below takes the sorted arrays.
+  const refSorted = ref.sorted;
+  const curSorted = cur.sorted;
   const refStd = stdPopulation(refSorted);
   // A constant reference has no spread to scale by: use the pooled spread (then 1), never 0.001.
   let scale = refStd;
@@ -350,21 +341,21 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
     const pooled = stdPopulation(Float64Array.from([...refSorted, ...curSorted]));
     scale = pooled > 0 ? pooled : 1;
   }
-  const effectSize = wasserstein1(refSorted, curSorted) / scale;
+  const effectSize = wasserstein1Sorted(refSorted, curSorted) / scale;
   let statistic: number;
   let pValue: number | null = null;
   const extra: Record<string, unknown> = {};
   if (!(refStd > 0)) extra.scale = { reference: refStd, used: scale, note: 'the reference is constant: distances are scaled by the pooled standard deviation' };
   switch (test) {
     case 'ks': {
-      const r = ks2Samp(refSorted, curSorted);
+      const r = ks2SampSorted(refSorted, curSorted);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;
       break;
     }
     case 'cvm': {
-      const r = cramerVonMises2Samp(refSorted, curSorted);
+      const r = cramerVonMises2SampSorted(refSorted, curSorted);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;
@@ -377,7 +368,7 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
     case 'energy': {
       // Energy distance (a square root of an L1-type quantity) scales with √scale: dividing by
       // √sd gives the energy distance of the standardised samples.
-      const e = energyDistance(refSorted, curSorted);
+      const e = energyDistanceSorted(refSorted, curSorted);
       statistic = e / Math.sqrt(scale);
       extra.energy = e;
       break;
@@ -424,15 +415,15 @@ function toResult(
 
 function evaluateCategorical(reference: Dataset, current: Dataset, s: Settings): DetectorResult {
   const { field, requested, minEffect } = s;
-  const ref = categoricalColumn(reference, field);
-  const cur = categoricalColumn(current, field);
-  const n1 = ref.values.length;
-  const n2 = cur.values.length;
+  const ref = categoryColumn(reference, field);
+  const cur = categoryColumn(current, field);
+  const n1 = ref.total;
+  const n2 = cur.total;
   const test: FeatureTest = requested ?? (n1 <= FEATURE_DRIFT_SMALL_SAMPLE ? 'chi2' : 'jensenshannon');
   const threshold = thresholdFor(test, s);
   const few = tooFew(test, field, n1, n2, threshold, { type: 'categorical', missingReference: ref.missing, missingCurrent: cur.missing });
   if (few) return few;
-  const aligned = alignCategoryCounts(ref.values, cur.values);
+  const aligned = alignColumns(ref, cur);
   const effectSize = totalVariation(aligned.reference, aligned.current);
   let statistic: number;
   let pValue: number | null = null;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { createLogger, planFromFile, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Report, type Sink, type WindowReport } from '@vigia/core';
+import { createLogger, loadConfigFile, planFromLoaded, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Report, type Sink, type WindowReport } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
-import { builtinRegistry, reportError } from '../shared.js';
+import { builtinRegistryFor, reportError } from '../shared.js';
 
 export interface RunArgs {
   config: string;
@@ -47,7 +47,9 @@ export function exitCodeOf(report: Report): number {
 
 export async function runCommand(args: RunArgs, io: Io): Promise<number> {
   try {
-    const plan = await planFromFile(args.config, await builtinRegistry(), { env: io.env, cwd: io.cwd });
+    // Only the built-in plugins the config names are imported (start-up), unless it needs them all.
+    const loaded = loadConfigFile(args.config, { env: io.env, cwd: io.cwd });
+    const plan = await planFromLoaded(loaded, await builtinRegistryFor(loaded.config));
     if (args.seed !== undefined) plan.config.seed = args.seed;
     // With --format json stdout carries only the report, so console sinks move to stderr.
     const consoleSinks = plan.sinks.filter((s) => s.use === 'console');

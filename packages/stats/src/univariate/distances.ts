@@ -41,6 +41,12 @@ export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number
   return cdfDistanceSorted(u, v, 1);
 }
 
+/** {@link wasserstein1} on samples already sorted ascending and finite (no copy, no checks beyond emptiness). */
+export function wasserstein1Sorted(u: Float64Array, v: Float64Array): number {
+  if (!u.length || !v.length) throw new RangeError('wasserstein1: samples must not be empty');
+  return cdfDistanceSorted(u, v, 1);
+}
+
 /** Population standard deviation (ddof = 0). */
 export function stdPopulation(values: ArrayLike<number>): number {
   const n = values.length;
@@ -69,6 +75,12 @@ export function wassersteinNormalized(reference: ArrayLike<number>, current: Arr
 export function energyDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const u = sortedFinite(a, 'energyDistance: first sample');
   const v = sortedFinite(b, 'energyDistance: second sample');
+  if (!u.length || !v.length) throw new RangeError('energyDistance: samples must not be empty');
+  return Math.SQRT2 * Math.sqrt(cdfDistanceSorted(u, v, 2));
+}
+
+/** {@link energyDistance} on samples already sorted ascending and finite. */
+export function energyDistanceSorted(u: Float64Array, v: Float64Array): number {
   if (!u.length || !v.length) throw new RangeError('energyDistance: samples must not be empty');
   return Math.SQRT2 * Math.sqrt(cdfDistanceSorted(u, v, 2));
 }

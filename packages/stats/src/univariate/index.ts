@@ -4,13 +4,13 @@
  * Each routine matches its scipy/statsmodels counterpart (see the package README).
  */
 export { ks2Samp, ks2SampSorted, ksStatisticSorted, type Ks2SampOptions, type Ks2SampResult } from './ks.js';
-export { cramerVonMises2Samp, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
+export { cramerVonMises2Samp, cramerVonMises2SampSorted, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
 export {
   chiSquareTest, chiSquareContingency, cramersV, totalVariation, jensenShannonDistance, jensenShannonCategorical,
   alignCategoryCounts, type ChiSquareResult, type AlignedCounts,
 } from './categorical.js';
 export {
-  wasserstein1, wassersteinNormalized, energyDistance, cohensD, stdPopulation, psi, psiFromShares, jensenShannonNumeric,
+  wasserstein1, wasserstein1Sorted, wassersteinNormalized, energyDistance, energyDistanceSorted, cohensD, stdPopulation, psi, psiFromShares, jensenShannonNumeric,
   referenceQuantileEdges, binCounts, binnedShares, PSI_EMPTY_BIN_SHARE, type BinnedOptions,
 } from './distances.js';
 export { quantileSorted, quantiles } from './quantile.js';

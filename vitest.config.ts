@@ -23,6 +23,7 @@ export default defineConfig({
       '@vigia/plugin-providers': src('plugins/providers'),
       '@vigia/plugin-descriptors': src('plugins/descriptors'),
       '@vigia/plugin-exporters': src('plugins/exporters'),
+      '@vigia/monitor': src('packages/monitor'),
     },
   },
   test: {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng, planFromFile, runPlan, type Report, type SegmentResult } from '@vigia/core';
 import { formatReportTable } from '@vigia/plugin-sinks';
+import { buildFamilies, exposition, snapshotOf } from '@vigia/plugin-exporters';
 import { createMemorySink } from '@vigia/testing';
 import { builtinRegistry } from '../packages/cli/src/index.js';
 import { tempProject } from './helpers.js';
@@ -74,6 +75,7 @@ metrics:
 sinks:
   - { use: json, with: { path: ./out/report.json } }
   - { use: junit, with: { path: ./out/junit.xml } }
+  - { use: html, with: { path: ./out/report.html } }
 `;
 
 async function run(current: Record<string, number>) {
@@ -115,9 +117,15 @@ describe('descriptors and per-segment results, end to end', () => {
     expect(junit).toMatch(/<testcase name="refusal-rate\[model-tiny\]"[^>]*>\s*<skipped/);
     const json = readFileSync(join(dir, 'out', 'report.json'), 'utf8');
     expect(JSON.parse(json).detectors[0].details.segments).toHaveLength(4);
+    // HTML and Prometheus too.
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    expect(html).toMatch(/<tr data-segment="model-b" data-status="fail">/);
+    expect(html).toMatch(/<tr data-segment="model-tiny" data-status="too-small">/);
+    const metrics = await exposition(buildFamilies(snapshotOf(report)).families);
+    expect(metrics).toMatch(/vigia_detector_segment_status\{[^}]*detector="refusal-rate"[^}]*segment="model-b"[^}]*\} 2/);
 
     // The grep: no planted PII string, in any spelling, anywhere a user can see.
-    const outputs = [json, junit, table, JSON.stringify(memory.events), JSON.stringify(report)];
+    const outputs = [json, junit, table, html, metrics, JSON.stringify(memory.events), JSON.stringify(report)];
     for (const secret of SECRETS) {
       for (const form of new Set([secret, secret.replace(/[\s-]/g, '')])) {
         for (const out of outputs) expect(out.includes(form), `"${form}" leaked`).toBe(false);

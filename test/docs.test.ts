@@ -23,9 +23,11 @@ describe('docs', () => {
       expect(c.def.description.length, `${c.kind} ${c.name}`).toBeGreaterThan(10);
       const props = (c.def.options as { properties?: Record<string, { description?: string }> }).properties ?? {};
       for (const [name, p] of Object.entries(props)) expect(p.description, `${c.kind} ${c.name} option ${name} has no description`).toBeTruthy();
-      const readme = readFileSync(join(repoRoot, 'plugins', c.plugin.replace('@vigia/plugin-', ''), 'README.md'), 'utf8');
+      // Plugin packages document their components in plugins/<name>/README.md; @vigia/monitor (the http source) in packages/monitor.
+      const readmeDir = c.plugin.startsWith('@vigia/plugin-') ? join('plugins', c.plugin.replace('@vigia/plugin-', '')) : join('packages', c.plugin.replace('@vigia/', ''));
+      const readme = readFileSync(join(repoRoot, readmeDir, 'README.md'), 'utf8');
       const mentioned = new RegExp(`(^|[^\\w-])${c.name.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}([^\\w-]|$)`, 'm');
-      expect(readme, `plugins/${c.plugin.replace('@vigia/plugin-', '')}/README.md does not document ${c.kind} ${c.name}`).toMatch(mentioned);
+      expect(readme, `${readmeDir}/README.md does not document ${c.kind} ${c.name}`).toMatch(mentioned);
     }
   });
 });

@@ -22,6 +22,21 @@ const defaultIo = (): Io => ({
 
 class UsageError extends Error {}
 
+/**
+ * yargs renders the whole help text each time a command starts (to show it if the command later
+ * fails), which costs a noticeable share of a small `vigia run`. Vigia never shows help after a
+ * command started (handlers report their own errors, and `.fail` throws without help), so the
+ * caching is switched off. An internal yargs hook: when it is missing, nothing changes.
+ */
+function skipHelpCaching(parser: unknown): void {
+  try {
+    const usage = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.().getUsageInstance?.();
+    if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+  } catch {
+    // a yargs without this hook: keep its behaviour
+  }
+}
+
 /** `--seed` as typed → the seed; anything but a non-negative integer is a usage error (exit 2). */
 export function parseSeed(raw: unknown): number {
   const text = (Array.isArray(raw) ? String(raw.at(-1)) : String(raw)).trim();
@@ -72,6 +87,22 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { dashboardCommand } = await import('./commands/dashboard.js');
       exitCode = await dashboardCommand({ config: args.config, out: args.out, provisioning: args.provisioning, debug: args.debug }, io);
     })
+    .command('watch <config>', 'Watch live traffic: evaluate each window of a followed JSONL file or the http source, store it in the history, export it and alert; SIGTERM stores the open window', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON) with windows:' })
+        .option('debug', { type: 'boolean', default: false, describe: 'Show debug logs and stack traces' }),
+    async (args) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      exitCode = await watchCommand({ config: args.config, debug: args.debug }, io);
+    })
+    .command('history <config>', 'Show the windows stored for a config (and metric trends); works while vigia watch runs', (y) =>
+      y.positional('config', { type: 'string', demandOption: true, describe: 'Config file (YAML or JSON)' })
+        .option('since', { type: 'string', describe: 'Only windows ending at or after this time (ISO) or this long ago (30m, 2h, 7d)' })
+        .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table: windows and trends; json: { windows: [...] }' })
+        .option('debug', { type: 'boolean', default: false }),
+    async (args) => {
+      const { historyCommand } = await import('./commands/history.js');
+      exitCode = await historyCommand({ config: args.config, since: args.since, format: args.format, debug: args.debug }, io);
+    })
     .command('plugins', 'List plugin packages (built-in and installed) and every component with its options and defaults', (y) =>
       y.option('config', { type: 'string', describe: "Also load the external plugins of this config's plugins: list" })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
@@ -98,7 +129,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       const { newCommand } = await import('./commands/new.js');
       exitCode = await newCommand({ what: args.what, name: args.name, dir: args.dir, link: args.link, force: args.force }, io);
     })
-    .demandCommand(1, 'Name a command: run, validate, dashboard, plugins, schema or new.')
+    .demandCommand(1, 'Name a command: run, validate, watch, history, dashboard, plugins, schema or new.')
     .strict()
     .epilogue('Exit codes: 0 passed or warned, 1 a detector failed, 2 usage or config error, 3 runtime or data error.\nDocs: docs/getting-started.md, docs/config-reference.md')
     .help()
@@ -110,6 +141,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       // Throwing stops yargs before any command handler runs on invalid arguments.
       throw error ?? new UsageError(message);
     });
+  skipHelpCaching(parser);
   let helpShown = false;
   try {
     await parser.parseAsync(argv, {}, (err, _argv, output) => {

@@ -1,23 +1,77 @@
-import { Registry, clipText, isVigiaError, type VigiaPlugin } from '@vigia/core';
+import { Registry, clipText, isVigiaError, type VigiaConfig, type VigiaPlugin } from '@vigia/core';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Io } from './main.js';
 
-/** The built-in plugin families. Their modules are light: heavy dependencies load on first use. */
+/** Component kinds (plural, as in a plugin object) and virtual-field prefixes a built-in provides. */
+type Provides = Partial<Record<'sources' | 'sinks' | 'detectors' | 'metrics' | 'embedders' | 'providers' | 'fields', readonly string[]>>;
+
+/**
+ * The built-in plugin packages, in registration order, each with what it provides, so a run loads
+ * only the packages its config names (importing all of them and their dependencies is most of a
+ * small run's start-up). `provides` must list exactly what the plugin registers (shared.test.ts
+ * checks it against the loaded plugins); an entry without it is always loaded.
+ */
+export const BUILTIN_PLUGINS: readonly { name: string; load: () => Promise<{ default: unknown }>; provides?: Provides }[] = [
+  { name: '@vigia/plugin-sources', load: () => import('@vigia/plugin-sources'), provides: { sources: ['jsonl', 'csv', 'parquet'] } },
+  { name: '@vigia/plugin-sinks', load: () => import('@vigia/plugin-sinks'), provides: { sinks: ['console', 'json', 'junit'] } },
+  { name: '@vigia/plugin-drift', load: () => import('@vigia/plugin-drift'), provides: { detectors: ['embedding-drift', 'intent-mix', 'layer-drift', 'feature-drift'] } },
+  { name: '@vigia/plugin-embedders', load: () => import('@vigia/plugin-embedders'), provides: { embedders: ['transformers', 'word-vectors', 'hashing'] } },
+  { name: '@vigia/plugin-anomaly', load: () => import('@vigia/plugin-anomaly'), provides: { detectors: ['anomaly'] } },
+  { name: '@vigia/plugin-llm-metrics', load: () => import('@vigia/plugin-llm-metrics'), provides: { metrics: ['latency', 'throughput', 'tokens', 'token-quality', 'errors', 'resources'] } },
+  { name: '@vigia/plugin-bias', load: () => import('@vigia/plugin-bias'), provides: { sources: ['bbq', 'counterfactual-templates', 'crows-pairs'], detectors: ['bbq-bias', 'counterfactual-bias', 'group-parity'] } },
+  { name: '@vigia/plugin-nondeterminism', load: () => import('@vigia/plugin-nondeterminism'), provides: { detectors: ['nondeterminism'] } },
+  { name: '@vigia/plugin-providers', load: () => import('@vigia/plugin-providers'), provides: { sources: ['samples'], providers: ['openai-compatible'] } },
+  { name: '@vigia/plugin-descriptors', load: () => import('@vigia/plugin-descriptors'), provides: { metrics: ['field-stats'], fields: ['descriptors'] } },
+  { name: '@vigia/plugin-exporters', load: () => import('@vigia/plugin-exporters'), provides: { sources: ['otlp-json'], sinks: ['prometheus', 'html', 'otlp', 'dogstatsd', 'webhook'] } },
+  { name: '@vigia/monitor', load: () => import('@vigia/monitor'), provides: { sources: ['http'] } },
+];
+
+/** The embedder a component gets when the config has no `embedders:` (the engine's fallback). */
+const FALLBACK_EMBEDDER_PLUGIN = '@vigia/plugin-embedders';
+
+/** Every built-in plugin family (for `vigia plugins`, `schema`, …, and configs a subset cannot serve). */
 export async function builtinRegistry(): Promise<Registry> {
-  const modules = await Promise.all([
-    import('@vigia/plugin-sources'),
-    import('@vigia/plugin-sinks'),
-    import('@vigia/plugin-drift'),
-    import('@vigia/plugin-embedders'),
-    import('@vigia/plugin-anomaly'),
-    import('@vigia/plugin-llm-metrics'),
-    import('@vigia/plugin-bias'),
-    import('@vigia/plugin-nondeterminism'),
-    import('@vigia/plugin-providers'),
-    import('@vigia/plugin-descriptors'),
-    import('@vigia/plugin-exporters'),
-  ]);
+  return registryOf(BUILTIN_PLUGINS);
+}
+
+/**
+ * The built-in plugins this config names: the packages providing its sources, embedders,
+ * providers, detectors, metrics and sinks, a virtual-field provider when an option names one of
+ * its fields (`descriptors.…`), and the fallback embedder's. Falls back to every built-in when the
+ * config loads external plugins or names a component no built-in provides, so errors (unknown
+ * names with their suggestions, clashes with built-in names) are exactly those of the full registry.
+ */
+export async function builtinRegistryFor(config: VigiaConfig): Promise<Registry> {
+  if (config.plugins.length > 0) return builtinRegistry();
+  const wanted: [keyof Provides, string][] = [
+    ...Object.values(config.data).map((s) => ['sources', s.use] as [keyof Provides, string]),
+    ...Object.values(config.embedders).map((s) => ['embedders', s.use] as [keyof Provides, string]),
+    ...Object.values(config.providers).map((s) => ['providers', s.use] as [keyof Provides, string]),
+    ...config.detectors.map((s) => ['detectors', s.use] as [keyof Provides, string]),
+    ...config.metrics.map((s) => ['metrics', s.use] as [keyof Provides, string]),
+    ...config.sinks.map((s) => ['sinks', s.use] as [keyof Provides, string]),
+  ];
+  const chosen = new Set<string>([FALLBACK_EMBEDDER_PLUGIN]);
+  for (const entry of BUILTIN_PLUGINS) if (!entry.provides) chosen.add(entry.name);
+  for (const [kind, use] of wanted) {
+    const entry = BUILTIN_PLUGINS.find((p) => p.provides?.[kind]?.includes(use));
+    if (!entry) return builtinRegistry();
+    chosen.add(entry.name);
+  }
+  // Virtual fields: any string in the config starting with a provider's prefix and a dot, or a
+  // top-level section named after it (its options).
+  const text = JSON.stringify(config);
+  for (const entry of BUILTIN_PLUGINS) {
+    for (const prefix of entry.provides?.fields ?? []) {
+      if (text.includes(`"${prefix}.`) || prefix in config) chosen.add(entry.name);
+    }
+  }
+  return registryOf(BUILTIN_PLUGINS.filter((p) => chosen.has(p.name)));
+}
+
+async function registryOf(entries: readonly { load: () => Promise<{ default: unknown }> }[]): Promise<Registry> {
+  const modules = await Promise.all(entries.map((e) => e.load()));
   // Where each built-in comes from, so components marked `isolation: worker` can be re-imported in a worker thread.
   return new Registry(modules.map((m) => m.default as VigiaPlugin)).locateModules((name) => pathToFileURL(requireFromCli.resolve(name)).href);
 }

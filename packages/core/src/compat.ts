@@ -3,10 +3,21 @@
  * range they declare, and discovery by the `vigia-plugin` keyword among a project's dependencies.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import semver from 'semver';
+import type SemverModule from 'semver';
 import { CORE_API_VERSION } from './contracts.js';
 import { ConfigError } from './errors.js';
+
+/**
+ * semver, loaded on first use: only external plugins' manifests need it, and importing it costs a
+ * noticeable share of every CLI start.
+ */
+let semverModule: typeof SemverModule | undefined;
+const require = createRequire(import.meta.url);
+function semverLib(): typeof SemverModule {
+  return (semverModule ??= require('semver') as typeof SemverModule);
+}
 
 /** The keyword that marks an npm package as a Vigia plugin (`vigia plugins` lists such dependencies). */
 export const PLUGIN_KEYWORD = 'vigia-plugin';
@@ -62,8 +73,8 @@ export function readPluginManifest(dir: string): PluginManifest | undefined {
 /** Whether this core's version is inside a range (`workspace:` ranges of a source checkout always fit). */
 export function coreFits(range: string, version = CORE_VERSION): boolean {
   if (range.startsWith('workspace:') || range.startsWith('link:') || range.startsWith('file:')) return true;
-  if (!semver.validRange(range)) return false;
-  return semver.satisfies(version, range, { includePrerelease: true });
+  if (!semverLib().validRange(range)) return false;
+  return semverLib().satisfies(version, range, { includePrerelease: true });
 }
 
 /**
@@ -73,11 +84,11 @@ export function coreFits(range: string, version = CORE_VERSION): boolean {
 export function checkCoreRange(manifest: PluginManifest, version = CORE_VERSION): void {
   const range = manifest.coreRange;
   if (range === undefined) return;
-  if (!range.startsWith('workspace:') && !range.startsWith('link:') && !range.startsWith('file:') && !semver.validRange(range)) {
-    throw new ConfigError('VIGIA_PLUGIN_API_VERSION', `plugin "${manifest.name}" ${manifest.version} declares peerDependencies["@vigia/core"] = "${range}", which is not a valid semver range; its author should fix package.json (e.g. "^${semver.major(version)}.${semver.minor(version)}.0")`);
+  if (!range.startsWith('workspace:') && !range.startsWith('link:') && !range.startsWith('file:') && !semverLib().validRange(range)) {
+    throw new ConfigError('VIGIA_PLUGIN_API_VERSION', `plugin "${manifest.name}" ${manifest.version} declares peerDependencies["@vigia/core"] = "${range}", which is not a valid semver range; its author should fix package.json (e.g. "^${semverLib().major(version)}.${semverLib().minor(version)}.0")`);
   }
   if (coreFits(range, version)) return;
-  const normalized = new semver.Range(range).range || '*';
+  const normalized = new (semverLib().Range)(range).range || '*';
   const api = manifest.apiVersion !== undefined && manifest.apiVersion !== CORE_API_VERSION ? ` (it also targets plugin API ${manifest.apiVersion}; this core provides API ${CORE_API_VERSION})` : '';
   throw new ConfigError('VIGIA_PLUGIN_API_VERSION',
     `plugin "${manifest.name}" ${manifest.version} supports @vigia/core ${range} (versions ${normalized}), but this Vigia has @vigia/core ${version}${api}; ` +

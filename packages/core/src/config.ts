@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
-import { formatAjvErrors, getAjv } from './options.js';
+import { compileSchema, formatAjvErrors, trustSchema } from './options.js';
 import { describeFsError } from './write.js';
 
 /** A component reference in a config: `{ use: name, with: { …options } }`. */
@@ -52,6 +52,77 @@ export interface WindowsSpec {
   timestampField: string;
 }
 
+// --- Live monitoring (issue 16: vigia watch, history, alerts) --------------------------------
+
+/** `store:` in a config: the history store of windows (embedded DuckDB). */
+export interface StoreSpec {
+  path: string;
+  retentionDays?: number;
+}
+
+/** `watch:` in a config: options of `vigia watch`. */
+export interface WatchSpec {
+  idle?: string;
+  listen?: string;
+  annotate?: { path: string; perWindow: number; fields?: string[] };
+}
+
+/** One rule of `alerts:` in a config. */
+export interface AlertSpec {
+  id?: string;
+  when: string;
+  for: number;
+  cooldown?: string;
+  severity: 'info' | 'warning' | 'critical';
+  description?: string;
+}
+
+const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$';
+
+/** Config keys of live monitoring, kept in one block (added to {@link coreConfigSchema}). */
+const monitorConfigProperties = {
+  store: {
+    type: 'object', additionalProperties: false, required: ['path'],
+    description: 'The history store: every window\'s results (and a watcher\'s input positions and alerts) in an embedded DuckDB file, read by `vigia history`. Written by `vigia watch`.',
+    properties: {
+      path: { type: 'string', minLength: 1, description: 'The DuckDB file, relative to this config (e.g. `./.vigia/history.duckdb`). One watcher writes it at a time.' },
+      retentionDays: { type: 'number', exclusiveMinimum: 0, description: 'Delete windows and delivered alerts written more than this many days ago, as new ones are written. Default: keep everything.' },
+    },
+  },
+  watch: {
+    type: 'object', additionalProperties: false,
+    description: 'Options of `vigia watch` (a long-running session over the `windows:` dataset; see docs/getting-started.md, "Monitor live traffic").',
+    properties: {
+      idle: { type: 'string', pattern: durationPattern, description: 'Close the open window after this much wall time without a record (default: the window length for `windows.size`, 1m for `windows.records`).' },
+      listen: { type: 'string', minLength: 3, description: 'Serve `/healthz`, `/metrics` (Prometheus text) and `/history` (JSON) on `HOST:PORT` (default `127.0.0.1:9465`; port 0 picks a free one).' },
+      annotate: {
+        type: 'object', additionalProperties: false, required: ['path'],
+        description: 'Annotation queue: per window, append the records most worth labelling (highest anomaly, farthest from the reference, lowest token confidence), with the reason each was chosen, to a JSONL file.',
+        properties: {
+          path: { type: 'string', minLength: 1, description: 'JSONL file the queue appends to, relative to this config.' },
+          perWindow: { type: 'integer', minimum: 1, maximum: 10000, default: 10, description: 'Records picked per window.' },
+          fields: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Numeric fields scored for distance from the reference (default: every numeric top-level field of the reference).' },
+        },
+      },
+    },
+  },
+  alerts: {
+    type: 'array',
+    description: 'Alert rules evaluated on every closed window of `vigia watch`; transitions (firing, resolved) are stored in the history and delivered to every `webhook` sink.',
+    items: {
+      type: 'object', additionalProperties: false, required: ['when'],
+      properties: {
+        id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Name of the rule (default: its `when`).' },
+        when: { type: 'string', minLength: 3, description: 'Condition on a metric value (`latency.p95 > 2`, `gen_ai.client.token.usage{type="output"} >= 500`) or a detector status (`latency-drift.status == fail`, `status != pass` for the window). Operators: > >= < <= == !=.' },
+        for: { type: 'integer', minimum: 1, default: 1, description: 'Fire after this many consecutive windows meet the condition; resolve after as many that do not.' },
+        cooldown: { type: 'string', pattern: durationPattern, description: 'After a rule resolved, do not fire it again for this long (wall time), e.g. `30m`.' },
+        severity: { enum: ['info', 'warning', 'critical'], default: 'warning', description: 'Carried in the delivery.' },
+        description: { type: 'string', description: 'Free text sent with the alert.' },
+      },
+    },
+  },
+} as const;
+
 /** A validated config (contract), with defaults filled in. */
 export interface VigiaConfig {
   version: 1;
@@ -72,6 +143,10 @@ export interface VigiaConfig {
   windows?: WindowsSpec;
   /** Options of the `descriptors` virtual fields (validated by the field provider). */
   descriptors?: Record<string, unknown>;
+  /** Live monitoring: the history store, `vigia watch` options and alert rules. */
+  store?: StoreSpec;
+  watch?: WatchSpec;
+  alerts?: AlertSpec[];
 }
 
 /** A config as loaded: the validated object plus where it came from, for error messages. */
@@ -231,6 +306,7 @@ export const coreConfigSchema = {
         timestampField: { type: 'string', default: 'timestamp', description: 'Record field holding the record time, for `size` windows.' },
       },
     },
+    ...monitorConfigProperties,
     descriptors: {
       type: 'object',
       description: 'Options of the text descriptors, the virtual fields `descriptors.<text field>.<name>` any detector or metric can address (custom regexes, trigger words, a JSON Schema, …); see plugins/descriptors/README.md.',
@@ -383,7 +459,8 @@ export function parseConfigText(text: string, where: { file: string; displayPath
 
 function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSource, where: { file: string }, display: string, secrets: string[]): LoadedConfig {
 
-  const validate = getAjv().compile(coreConfigSchema);
+  trustSchema(coreConfigSchema); // checked against the meta-schema by packages/cli/src/shared.test.ts
+  const validate = compileSchema(coreConfigSchema);
   const config = structuredClone(interpolated);
   const at = (path: string) => {
     const line = parsed.lineOf(path);

@@ -85,7 +85,13 @@ export function categoricalColumn(dataset: Dataset, field: string): { values: st
 export function parseTimestamp(raw: unknown): number {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : NaN;
   if (raw instanceof Date) return raw.getTime();
-  if (typeof raw !== 'string' || raw.trim() === '') return NaN;
+  if (typeof raw !== 'string') return NaN;
+  // Fast path for the common shape `2026-01-02T03:04:05(.sss)Z`, which Date.parse reads exactly.
+  if (raw.length >= 20 && raw.length <= 30 && raw.charCodeAt(10) === 84 /* T */ && raw.charCodeAt(raw.length - 1) === 90 /* Z */ && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45) {
+    const ms = Date.parse(raw);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  if (raw.trim() === '') return NaN;
   const text = raw.trim();
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
   if (m) return Date.parse(`${m[1]}T${m[2]}${m[3] ? `.${m[3].slice(0, 3).padEnd(3, '0')}` : ''}${(m[4] ?? 'Z').toUpperCase()}`);

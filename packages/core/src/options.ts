@@ -30,10 +30,36 @@ export function normalizeOptionsSchema(schema: OptionsSchema): Record<string, un
 
 const compiled = new WeakMap<object, ValidateFunction>();
 
+/** Schemas of the core and of built-in plugins, which the test suite checks against the JSON Schema meta-schema. */
+const trusted = new WeakSet<object>();
+
+/**
+ * Mark a schema as checked by the test suite (the core's, a built-in plugin's), so compiling it
+ * skips ajv's meta-schema check, whose own compilation is a noticeable share of every CLI start.
+ * External plugins' schemas are always checked.
+ */
+export function trustSchema(schema: object): void {
+  trusted.add(schema);
+}
+
+/** Compile a schema with the shared ajv; a trusted one without the meta-schema check. */
+export function compileSchema(schema: object, source: object = schema): ValidateFunction {
+  const ajv = getAjv();
+  if (!trusted.has(source)) return ajv.compile(schema);
+  const opts = ajv.opts as { validateSchema?: boolean | 'log' };
+  const before = opts.validateSchema;
+  opts.validateSchema = false;
+  try {
+    return ajv.compile(schema);
+  } finally {
+    opts.validateSchema = before;
+  }
+}
+
 function validatorFor(def: Pick<AnyComponentDef, 'options'>): ValidateFunction {
   let v = compiled.get(def.options);
   if (!v) {
-    v = getAjv().compile(normalizeOptionsSchema(def.options));
+    v = compileSchema(normalizeOptionsSchema(def.options), def.options);
     compiled.set(def.options, v);
   }
   return v;

@@ -6,7 +6,7 @@ import {
   COMPONENT_KINDS, CORE_API_VERSION, SUPPORTED_API_VERSIONS, type ComponentKind, type ErasedDef, type FieldProviderDef, type VigiaPlugin,
 } from './contracts.js';
 import { ConfigError, clipText, didYouMean, errorMessage } from './errors.js';
-import { normalizeOptionsSchema } from './options.js';
+import { normalizeOptionsSchema, trustSchema } from './options.js';
 import { checkCoreRange, readPluginManifest } from './compat.js';
 
 const pluralOf: Record<ComponentKind, keyof VigiaPlugin & `${string}s`> = {
@@ -59,6 +59,8 @@ export class Registry {
       const defs = p[pluralOf[kind]] as Record<string, ErasedDef> | undefined;
       for (const [name, def] of Object.entries(defs ?? {})) {
         checkDef(def, kind, name, p.name);
+        // Built-in schemas are checked against the meta-schema by the test suite, not at each start.
+        if (options.builtin && def.options && typeof def.options === 'object') trustSchema(def.options);
         const existing = this.#components.get(kind)!.get(name);
         if (existing) {
           if (existing.builtin && !options.builtin) {

@@ -74,6 +74,12 @@ export interface SessionOptions extends RunOptions {
   restore?: SessionSnapshot;
   /** Idle time after which `tick` closes the open window (default: the window's length for time windows). */
   idleMs?: number;
+  /**
+   * How many evaluated windows the session keeps for its final report (`report.windows`).
+   * Default: all (a `vigia run`); a long-running watcher stores each window as it closes and
+   * keeps few, so memory does not grow with uptime.
+   */
+  keepWindows?: number;
 }
 
 interface Driven<P, I> {
@@ -377,7 +383,8 @@ export class Session {
   async #append(records: VigiaRecord[]): Promise<void> {
     if (records.length === 0) return;
     const open = this.#open!;
-    for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
+    // Time windows are bounded by their own start and end; others by the records' times.
+    if (this.#axis.kind !== 'time') for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
     open.records += records.length;
     if (this.#buffering) for (const r of records) this.#buffer.push(r);
     await this.#feed(this.#axis.dataset!, records, 'window');
@@ -460,6 +467,8 @@ export class Session {
     this.#open = undefined;
     for (const d of [...this.#detectors, ...this.#metrics]) d.updateError = undefined;
     this.#windows.push(result);
+    const keep = this.#options.keepWindows ?? Infinity;
+    if (this.#windows.length > keep) this.#windows.splice(0, this.#windows.length - keep);
     this.#services.events.emit('window:end', { window, result });
     // Not awaited: a sink that is slow to flush must not hold the session (finishing waits, within the deadline).
     if (this.#axis.kind !== 'all') this.#hub.forceFlush();
@@ -614,6 +623,8 @@ export class Session {
     this.#open = snapshot.open ? { ...snapshot.open, end: snapshot.open.end ?? Infinity } : undefined;
     this.#buffer = snapshot.buffer ? [...snapshot.buffer] : [];
     this.#totals = { ...snapshot.totals };
+    // Idle time counts from the restart, not from the epoch.
+    this.#lastArrival = this.#services.clock.now();
     for (const d of [...this.#detectors, ...this.#metrics]) {
       if (d.mode !== 'stream' || d.createError) continue;
       const key = `${d.planned.kind}:${d.planned.id}`;

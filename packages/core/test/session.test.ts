@@ -145,3 +145,13 @@ describe('sessions and windows', () => {
     await expect(runPlan(bad)).rejects.toThrow(/needs exactly one of size: .* or records:/);
   });
 });
+
+describe('parseTimestamp fast path', () => {
+  it('reads Z-suffixed ISO times exactly as the general parser does', async () => {
+    const { parseTimestamp } = await import('../src/index.js');
+    const general = (text: string) => parseTimestamp(` ${text}`); // a leading space skips the fast path
+    const cases = ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.1Z', '2026-01-02T03:04:05.12Z', '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:05.123456Z', '1999-12-31T23:59:59.999999999Z', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z'];
+    for (let i = 0; i < 200; i++) cases.push(new Date(Date.UTC(1990, 0, 1) + Math.floor(Math.random() * 2e12)).toISOString());
+    for (const c of cases) expect([c, parseTimestamp(c)]).toEqual([c, general(c)]);
+  });
+});

@@ -5,11 +5,11 @@
  */
 import { DataError, defineFieldProvider, getField, type ComponentContext, type Dataset } from '@vigia/core';
 import { readFileSync } from 'node:fs';
-import { PII_KINDS, piiCounts, type PiiCounts } from './pii.js';
+import { countPii, PII_KINDS, type PiiCounts } from './pii.js';
 import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
-import { approxTokens, charCount, fleschReadingEase, nonLetterShare, words } from './text.js';
+import { approxTokens, charStats, fleschReadingEase, LowerWordSet, WordSpans } from './text.js';
 
 /** Fixed descriptor names, with what they return (the README documents each). */
 export const DESCRIPTORS = {
@@ -158,7 +158,8 @@ function texts(dataset: Dataset, field: string): Array<string | undefined> {
 /** Computes descriptors with shared per-text work; build with {@link createDescriptorEngine}. */
 export class DescriptorEngine {
   #refusal: (text: string) => boolean;
-  #profanity = new Set<string>();
+  #profanity = new LowerWordSet([]);
+  #spans = new WordSpans();
   #detectLanguage?: (text: string) => string;
   #schema?: (value: unknown) => boolean;
   #regex = new Map<string, RegExp>();
@@ -175,7 +176,7 @@ export class DescriptorEngine {
     if (names.includes('sentiment')) await loadVaderLexicon();
     if (names.includes('profanity') || names.includes('profane')) {
       const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
-      this.#profanity = new Set([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
+      this.#profanity = new LowerWordSet([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
     }
     if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
       // eld's "small" n-gram database (60 languages), scored by our port of eld's detect (same answers);
@@ -219,54 +220,81 @@ export class DescriptorEngine {
   describe(text: string | undefined, names: readonly string[], out: Map<string, Value>): void {
     out.clear();
     if (text === undefined) return;
-    let ws: string[] | undefined;
-    const getWords = () => (ws ??= words(text));
-    let pii: PiiCounts | undefined;
+    const columns = names.map(() => new Array<Value>(1));
+    const codes = codesOf(names);
+    this.#describeInto(text, names, codes, needsBoth(codes), columns, 0);
+    names.forEach((name, k) => out.set(name, columns[k]![0]));
+  }
+
+  /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
+  #describeInto(text: string, names: readonly string[], codes: Int32Array, fused: boolean, columns: unknown[][], i: number): void {
+    const spans = this.#spans;
+    let scanned = false;
+    let stats: Int32Array | undefined; // chars, non-letter share and sentences: one pass for all
+    // When both the word spans and the character counts are needed, one pass gives both.
+    if (fused) {
+      stats = spans.scanWithStats(text);
+      scanned = true;
+    }
+    let pii: Readonly<PiiCounts> | undefined;
     let bad = -1;
-    for (const name of names) {
-      let v: Value;
-      switch (name) {
-        case 'chars': v = charCount(text); break;
-        case 'words': v = getWords().length; break;
-        case 'tokens': v = approxTokens(text); break;
-        case 'refusal': v = this.#refusal(text); break;
-        case 'sentiment': v = vaderCompound(text); break;
-        case 'profanity':
-        case 'profane': {
-          const w = getWords();
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k]!;
+      const code = codes[k]!;
+      // Each case stores its value itself: a number never passes through a variable that also holds
+      // booleans and strings (which would box it on the heap, once per record and descriptor).
+      const col = columns[k]!;
+      switch (code) {
+        case C_CHARS: col[i] = (stats ??= charStats(text))[0]; break;
+        case C_WORDS:
+          if (!scanned) { spans.scan(text); scanned = true; }
+          col[i] = spans.count;
+          break;
+        case C_TOKENS: col[i] = approxTokens(text); break;
+        case C_REFUSAL: col[i] = this.#refusal(text); break;
+        case C_SENTIMENT: col[i] = vaderCompound(text); break;
+        case C_PROFANITY:
+        case C_PROFANE: {
+          if (!scanned) { spans.scan(text); scanned = true; }
           if (bad < 0) {
             // counted once when both profanity and profane are asked for
             bad = 0;
-            for (const x of w) if (this.#profanity.has(x.toLowerCase())) bad++;
+            for (let w = 0; w < spans.count; w++) if (this.#profanity.hasSpan(text, spans.starts[w]!, spans.ends[w]!)) bad++;
           }
-          v = name === 'profane' ? bad > 0 : w.length === 0 ? 0 : bad / w.length;
+          col[i] = code === C_PROFANE ? bad > 0 : spans.count === 0 ? 0 : bad / spans.count;
           break;
         }
-        case 'readability': v = fleschReadingEase(text, getWords()); break;
-        case 'non_letter_share': v = nonLetterShare(text); break;
-        case 'valid_json': v = parseJson(text) !== NOT_JSON; break;
-        case 'json_schema': {
+        case C_READABILITY:
+          if (!scanned) { spans.scan(text); scanned = true; }
+          stats ??= charStats(text);
+          col[i] = fleschReadingEase(text, spans, stats[3]);
+          break;
+        case C_NON_LETTER:
+          stats ??= charStats(text);
+          col[i] = stats[1] === 0 ? undefined : stats[2]! / stats[1]!;
+          break;
+        case C_VALID_JSON: col[i] = parseJson(text) !== NOT_JSON; break;
+        case C_JSON_SCHEMA: {
           const parsed = parseJson(text);
-          v = parsed !== NOT_JSON && this.#schema!(parsed);
+          col[i] = parsed !== NOT_JSON && this.#schema!(parsed);
           break;
         }
-        case 'language': v = this.language(text); break;
-        case 'language_differs': v = undefined; break; // needs the compared field: computed by the caller
+        case C_LANGUAGE: col[i] = this.language(text); break;
+        case C_LANGUAGE_DIFFERS: col[i] = undefined; break; // needs the compared field: computed by the caller
         default:
           if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
-            pii ??= piiCounts(text);
+            pii ??= countPii(text);
             let total = 0;
-            for (const k of PII_KINDS) total += pii[k];
-            v = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
+            for (const kind of PII_KINDS) total += pii[kind];
+            col[i] = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
           } else if (name.startsWith('regex.')) {
             const re = this.#regex.get(name.slice(6))!;
             re.lastIndex = 0;
-            v = re.test(text);
+            col[i] = re.test(text);
           } else if (name.startsWith('triggers.')) {
-            v = this.#triggers.get(name.slice(9))!.test(text);
+            col[i] = this.#triggers.get(name.slice(9))!.test(text);
           }
       }
-      out.set(name, v);
     }
   }
 
@@ -282,7 +310,6 @@ export class DescriptorEngine {
     }
     await this.prepare(paths.map((p) => (parsePath(p, this.options) as { name: string }).name), ctx.resolvePath);
     const result = new Map<string, unknown[]>();
-    const out = new Map<string, Value>();
     for (const [field, wanted] of byField) {
       const names = wanted.map((w) => w.name);
       const columns = wanted.map((w) => {
@@ -291,10 +318,13 @@ export class DescriptorEngine {
         return col;
       });
       const fieldTexts = texts(dataset, field);
-      fieldTexts.forEach((text, i) => {
-        this.describe(text, names, out);
-        for (let k = 0; k < names.length; k++) columns[k]![i] = out.get(names[k]!);
-      });
+      const codes = codesOf(names);
+      const fused = needsBoth(codes);
+      for (let i = 0; i < fieldTexts.length; i++) {
+        const text = fieldTexts[i];
+        if (text !== undefined) this.#describeInto(text, names, codes, fused, columns, i);
+        else for (let k = 0; k < names.length; k++) columns[k]![i] = undefined;
+      }
       const differs = wanted.findIndex((w) => w.name === 'language_differs');
       if (differs >= 0) {
         const other = this.options.compareLanguageWith ?? (field === 'prompt' ? 'response' : 'prompt');
@@ -310,6 +340,23 @@ export class DescriptorEngine {
     }
     return result;
   }
+}
+
+const [C_OTHER, C_CHARS, C_WORDS, C_TOKENS, C_REFUSAL, C_SENTIMENT, C_PROFANITY, C_PROFANE, C_READABILITY, C_NON_LETTER, C_VALID_JSON, C_JSON_SCHEMA, C_LANGUAGE, C_LANGUAGE_DIFFERS] = Array.from({ length: 14 }, (_, k) => k) as number[];
+const CODES: Record<string, number> = {
+  chars: C_CHARS!, words: C_WORDS!, tokens: C_TOKENS!, refusal: C_REFUSAL!, sentiment: C_SENTIMENT!, profanity: C_PROFANITY!, profane: C_PROFANE!,
+  readability: C_READABILITY!, non_letter_share: C_NON_LETTER!, valid_json: C_VALID_JSON!, json_schema: C_JSON_SCHEMA!, language: C_LANGUAGE!, language_differs: C_LANGUAGE_DIFFERS!,
+};
+
+/** Descriptor names as small integers, so the per-record switch compares numbers, not strings. */
+function codesOf(names: readonly string[]): Int32Array {
+  return Int32Array.from(names, (n) => (Object.hasOwn(CODES, n) ? CODES[n]! : C_OTHER!));
+}
+
+/** Whether the descriptors need both the word spans and the character counts (then one pass gives both). */
+function needsBoth(codes: Int32Array): boolean {
+  const has = (...c: number[]) => codes.some((x) => c.includes(x));
+  return has(C_READABILITY!) || (has(C_WORDS!, C_PROFANITY!, C_PROFANE!) && has(C_CHARS!, C_NON_LETTER!));
 }
 
 /** Characters of a text the language detector reads: enough for almost any text. */

@@ -57,6 +57,21 @@ describe('language detector (eld port)', () => {
     }
   });
 
+  it('gives exactly eld.detect(text).language on ASCII texts (read without the separator regex)', async () => {
+    const ours = await createLanguageDetector();
+    const ref = eld.newInstance();
+    const pieces = ['the', 'Weather', 'is', 'LOVELY', 'el', 'tiempo', 'es', 'muy', 'das', 'Wetter', "don't", 'rock`n`roll', "''", '``', "'", '`', ' ', '  ', '\t', '\n', ',', '.', '!?', '42', 'v2.3', '-', '(x)', "' '", " '", "' ", 'a', 'B'];
+    const rnd = mulberry32(13);
+    const wrong: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor(rnd() * 160);
+      let t = '';
+      for (let k = 0; k < n; k++) t += pieces[Math.floor(rnd() * pieces.length)] + (rnd() < 0.6 ? ' ' : '');
+      if (ours.detect(t) !== ref.detect(t).language) wrong.push(t);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
   it('restricts to a subset as eld does', async () => {
     const ours = await createLanguageDetector();
     const ref = eld.newInstance();

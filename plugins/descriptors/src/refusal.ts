@@ -62,12 +62,13 @@ export function compileRefusal(extra: readonly string[] = []): (text: string) =>
   // Without the `u` flag: ~40× faster on V8 for this alternation, and the built-in patterns need
   // neither \p{…} classes nor astral characters (case folding of Cyrillic and accented Latin works).
   const builtin = new RegExp(REFUSAL_PATTERNS.map((p) => `(?:${p})`).join('|'), 'i');
+  // The keywords as one case-insensitive alternation, with the same flags (so the same case folding)
+  // as `builtin`: several times faster than lower-casing the text and searching each keyword.
+  const keywords = new RegExp(REFUSAL_KEYWORDS.map((k) => k.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')).join('|'), 'i');
   const custom = extra.length ? new RegExp(extra.map((p) => `(?:${p})`).join('|'), 'iu') : undefined;
   return (text) => {
     const head = (text.length > REFUSAL_WINDOW ? text.slice(0, REFUSAL_WINDOW) : text).replace(/’/g, "'");
     if (custom?.test(head)) return true;
-    const lower = head.toLowerCase();
-    for (const k of REFUSAL_KEYWORDS) if (lower.includes(k)) return builtin.test(head);
-    return false;
+    return keywords.test(head) && builtin.test(head);
   };
 }

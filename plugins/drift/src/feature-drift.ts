@@ -7,8 +7,8 @@ import {
   type ComponentContext, type Dataset, type DetectorInput, type DetectorResult, type RecordBatch, type WindowInput,
 } from '@vigia/core';
 import {
-  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2Samp, energyDistanceSorted, sampleMoments,
-  jensenShannonCategorical, jensenShannonDistance, ks2Samp, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
+  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2SampSorted, energyDistanceSorted, sampleMoments,
+  jensenShannonCategorical, jensenShannonDistance, ks2SampSorted, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
   totalVariation, wasserstein1Sorted, type AlignedCounts, type SampleMoments,
 } from '@vigia/stats';
 
@@ -399,14 +399,14 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
   if (!(refStd > 0)) extra.scale = { reference: refStd, used: scale, note: 'the reference is constant: distances are scaled by the pooled standard deviation' };
   switch (test) {
     case 'ks': {
-      const r = ks2Samp(refSorted, curSorted);
+      const r = ks2SampSorted(refSorted, curSorted);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;
       break;
     }
     case 'cvm': {
-      const r = cramerVonMises2Samp(refSorted, curSorted);
+      const r = cramerVonMises2SampSorted(refSorted, curSorted);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;

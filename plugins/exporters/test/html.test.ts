@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Report } from '@vigia/core';
 import { renderHtml } from '../src/index.js';
+import { fmt } from '../src/html/svg.js';
 import { runConfig, sampleRecords, which } from './services.js';
 
 const browser = which('chromium');
@@ -42,6 +43,46 @@ describe('html sink', () => {
     const html = renderHtml(report);
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('data-detector="x&quot;&gt;&lt;img src=x&gt;"');
+  });
+
+  it('shows a segmented detector\'s segments: one row each with n, status, statistic, raw and adjusted p-value', async () => {
+    // Five current and reference records of a third model: a segment too small to test.
+    const rare = (text: string) => text.split('\n').map((l, i) => (i < 5 ? l.replace(/"model":"[^"]*"/, '"model":"gpt-rare"') : l)).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'vigia-html-seg-'));
+    const report = await runConfig(`version: 1
+name: html-segments
+correction: bh
+data:
+  reference: { use: jsonl, with: { path: reference.jsonl } }
+  current: { use: jsonl, with: { path: current.jsonl } }
+detectors:
+  - { id: latency-by-model, use: feature-drift, with: { field: latency_ms, test: ks }, by: model, minSegmentSize: 30 }
+  - { id: latency-all, use: feature-drift, with: { field: latency_ms, test: ks } }
+sinks:
+  - use: html
+    with: { path: out/report.html }
+`, { dir, files: { 'reference.jsonl': rare(sampleRecords(400, 0, 3)), 'current.jsonl': rare(sampleRecords(400, 1500, 4)) } });
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    const segments = (report.detectors[0]!.details as { segments: Array<{ segment: string; n: number; nReference?: number; status: string; statistic: number | null; pValue: number | null; pValueAdjusted?: number | null }> }).segments;
+    expect(segments.map((x) => x.segment).sort()).toEqual(['gpt-large', 'gpt-rare', 'gpt-small']);
+    const section = html.slice(html.indexOf('data-detector="latency-by-model"'), html.indexOf('data-detector="latency-all"'));
+    expect(section).toContain('data-segments="3"');
+    expect(section).toContain('Segments by model');
+    for (const seg of segments) {
+      const row = new RegExp(`<tr data-segment="${seg.segment}" data-status="${seg.status}">(.*?)</tr>`).exec(section);
+      expect(row, seg.segment).not.toBeNull();
+      const cells = [...row![1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+      expect(cells[0]).toBe(seg.segment);
+      expect(cells[1]).toBe(`${seg.n} / ${seg.nReference}`);
+      expect(cells[2]).toBe(seg.status);
+      expect(cells[3]).toBe(fmt(seg.statistic));
+      expect(cells[4]).toBe(fmt(seg.pValue));
+      expect(cells[5]).toBe(seg.pValueAdjusted != null ? fmt(seg.pValueAdjusted) : '—');
+    }
+    expect(segments.find((x) => x.segment === 'gpt-rare')!.status).toBe('too-small');
+    expect(segments.find((x) => x.segment === 'gpt-large')!.pValueAdjusted).toBeTypeOf('number'); // the run's correction reached the segments
+    // a detector without by: has no segment table
+    expect(html.slice(html.indexOf('data-detector="latency-all"'))).not.toContain('data-segments');
   });
 
   it.skipIf(!browser)('writes one self-contained page that headless Chromium renders with no console error and no network request', async () => {

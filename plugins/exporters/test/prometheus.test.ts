@@ -105,6 +105,18 @@ describe.skipIf(Boolean(missing))('prometheus sink against real Prometheus and P
     const buckets = await promQueryUntil(prom.url, 'gen_ai_client_operation_duration_seconds_bucket{job="vigia-rw",dataset="current",le="+Inf"}');
     expect(Number(buckets[0]!.value[1])).toBe(300);
   });
+
+  it('per-segment gauges reach Prometheus by remote write: PromQL returns one series per segment', async () => {
+    const yaml = config('e2e-rw-seg', `{ remoteWrite: "${prom.url}/api/v1/write", job: vigia-rw-seg }`).replace(
+      '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks } }',
+      '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks }, by: model }',
+    );
+    const report = await runConfig(yaml, { files });
+    expect(report.warnings ?? []).toEqual([]);
+    const segments = (report.detectors[0]!.details as { segments: Array<{ segment: string; pValue: number }> }).segments;
+    const p = await promQueryUntil(prom.url, 'vigia_detector_segment_p_value{job="vigia-rw-seg",detector="latency-drift"}', segments.length);
+    for (const seg of segments) expect(Number(p.find((r) => r.metric.segment === seg.segment)!.value[1]), seg.segment).toBeCloseTo(seg.pValue, 12);
+  });
 });
 
 describe('prometheus sink without services', () => {
@@ -130,6 +142,47 @@ describe('prometheus sink without services', () => {
       await exporter.shutdown();
     }
     await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+  });
+
+  it('serves per-segment gauges for a detector run with by:, labelled with the segment', async () => {
+    const rare = (text: string) => text.split('\n').map((l, i) => (i < 5 ? l.replace(/"model":"[^"]*"/, '"model":"gpt-rare"') : l)).join('\n');
+    const yaml = config('e2e-segments', '{ listen: "127.0.0.1:0" }').replace(
+      '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks } }',
+      '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks }, by: model, minSegmentSize: 30 }',
+    );
+    const report = await runConfig(yaml, { files: { 'reference.jsonl': rare(files['reference.jsonl']), 'current.jsonl': rare(files['current.jsonl']) } });
+    const segments = (report.detectors[0]!.details as { segments: Array<{ segment: string; n: number; status: string; statistic: number | null; pValue: number | null }> }).segments;
+    expect(segments.length).toBe(3);
+    const exporter = new PrometheusExporter({ listen: '127.0.0.1:0', job: 'vigia', timeoutMs: 1000, retries: 0, backoffMs: 0 }, { logger: silent });
+    await exporter.start();
+    try {
+      await exporter.report(report);
+      const text = await (await fetch(`http://127.0.0.1:${exporter.address!.port}/metrics`)).text();
+      for (const name of ['vigia_detector_segment_status', 'vigia_detector_segment_statistic', 'vigia_detector_segment_p_value', 'vigia_detector_segment_records']) expect(text).toContain(`# TYPE ${name} gauge`);
+      const value = (name: string, segment: string): number | undefined => {
+        for (const line of text.split('\n')) {
+          const m = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+          if (!m || m[1] !== name) continue;
+          const labels = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+          if (labels.config === 'e2e-segments' && labels.detector === 'latency-drift' && labels.use === 'feature-drift' && labels.segment === segment) return Number(m[3]);
+        }
+        return undefined;
+      };
+      const code: Record<string, number> = { pass: 0, warn: 1, fail: 2, error: 3, 'too-small': -1 };
+      for (const seg of segments) {
+        expect(value('vigia_detector_segment_status', seg.segment), seg.segment).toBe(code[seg.status]);
+        expect(value('vigia_detector_segment_records', seg.segment)).toBe(seg.n);
+        if (seg.statistic === null) expect(value('vigia_detector_segment_statistic', seg.segment)).toBeUndefined();
+        else expect(value('vigia_detector_segment_statistic', seg.segment)).toBeCloseTo(seg.statistic, 12);
+        if (seg.pValue === null) expect(value('vigia_detector_segment_p_value', seg.segment)).toBeUndefined();
+        else expect(value('vigia_detector_segment_p_value', seg.segment)).toBeCloseTo(seg.pValue, 12);
+      }
+      expect(value('vigia_detector_segment_status', 'gpt-rare')).toBe(-1);
+      // the unsegmented detector has no segment series
+      expect(text).not.toMatch(/vigia_detector_segment_status\{[^}]*detector="category-drift"/);
+    } finally {
+      await exporter.shutdown();
+    }
   });
 
   it('a dead endpoint is one counted warning, bounded in time, and the run still reports', async () => {

@@ -261,7 +261,11 @@ export const jsonl = defineSource({
     'Reads a JSON Lines file (one JSON object per line; `.jsonl.gz` is gunzipped while streaming). Blank lines are ignored; a line that is not a JSON object is an error, or skipped and counted with `onInvalid: skip`.',
   options: {
     type: 'object',
-    properties: { ...commonProperties },
+    properties: {
+      ...commonProperties,
+      // Read by `vigia watch` (@vigia/monitor tails the file from a stored byte position); a batch run reads what is there.
+      follow: { type: 'boolean', description: '`vigia watch`: tail the file as it grows (or, when `path` is a directory, its rotated `*.jsonl` files in name order), resuming after a restart from the stored position. `vigia run` reads what is there.' },
+    },
     required: ['path'],
     additionalProperties: false,
   },

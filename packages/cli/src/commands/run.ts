@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { createLogger, planFromFile, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type Report, type Sink } from '@vigia/core';
+import { createLogger, loadConfigFile, planFromLoaded, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Report, type Sink, type WindowReport } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
-import { builtinRegistry, reportError } from '../shared.js';
+import { builtinRegistryFor, reportError } from '../shared.js';
 
 export interface RunArgs {
   config: string;
@@ -12,6 +12,30 @@ export interface RunArgs {
   seed?: number;
   color?: boolean;
   debug: boolean;
+}
+
+/** Append a finished run's windows to the config's history store; a problem is returned as a warning. */
+async function storeRun(loaded: LoadedConfig, report: Report): Promise<string | undefined> {
+  const { HistoryStore, StoreLockedError } = await import('@vigia/monitor');
+  const { storePathOf } = await import('./watch.js');
+  const path = storePathOf(loaded);
+  const windows: WindowReport[] = report.windows ?? [{
+    window: report.window ?? { index: 0, start: null, end: null, partial: false, records: Object.values(report.datasets).reduce((a, d) => a + d.records, 0) },
+    status: report.status, datasets: report.datasets, detectors: report.detectors, metrics: report.metrics,
+    ...(report.metricErrors ? { metricErrors: report.metricErrors } : {}),
+  }];
+  try {
+    const store = await HistoryStore.open(path, { retentionDays: loaded.config.store?.retentionDays });
+    try {
+      await store.commit(report.name, { windows });
+    } finally {
+      await store.close();
+    }
+    return undefined;
+  } catch (error) {
+    if (error instanceof StoreLockedError) return `the run was not added to the history: ${error.message}`;
+    return `the run was not added to the history store ${path}: ${errorMessage(error)}`;
+  }
 }
 
 /** Exit code of a finished run (contract): fail → 1; an errored detector or metric → 3. */
@@ -23,7 +47,9 @@ export function exitCodeOf(report: Report): number {
 
 export async function runCommand(args: RunArgs, io: Io): Promise<number> {
   try {
-    const plan = await planFromFile(args.config, await builtinRegistry(), { env: io.env, cwd: io.cwd });
+    // Only the built-in plugins the config names are imported (start-up), unless it needs them all.
+    const loaded = loadConfigFile(args.config, { env: io.env, cwd: io.cwd });
+    const plan = await planFromLoaded(loaded, await builtinRegistryFor(loaded.config));
     if (args.seed !== undefined) plan.config.seed = args.seed;
     // With --format json stdout carries only the report, so console sinks move to stderr.
     const consoleSinks = plan.sinks.filter((s) => s.use === 'console');
@@ -42,6 +68,11 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
       if (!(error instanceof SinkFailedError)) throw error;
       sinkFailure = error;
       report = error.report;
+    }
+    // `store:` keeps batch runs in the history too (one row per window; the whole run is one window).
+    if (plan.config.store) {
+      const problem = await storeRun(plan.loaded, report);
+      if (problem) report.warnings = [...(report.warnings ?? []), problem];
     }
 
     if (args.format === 'json') {

@@ -38,14 +38,16 @@ export class SortedWindow {
   push(v: number): void {
     const a = this.sorted;
     if (this.count === this.capacity) {
-      // Evict the oldest and insert v in one move of the values between their places (on
-      // average a third of the window) instead of two moves to the end (on average all of it).
+      // Evict the oldest value and insert v with one move of the values between their two
+      // positions (instead of closing the gap to the end and reopening it): the same sorted array.
       const i = this.countBelow(this.ring[this.head]!);
       const j = this.countBelow(v);
       if (j <= i) {
+        // a[i] >= v: v goes at j, a[j..i) move right over the evicted a[i].
         a.copyWithin(j + 1, j, i);
         a[j] = v;
       } else {
+        // a[i] < v: a(i..j) move left over a[i], v goes just before a[j].
         a.copyWithin(i, i + 1, j);
         a[j - 1] = v;
       }

@@ -1,5 +1,5 @@
-/** Principal component analysis by eigendecomposition of the sample covariance (ml-matrix, symmetric QL). */
-import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
+/** Principal component analysis by eigendecomposition of the sample covariance (symmetric QL, eigen.ts). */
+import { symmetricEigen } from './eigen.js';
 import { columnMeans, gramUpper, type Matrix } from './matrix.js';
 
 export interface Pca {
@@ -23,19 +23,20 @@ export function fitPca(x: Matrix, k: number): Pca {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) t[j * n + i] = x.data[i * d + j]! - mean[j]!;
   const cov = new Float64Array(d * d);
   gramUpper({ rows: d, cols: n, data: t }, 0, d, cov, d);
-  const c = new MlMatrix(d, d);
+  const c = new Float64Array(d * d);
   let totalVariance = 0;
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
       const v = cov[i * d + j]! / (n - 1);
-      c.set(i, j, v);
-      c.set(j, i, v);
+      c[i * d + j] = v;
+      c[j * d + i] = v;
     }
     totalVariance += cov[i * d + i]! / (n - 1);
   }
-  const eig = new EigenvalueDecomposition(c, { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const vectors = eig.eigenvectorMatrix;
+  const eig = symmetricEigen(c, d);
+  const values = Array.from(eig.values);
+  // Row idx of eig.vectors is the eigenvector of values[idx].
+  const vectors = eig.vectors;
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
   const kk = Math.max(1, Math.min(k, d, n - 1));
   const components = new Float64Array(kk * d);
@@ -45,11 +46,12 @@ export function fitPca(x: Matrix, k: number): Pca {
     variances[c2] = Math.max(0, values[idx]!);
     // Sign convention: the largest-magnitude loading is positive, so components are reproducible.
     let maxAbs = 0, sign = 1;
+    const row = idx * d;
     for (let j = 0; j < d; j++) {
-      const v = vectors.get(j, idx);
+      const v = vectors[row + j]!;
       if (Math.abs(v) > maxAbs) { maxAbs = Math.abs(v); sign = v < 0 ? -1 : 1; }
     }
-    for (let j = 0; j < d; j++) components[c2 * d + j] = sign * vectors.get(j, idx);
+    for (let j = 0; j < d; j++) components[c2 * d + j] = sign * vectors[row + j]!;
   }
   return { mean, components: { rows: kk, cols: d, data: components }, variances, totalVariance };
 }

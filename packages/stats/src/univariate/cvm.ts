@@ -30,15 +30,18 @@ export function cramerVonMisesCdfInf(x: number): number {
   return tot;
 }
 
-/** Midranks (1-based) of the pooled sorted sample, for x's and y's positions after a merge. */
-function pooledMidranks(xs: Float64Array, ys: Float64Array): { rx: Float64Array; ry: Float64Array } {
+/**
+ * Σ (midrank − position)² over each sample (1-based midranks in the pooled sorted sample), in one
+ * merge walk, summed in the samples' order (the same sums as ranking first, without the arrays).
+ */
+function rankDeviations(xs: Float64Array, ys: Float64Array): { sx: number; sy: number } {
   const nx = xs.length;
   const ny = ys.length;
-  const rx = new Float64Array(nx);
-  const ry = new Float64Array(ny);
   let i = 0;
   let j = 0;
   let rank = 0; // ranks assigned so far
+  let sx = 0;
+  let sy = 0;
   while (i < nx || j < ny) {
     const v = j >= ny || (i < nx && xs[i]! <= ys[j]!) ? xs[i]! : ys[j]!;
     let ci = i;
@@ -47,13 +50,13 @@ function pooledMidranks(xs: Float64Array, ys: Float64Array): { rx: Float64Array;
     while (cj < ny && ys[cj]! === v) cj++;
     const count = ci - i + (cj - j);
     const mid = rank + (count + 1) / 2;
-    for (let k = i; k < ci; k++) rx[k] = mid;
-    for (let k = j; k < cj; k++) ry[k] = mid;
+    for (let k = i; k < ci; k++) sx += (mid - (k + 1)) ** 2;
+    for (let k = j; k < cj; k++) sy += (mid - (k + 1)) ** 2;
     rank += count;
     i = ci;
     j = cj;
   }
-  return { rx, ry };
+  return { sx, sy };
 }
 
 function gcd(a: number, b: number): number {
@@ -109,16 +112,21 @@ export function cramerVonMises2Samp(
 ): CramerVonMisesResult {
   const xs = sortedFinite(x, 'cramerVonMises2Samp: first sample');
   const ys = sortedFinite(y, 'cramerVonMises2Samp: second sample');
+  return cramerVonMises2SampSorted(xs, ys, options);
+}
+
+/** {@link cramerVonMises2Samp} on samples already sorted ascending and finite (no copy, no checks). */
+export function cramerVonMises2SampSorted(
+  xs: Float64Array,
+  ys: Float64Array,
+  options: { method?: 'auto' | 'exact' | 'asymptotic' } = {},
+): CramerVonMisesResult {
   const nx = xs.length;
   const ny = ys.length;
   if (nx <= 1 || ny <= 1) throw new RangeError('cramerVonMises2Samp: each sample needs at least 2 values');
   let method = options.method ?? 'auto';
   if (method === 'auto') method = Math.max(nx, ny) > 20 ? 'asymptotic' : 'exact';
-  const { rx, ry } = pooledMidranks(xs, ys);
-  let sx = 0;
-  for (let i = 0; i < nx; i++) sx += (rx[i]! - (i + 1)) ** 2;
-  let sy = 0;
-  for (let j = 0; j < ny; j++) sy += (ry[j]! - (j + 1)) ** 2;
+  const { sx, sy } = rankDeviations(xs, ys);
   const u = nx * sx + ny * sy;
   const k = nx * ny;
   const N = nx + ny;

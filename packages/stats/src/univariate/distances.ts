@@ -34,24 +34,15 @@ function cdfDistanceSorted(u: Float64Array, v: Float64Array, p: 1 | 2): number {
 }
 
 /** Wasserstein-1 (earth mover's) distance between two samples' empirical distributions: `scipy.stats.wasserstein_distance`. */
-/**
- * {@link wasserstein1} of two samples already sorted ascending and finite (e.g. a reference sorted
- * once for many comparisons): the same value without copying and sorting them again.
- */
-export function wasserstein1Sorted(u: Float64Array, v: Float64Array): number {
+export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const u = sortedFinite(a, 'wasserstein1: first sample');
+  const v = sortedFinite(b, 'wasserstein1: second sample');
   if (!u.length || !v.length) throw new RangeError('wasserstein1: samples must not be empty');
   return cdfDistanceSorted(u, v, 1);
 }
 
-/** {@link energyDistance} of two samples already sorted ascending and finite. */
-export function energyDistanceSorted(u: Float64Array, v: Float64Array): number {
-  if (!u.length || !v.length) throw new RangeError('energyDistance: samples must not be empty');
-  return Math.SQRT2 * Math.sqrt(cdfDistanceSorted(u, v, 2));
-}
-
-export function wasserstein1(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const u = sortedFinite(a, 'wasserstein1: first sample');
-  const v = sortedFinite(b, 'wasserstein1: second sample');
+/** {@link wasserstein1} on samples already sorted ascending and finite (no copy, no checks beyond emptiness). */
+export function wasserstein1Sorted(u: Float64Array, v: Float64Array): number {
   if (!u.length || !v.length) throw new RangeError('wasserstein1: samples must not be empty');
   return cdfDistanceSorted(u, v, 1);
 }
@@ -88,6 +79,12 @@ export function energyDistance(a: ArrayLike<number>, b: ArrayLike<number>): numb
   return Math.SQRT2 * Math.sqrt(cdfDistanceSorted(u, v, 2));
 }
 
+/** {@link energyDistance} on samples already sorted ascending and finite. */
+export function energyDistanceSorted(u: Float64Array, v: Float64Array): number {
+  if (!u.length || !v.length) throw new RangeError('energyDistance: samples must not be empty');
+  return Math.SQRT2 * Math.sqrt(cdfDistanceSorted(u, v, 2));
+}
+
 /** Mean and sum of squared deviations of a sample (what {@link cohensD} needs of each side). */
 export interface SampleMoments {
   mean: number;
@@ -106,7 +103,6 @@ export function sampleMoments(x: ArrayLike<number>): SampleMoments {
 /**
  * Cohen's d, (mean(current) − mean(reference)) / pooled sd with sample variances (ddof = 1);
  * 0 when both samples are constant and equal, ±Infinity when constant and different.
- * `referenceMoments`: the reference's {@link sampleMoments}, when already known.
  */
 export function cohensD(reference: ArrayLike<number>, current: ArrayLike<number>, referenceMoments: SampleMoments = sampleMoments(reference)): number {
   const n1 = reference.length;

@@ -4,7 +4,7 @@
  * Each routine matches its scipy/statsmodels counterpart (see the package README).
  */
 export { ks2Samp, ks2SampSorted, ksStatisticSorted, type Ks2SampOptions, type Ks2SampResult } from './ks.js';
-export { cramerVonMises2Samp, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
+export { cramerVonMises2Samp, cramerVonMises2SampSorted, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
 export {
   chiSquareTest, chiSquareContingency, cramersV, totalVariation, jensenShannonDistance, jensenShannonCategorical,
   alignCategoryCounts, type ChiSquareResult, type AlignedCounts,

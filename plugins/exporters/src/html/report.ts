@@ -1,4 +1,4 @@
-import type { DetectorReport, MetricValue, Report } from '@vigia/core';
+import type { DetectorReport, MetricValue, Report, SegmentResult } from '@vigia/core';
 import { CUR, FLAG, REF, barChart, ecdfChart, esc, fmt, histogramChart, markerChart, nullChart, timeChart } from './svg.js';
 
 type Obj = Record<string, unknown>;
@@ -100,7 +100,28 @@ export function detectorCharts(d: DetectorReport): Chart[] {
   return out;
 }
 
-const STATUS_COLOR: Record<string, string> = { pass: '#2e7d32', warn: '#b7791f', fail: '#c0392b', error: '#6a1b9a' };
+const STATUS_COLOR: Record<string, string> = { pass: '#2e7d32', warn: '#b7791f', fail: '#c0392b', error: '#6a1b9a', 'too-small': '#8a8f98' };
+
+/** `details.segments` of a detector run with `by:` (empty otherwise). */
+function segmentsOf(d: DetectorReport): SegmentResult[] {
+  const det = isObj(d.details) ? d.details : {};
+  return Array.isArray(det.segments) ? (det.segments as unknown[]).filter((s): s is SegmentResult => isObj(s) && typeof s.segment === 'string') : [];
+}
+
+/**
+ * A detector run with `by:`: one row per segment (as the engine orders them, largest first) with
+ * its records (current / reference), status, statistic, raw and adjusted p-value. Too-small
+ * segments were not tested and say so.
+ */
+function segmentsTable(d: DetectorReport): string {
+  const segments = segmentsOf(d);
+  if (!segments.length) return '';
+  const by = isObj(d.details) && typeof d.details.by === 'string' ? d.details.by : undefined;
+  const moved = segments.filter((s) => s.status === 'fail' || s.status === 'warn' || s.status === 'error').length;
+  const rows = segments.map((s) => `<tr data-segment="${esc(s.segment)}" data-status="${esc(s.status)}"><td>${esc(s.segment)}</td><td class="n">${esc(String(s.n))}${s.nReference !== undefined ? ` / ${esc(String(s.nReference))}` : ''}</td><td>${badge(s.status)}</td><td class="n">${esc(fmt(s.statistic))}</td><td class="n">${esc(fmt(s.pValue))}</td><td class="n">${s.pValueAdjusted != null ? esc(fmt(s.pValueAdjusted)) : '—'}</td></tr>`);
+  return `<div class="segments" data-segments="${segments.length}"><h3>Segments${by ? ` by ${esc(by)}` : ''} <small>${moved} of ${segments.length} moved</small></h3>
+<table><thead><tr><th>segment</th><th>n (current${segments.some((s) => s.nReference !== undefined) ? ' / reference' : ''})</th><th>status</th><th>statistic</th><th>p-value</th><th>adjusted p-value</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
 
 function badge(status: string): string {
   return `<span class="badge" style="background:${STATUS_COLOR[status] ?? '#555'}">${esc(status)}</span>`;
@@ -113,6 +134,7 @@ function detectorSection(d: DetectorReport): string {
 <h2>${badge(d.status)} ${esc(d.id)} <small>${esc(d.use)}</small></h2>
 <p class="msg">${esc(d.message)}</p>
 <p class="nums">statistic <b>${esc(fmt(d.statistic))}</b> · p-value <b>${esc(fmt(p))}</b>${d.pValueAdjusted != null ? ' (adjusted)' : ''} · threshold <b>${esc(fmt(d.threshold))}</b> · ${esc(fmt(d.durationMs / 1000, 2))} s</p>
+${segmentsTable(d)}
 ${charts.map((c) => `<figure>${c.svg}<figcaption>${esc(c.caption)}</figcaption></figure>`).join('\n')}
 </section>`;
 }
@@ -133,7 +155,7 @@ ${rows.length ? `<table><thead><tr><th>metric</th><th>labels</th><th>value</th><
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 main{max-width:1000px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}h2 small{color:#667;font-weight:normal;font-size:13px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 6px}h3{font-size:14px;margin:10px 0 4px}h3 small{color:#667;font-weight:normal}h2 small{color:#667;font-weight:normal;font-size:13px}
 .meta{color:#556;margin:0 0 16px}.badge{color:#fff;border-radius:4px;padding:1px 7px;font-size:12px;font-weight:600;text-transform:uppercase;vertical-align:2px}
 section{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:16px 18px;margin:0 0 16px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceff3;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}

@@ -1,4 +1,4 @@
-import type { DetectorReport, MetricValue, Report, Status } from '@vigia/core';
+import type { DetectorReport, MetricValue, Report, SegmentResult, Status } from '@vigia/core';
 import { prometheusName, sanitizeLabelName } from './names.js';
 
 /**
@@ -34,6 +34,16 @@ export interface RunSnapshot {
 }
 
 export const STATUS_CODE: Record<Status, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
+
+/** Status code of a segment: as the detector's, and -1 for a segment too small to test. */
+export const SEGMENT_TOO_SMALL = -1;
+
+/** `details.segments` of a detector run with `by:` (empty otherwise; entries without a segment name are skipped). */
+export function segmentsOf(d: DetectorReport): SegmentResult[] {
+  const segments = (d.details as { segments?: unknown } | undefined)?.segments;
+  if (!Array.isArray(segments)) return [];
+  return segments.filter((s): s is SegmentResult => typeof s === 'object' && s !== null && typeof (s as SegmentResult).segment === 'string');
+}
 
 export function snapshotOf(report: Report, endedAt = Date.now() / 1000): RunSnapshot {
   return { name: report.name, status: report.status, durationMs: report.durationMs, endedAt, datasets: report.datasets ?? {}, detectors: report.detectors ?? [], metrics: report.metrics ?? [] };
@@ -98,6 +108,26 @@ export function buildFamilies(run: RunSnapshot, extraLabels: Record<string, stri
     if (finite(p)) fs.add(pValue, { name: 'vigia_detector_p_value', labels, value: p });
     if (finite(d.threshold)) fs.add(threshold, { name: 'vigia_detector_threshold', labels, value: d.threshold });
     if (finite(d.durationMs)) fs.add(duration, { name: 'vigia_detector_duration_seconds', labels, value: d.durationMs / 1000 });
+  }
+
+  // Detectors run with `by:`: one series per segment, labelled with the segment's value (the
+  // engine bounds segments to 200 per detector, so the cardinality is the config's choice).
+  const segmented = run.detectors.filter((d) => segmentsOf(d).length > 0);
+  if (segmented.length) {
+    const segStatus = gauge('vigia_detector_segment_status', "Status of one segment of a detector run with by: 0 pass, 1 warn, 2 fail, 3 error, -1 too small to test.");
+    const segStatistic = gauge('vigia_detector_segment_statistic', "The segment's test statistic.");
+    const segPValue = gauge('vigia_detector_segment_p_value', "The segment's p-value (after the run's multiple-testing correction when one is configured).");
+    const segRecords = gauge('vigia_detector_segment_records', "Records of the segment in the current dataset.");
+    for (const d of segmented) {
+      for (const seg of segmentsOf(d)) {
+        const labels = { ...base, detector: d.id, use: d.use, segment: seg.segment };
+        fs.add(segStatus, { name: 'vigia_detector_segment_status', labels, value: seg.status === 'too-small' ? SEGMENT_TOO_SMALL : (STATUS_CODE[seg.status] ?? 3) });
+        if (finite(seg.statistic)) fs.add(segStatistic, { name: 'vigia_detector_segment_statistic', labels, value: seg.statistic });
+        const p = seg.pValueAdjusted ?? seg.pValue;
+        if (finite(p)) fs.add(segPValue, { name: 'vigia_detector_segment_p_value', labels, value: p });
+        if (finite(seg.n)) fs.add(segRecords, { name: 'vigia_detector_segment_records', labels, value: seg.n });
+      }
+    }
   }
 
   if (run.status !== undefined) {

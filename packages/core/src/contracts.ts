@@ -277,6 +277,10 @@ export interface RecordBatch {
   readonly role: 'reference' | 'current';
   /** Projected to the fields the plan derived (every field when some component did not declare its fields). */
   readonly records: readonly VigiaRecord[];
+  /** Where the dataset comes from (`jsonl samples/current.jsonl`), for messages, as {@link Dataset.origin}. */
+  readonly origin?: string;
+  /** The dataset's field paths as read, before projection (for "did you mean" hints), as {@link Dataset.fieldNames}. */
+  readonly fieldNames?: readonly string[];
 }
 
 /** The window a result belongs to. A batch run is one window covering everything. */

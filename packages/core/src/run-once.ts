@@ -16,8 +16,9 @@ export function wholeWindow(current: Dataset): WindowInfo {
 export async function evaluateDetectorOnce(detector: Detector | StatefulDetector, input: DetectorInput, ctx: ComponentContext, window?: WindowInfo): Promise<DetectorOutcome> {
   if (!isStateful(detector)) return detector.evaluate(input, ctx);
   const stateful = detector as StatefulDetector;
-  if (input.reference) await stateful.update({ dataset: input.reference.name, role: 'reference', records: input.reference.records }, ctx);
-  await stateful.update({ dataset: input.current.name, role: 'current', records: input.current.records }, ctx);
+  const batch = (d: Dataset, role: 'reference' | 'current') => ({ dataset: d.name, role, records: d.records, origin: d.origin, ...(d.fieldNames ? { fieldNames: d.fieldNames } : {}) });
+  if (input.reference) await stateful.update(batch(input.reference, 'reference'), ctx);
+  await stateful.update(batch(input.current, 'current'), ctx);
   return stateful.evaluate({ window: window ?? wholeWindow(input.current) }, ctx);
 }
 
@@ -25,7 +26,7 @@ export async function evaluateDetectorOnce(detector: Detector | StatefulDetector
 export async function computeMetricOnce(metric: Metric | StatefulMetric, input: MetricInput, ctx: ComponentContext, window?: WindowInfo): Promise<MetricValue[]> {
   if (!isStateful(metric)) return metric.compute(input, ctx);
   const stateful = metric as StatefulMetric;
-  await stateful.update({ dataset: input.dataset.name, role: 'current', records: input.dataset.records }, ctx);
+  await stateful.update({ dataset: input.dataset.name, role: 'current', records: input.dataset.records, origin: input.dataset.origin }, ctx);
   return stateful.compute({ window: window ?? wholeWindow(input.dataset) }, ctx);
 }
 

@@ -269,7 +269,7 @@ export class Session {
         const records = this.#project ? batch.records.map(this.#project) : batch.records;
         skipped += batch.skipped;
         await this.#virtualFields(planned.id, records, origin);
-        await this.#feed(planned.id, records, 'static');
+        await this.#feed(planned.id, records, 'static', origin, fieldNames);
         if (this.#buffering) for (const r of records) kept.push(r);
         for (const r of records) trackTime(times, getField(r, tsField));
         count += records.length;
@@ -308,7 +308,7 @@ export class Session {
   }
 
   /** Hand records of `dataset` to the stream-mode components that read it. */
-  async #feed(dataset: string, records: readonly VigiaRecord[], phase: 'static' | 'window'): Promise<void> {
+  async #feed(dataset: string, records: readonly VigiaRecord[], phase: 'static' | 'window', origin?: string, fieldNames?: readonly string[]): Promise<void> {
     if (records.length === 0) return;
     for (const d of [...this.#detectors, ...this.#metrics]) {
       if (d.mode !== 'stream' || d.createError || d.updateError) continue;
@@ -324,7 +324,7 @@ export class Session {
       }
       if (!role) continue;
       try {
-        await (d.instance as StatefulDetector).update({ dataset, role, records }, d.ctx!);
+        await (d.instance as StatefulDetector).update({ dataset, role, records, ...(origin ? { origin } : {}), ...(fieldNames ? { fieldNames } : {}) }, d.ctx!);
       } catch (error) {
         d.updateError = clipText(errorMessage(error), 2000);
       }
@@ -387,7 +387,7 @@ export class Session {
     if (this.#axis.kind !== 'time') for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
     open.records += records.length;
     if (this.#buffering) for (const r of records) this.#buffer.push(r);
-    await this.#feed(this.#axis.dataset!, records, 'window');
+    await this.#feed(this.#axis.dataset!, records, 'window', this.#origin(), this.#fieldNames);
   }
 
   async #slide(record: VigiaRecord): Promise<WindowReport[]> {
@@ -415,6 +415,11 @@ export class Session {
     }
     this.#sliding.push({ at: Number.isNaN(at) ? this.#open.end - 1 : at, record });
     return closed;
+  }
+
+  #origin(): string | undefined {
+    const planned = this.#plan.datasets.find((d) => d.id === this.#axis.dataset);
+    return planned && typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned?.use;
   }
 
   /** Close the open window when no record arrived for `idleMs` of wall time. */

@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { getField, parseTimestamp, type VigiaRecord, type WindowReport } from '@vigia/core';
 import type { WindowHook } from './watcher.js';
+import { mulberry32 } from '@vigia/random';
 
 /**
  * The annotation queue (active learning): per closed window, the records most worth labelling,
@@ -100,18 +101,6 @@ function statsOf(values: number[]): FieldStats | undefined {
   if (!(scale > 0)) scale = dev.reduce((a, b) => a + b, 0) / dev.length * 1.2533;
   if (!(scale > 0)) scale = Math.abs(m) > 0 ? Math.abs(m) * 1e-3 : 1;
   return { median: m, scale };
-}
-
-/** Simple seeded PRNG (reservoir sampling must not depend on Math.random for reproducibility). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class AnnotationQueue implements WindowHook {

@@ -6,19 +6,9 @@
 // order numbers). Seeded: the same seed gives the same set. Used by the PII test and the
 // descriptors benchmark; `node pii-synthetic.mjs [n] [seed]` prints it as JSONL.
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '@vigia/random';
 
 export const KINDS = ['email', 'phone', 'credit_card', 'iban', 'ip', 'national_id', 'secret'];
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generatePiiSet(n = 1200, seed = 20261128) {
   const rnd = mulberry32(seed);

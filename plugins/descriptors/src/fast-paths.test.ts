@@ -7,17 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mayHavePii } from './pii.js';
 import { compileRefusal, REFUSAL_KEYWORDS, REFUSAL_PATTERNS, REFUSAL_WINDOW } from './refusal.js';
 import { charStats, LowerWordSet, sentenceCount, syllables, syllablesIn, syllablesOfSpans, words, WordSpans } from './text.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@vigia/random';
 
 const ALPHABET = ['a', 'E', 'y', 'Z', 's', 'd', 'l', '1', '9', '.', '!', '?', '。', '！', '？', ' ', '\n', '\u00a0', '\u3000', ',', "'", '-', '_', '@', 'é', 'İ', '\u212a', 'Ж', '中', '😀', '𝒳', '\ud800', '\udc00', 'sk-', 'xox', 'AKIA', 'AIza', 'eyJ', 'gh', 'p', '_live_', '_test', '-----BEGIN'];
 

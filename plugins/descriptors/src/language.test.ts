@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eld } from 'eld/small';
 import { createLanguageDetector } from './language.js';
+import { mulberry32 } from '@vigia/random';
 
 /** Texts in many scripts and languages, plus noise, URLs, digits, emoji and very long words. */
 const SAMPLES = [
@@ -26,17 +27,6 @@ const SAMPLES = [
   'a',
   'ab cd',
 ];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('language detector (eld port)', () => {
   it('uses the fast scorer in this layout', async () => {

@@ -119,6 +119,9 @@ export class Session {
   readonly #fieldInstances = new Map<string, FieldProvider>();
   readonly #project: ((r: VigiaRecord) => VigiaRecord) | undefined;
   readonly #multipleTesting: MultipleTesting;
+  /** The windowed dataset's source name and origin (`jsonl logs/today.jsonl`), for messages. */
+  readonly #windowedUse: string;
+  readonly #windowedOrigin: string;
   readonly #startedAt: string;
   readonly #t0: number;
   #buffering = false;
@@ -151,6 +154,9 @@ export class Session {
     this.#t0 = this.#services.clock.hrtime();
     this.#multipleTesting = { correction: plan.config.correction, tests: plan.detectors.length };
     this.#project = projectionOf(plan, this.#axis);
+    const windowed = plan.datasets.find((d) => d.id === this.#axis.dataset);
+    this.#windowedUse = windowed?.use ?? this.#axis.dataset ?? '';
+    this.#windowedOrigin = windowed ? originOf(windowed) : this.#windowedUse;
     this.#hub = new SinkHub([], {
       deadlineMs: options.sinkDeadlineMs,
       onFirstFailure: (entry, message) => {
@@ -255,7 +261,7 @@ export class Session {
     const services = this.#services;
     const ctx = createComponentContext(services, { id: planned.id, use: planned.use, signal: this.#options.signal });
     const t = services.clock.hrtime();
-    const origin = typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned.use;
+    const origin = originOf(planned);
     const kept: VigiaRecord[] = [];
     let count = 0;
     let skipped = 0;
@@ -344,10 +350,8 @@ export class Session {
     const records = this.#project ? batch.records.map(this.#project) : batch.records;
     const closed: WindowReport[] = [];
     this.#totals.skipped += batch.skipped;
-    const planned = this.#plan.datasets.find((d) => d.id === dataset);
-    this.#sourceNotes(dataset, planned?.use ?? dataset, batch, this.#totals.records + records.length);
-    const origin = planned && typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : (planned?.use ?? dataset);
-    await this.#virtualFields(dataset, records, origin);
+    this.#sourceNotes(dataset, this.#windowedUse, batch, this.#totals.records + records.length);
+    await this.#virtualFields(dataset, records, this.#windowedOrigin);
     if (this.#axis.every !== this.#axis.size) {
       for (const r of records) closed.push(...await this.#slide(r));
     } else {
@@ -387,7 +391,7 @@ export class Session {
     if (this.#axis.kind !== 'time') for (const r of records) trackTime(open, getField(r, this.#axis.timestampField));
     open.records += records.length;
     if (this.#buffering) for (const r of records) this.#buffer.push(r);
-    await this.#feed(this.#axis.dataset!, records, 'window', this.#origin(), this.#fieldNames);
+    await this.#feed(this.#axis.dataset!, records, 'window', this.#windowedOrigin, this.#fieldNames);
   }
 
   async #slide(record: VigiaRecord): Promise<WindowReport[]> {
@@ -415,11 +419,6 @@ export class Session {
     }
     this.#sliding.push({ at: Number.isNaN(at) ? this.#open.end - 1 : at, record });
     return closed;
-  }
-
-  #origin(): string | undefined {
-    const planned = this.#plan.datasets.find((d) => d.id === this.#axis.dataset);
-    return planned && typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned?.use;
   }
 
   /** Close the open window when no record arrived for `idleMs` of wall time. */
@@ -458,9 +457,7 @@ export class Session {
     this.#nextIndex++;
     const datasets = new Map(this.#static);
     if (this.#axis.dataset) {
-      const planned = this.#plan.datasets.find((d) => d.id === this.#axis.dataset);
-      const origin = planned && typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : (planned?.use ?? this.#axis.dataset);
-      datasets.set(this.#axis.dataset, { name: this.#axis.dataset, records: this.#buffer, skipped: open.skipped, origin, ...(this.#fieldNames ? { fieldNames: this.#fieldNames } : {}) });
+      datasets.set(this.#axis.dataset, { name: this.#axis.dataset, records: this.#buffer, skipped: open.skipped, origin: this.#windowedOrigin, ...(this.#fieldNames ? { fieldNames: this.#fieldNames } : {}) });
     }
     const counts: Record<string, { records: number; skipped: number; error?: string }> = {};
     for (const [name, r] of this.#staticReports) counts[name] = { ...r };
@@ -753,6 +750,11 @@ export class Session {
       // nothing more to release
     }
   }
+}
+
+/** How a dataset is named in messages: `jsonl samples/current.jsonl`, or the source's name. */
+function originOf(planned: Plan['datasets'][number]): string {
+  return typeof planned.options.path === 'string' ? `${planned.use} ${planned.options.path}` : planned.use;
 }
 
 function errorResult(message: string): DetectorResult {

@@ -19,4 +19,4 @@ export {
   MIN_P_VALUE, clipPValue, logGamma, gammaFn, regularizedGammaP, regularizedGammaQ, chiSquareSf, chiSquareLogSf,
   erfc, normalCdf, normalSf, kolmogorovSf, kolmogorovFiniteSf, smirnovSf, besselKScaled,
 } from './special.js';
-export { sortedFinite } from './sorting.js';
+export { sortedFinite, sortFloat64 } from './sorting.js';

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../random.js';
+import { sortFloat64, sortedFinite } from './index.js';
+
+/** Bit-exact comparison with the built-in TypedArray sort (−0 before +0, NaN last). */
+function expectSameAsBuiltin(values: Float64Array): void {
+  const expected = Float64Array.from(values).sort();
+  const actual = sortFloat64(Float64Array.from(values));
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) throw new Error(`index ${i}: ${actual[i]} instead of ${expected[i]}`);
+  }
+}
+
+describe('sortFloat64 (radix sort on the bit patterns)', () => {
+  const random = createRandom(11);
+  it('orders like Float64Array.prototype.sort on normal, heavy-tailed, integer and tied data', () => {
+    for (const n of [0, 1, 5, 2047, 2048, 2049, 50_000]) {
+      expectSameAsBuiltin(Float64Array.from({ length: n }, () => random.normal()));
+      expectSameAsBuiltin(Float64Array.from({ length: n }, () => Math.exp(3 * random.normal())));
+      expectSameAsBuiltin(Float64Array.from({ length: n }, () => Math.round(100 * random.normal())));
+      expectSameAsBuiltin(Float64Array.from({ length: n }, () => (random.next() < 0.5 ? 1 : 2)));
+    }
+  });
+  it('keeps −0 before +0, ±Infinity and subnormals in place, and NaN last', () => {
+    const special = [-0, 0, Infinity, -Infinity, NaN, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 2.2250738585072014e-308];
+    const values = Float64Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? special[i % special.length]! : random.normal()));
+    expectSameAsBuiltin(values);
+    expectSameAsBuiltin(Float64Array.from({ length: 4096 }, (_, i) => (i % 2 ? -0 : 0)));
+    expectSameAsBuiltin(new Float64Array(4096).fill(NaN));
+  });
+  it('sorts a subarray in place without touching the rest of its buffer', () => {
+    const whole = Float64Array.from({ length: 10_000 }, () => random.normal());
+    const copy = Float64Array.from(whole);
+    sortFloat64(whole.subarray(1000, 9000));
+    expect(Array.from(whole.subarray(1000, 9000))).toEqual(Array.from(copy.subarray(1000, 9000).sort()));
+    expect(Array.from(whole.subarray(0, 1000))).toEqual(Array.from(copy.subarray(0, 1000)));
+    expect(Array.from(whole.subarray(9000))).toEqual(Array.from(copy.subarray(9000)));
+  });
+  it('sortedFinite still refuses non-finite values, naming them', () => {
+    const values = Float64Array.from({ length: 5000 }, () => random.normal());
+    values[4321] = NaN;
+    expect(() => sortedFinite(values, 'x')).toThrow('x: value 4321 is NaN, not a finite number');
+  });
+});

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import type { Cache, Clock, ComponentContext, Embedder, Logger, MultipleTesting, Provider, Rng } from './contracts.js';
 import { EventBus } from './events.js';
+import type { SharedGetter } from './shared.js';
 import { componentSeed, createLogger, createMemoryCache, createRng, resolveFrom, systemClock } from './services.js';
 
 /** Run-wide services from which each component's context is derived. */
@@ -21,6 +22,8 @@ export interface ContextOptions {
   signal?: AbortSignal;
   /** The run's correction and test count (default: none over 1 test). */
   multipleTesting?: MultipleTesting;
+  /** The session's shared state (`ctx.shared`); absent outside a session. */
+  shared?: SharedGetter;
 }
 
 /** The level a p-value is judged at under a correction over `tests` tests (see ComponentContext.levelFor). */
@@ -50,6 +53,7 @@ export function createComponentContext(run: RunServices, options: ContextOptions
     embedder: (name) => run.embedder(name),
     provider: (name) => run.provider(name),
     progress: (done, total, label) => run.events.emit('progress', { id: options.id, done, total, label }),
+    ...(options.shared ? { shared: options.shared } : {}),
   };
 }
 

@@ -230,6 +230,16 @@ export interface ComponentContext extends Services {
    * `alpha`. Permutation tests size their permutations so their p-value floor can reach it.
    */
   levelFor(alpha: number): number;
+  /**
+   * State shared by the components of one session that ask with the same `key`, created by the
+   * first one that asks: e.g. a field's column of one dataset, read from the batches and sorted
+   * once for every detector comparing that field (feature-drift does this). `scope: 'window'`
+   * values are dropped after every component has evaluated the window, `'session'` values live
+   * with the session. Prefix keys with the component's name; feed shared state once per batch
+   * (see {@link RecordBatch.seq}). Absent outside a session (e.g. in a worker or a segment run):
+   * a component then keeps its own.
+   */
+  readonly shared?: <T>(key: string, scope: 'session' | 'window', create: () => T) => T;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +291,11 @@ export interface RecordBatch {
   readonly origin?: string;
   /** The dataset's field paths as read, before projection (for "did you mean" hints), as {@link Dataset.fieldNames}. */
   readonly fieldNames?: readonly string[];
+  /**
+   * Ordinal of the batch in the session (from 1). Every component handed the same batch sees the
+   * same number, so state shared through {@link ComponentContext.shared} takes each batch once.
+   */
+  readonly seq?: number;
 }
 
 /** The window a result belongs to. A batch run is one window covering everything. */

@@ -9,6 +9,7 @@ export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessag
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';
+export { SharedState, type SharedGetter, type SharedScope } from './shared.js';
 export { getField, numericColumn, categoricalColumn, parseTimestamp, parseDuration, projector, projectRecord, type NumericColumn } from './fields.js';
 export { coreConfigSchema, loadConfigFile, parseConfigText, interpolateEnv, MAX_TIMEOUT_MS, MAX_YAML_ALIAS_EXPANSION, type SinkSpec, type VigiaConfig, type LoadedConfig, type ComponentSpec, type DetectorSpec, type MetricSpec } from './config.js';
 export { Registry, importPlugin, type RegisteredComponent, type RegisteredFieldProvider } from './registry.js';

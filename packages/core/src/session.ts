@@ -31,6 +31,7 @@ import {
   SinkFailedError, Tokens, createRunContainer, redactDeep, rethrowAs, round, runDetectorComponent, runMetricComponent, type LazyPool, type RunOptions,
 } from './engine.js';
 import { computeVirtualFields } from './virtual-fields.js';
+import { SharedState } from './shared.js';
 import { applyCorrection, applySeverity, checkMetricValues, decideOutcome, overallStatus, type CorrectionItem } from './verdict.js';
 import type { SegmentTest } from './segments.js';
 
@@ -141,6 +142,10 @@ export class Session {
   /** Earliest and latest record time of each static dataset, as written (whole-run window bounds). */
   readonly #staticTimes = new Map<string, OpenWindowState>();
   #runner: IsolatedRunner | undefined;
+  /** State the session's components share (ctx.shared): columns read once for every detector of a field. */
+  readonly #shared = new SharedState();
+  /** Ordinal of the last batch fed to stream-mode components (RecordBatch.seq). */
+  #batchSeq = 0;
   #finishing: Report | undefined;
   #closed = false;
 
@@ -244,6 +249,7 @@ export class Session {
     const kind = planned.kind as 'detector' | 'metric';
     const ctx = createComponentContext(this.#services, {
       id: planned.id, use: planned.use, signal: this.#options.signal, ...(kind === 'detector' ? { multipleTesting: this.#multipleTesting } : {}),
+      shared: this.#shared.get,
     });
     try {
       const instance = await runInline(planned.timeoutMs, `${kind} "${planned.id}"`, this.#options.signal, async () => planned.component.def.create(planned.options as never, ctx));
@@ -316,6 +322,7 @@ export class Session {
   /** Hand records of `dataset` to the stream-mode components that read it. */
   async #feed(dataset: string, records: readonly VigiaRecord[], phase: 'static' | 'window', origin?: string, fieldNames?: readonly string[]): Promise<void> {
     if (records.length === 0) return;
+    const seq = ++this.#batchSeq;
     for (const d of [...this.#detectors, ...this.#metrics]) {
       if (d.mode !== 'stream' || d.createError || d.updateError) continue;
       let role: RecordBatch['role'] | undefined;
@@ -330,7 +337,7 @@ export class Session {
       }
       if (!role) continue;
       try {
-        await (d.instance as StatefulDetector).update({ dataset, role, records, ...(origin ? { origin } : {}), ...(fieldNames ? { fieldNames } : {}) }, d.ctx!);
+        await (d.instance as StatefulDetector).update({ dataset, role, records, seq, ...(origin ? { origin } : {}), ...(fieldNames ? { fieldNames } : {}) }, d.ctx!);
       } catch (error) {
         d.updateError = clipText(errorMessage(error), 2000);
       }
@@ -463,7 +470,12 @@ export class Session {
     for (const [name, r] of this.#staticReports) counts[name] = { ...r };
     if (this.#axis.dataset) counts[this.#axis.dataset] = { records: open.records, skipped: open.skipped };
     for (const [name, error] of this.#datasetErrors) if (counts[name]) counts[name]!.error = error;
-    const result = await this.#evaluate(window, datasets, counts);
+    let result: WindowReport;
+    try {
+      result = await this.#evaluate(window, datasets, counts);
+    } finally {
+      this.#shared.endWindow();
+    }
     this.#buffer = [];
     this.#lastEnd = open.end;
     this.#open = undefined;

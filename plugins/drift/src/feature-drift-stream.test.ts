@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateOptions, type DetectorOutcome, type StatefulDetector, type VigiaRecord, type WindowInfo } from '@vigia/core';
+import { SharedState, validateOptions, type DetectorOutcome, type StatefulDetector, type VigiaRecord, type WindowInfo } from '@vigia/core';
 import { createRandom } from '@vigia/stats';
 import { createTestContext, makeDataset } from '@vigia/testing';
 import { featureDrift } from './feature-drift.js';
@@ -92,5 +92,51 @@ describe('feature-drift streamed = batch', () => {
     feed(detector, ctx, 'reference', 'reference', records, 4096);
     const snap = detector.snapshot!() as { reference: { values: string } };
     expect(Buffer.from(snap.reference.values, 'base64').length).toBe(200_000 * 8);
+  });
+
+  it('detectors of one field share its columns in a session: read and sorted once, the same results, released at window end', async () => {
+    const shared = new SharedState();
+    const specs = [
+      { test: 'ks' }, { test: 'cvm' }, { test: 'wasserstein' }, { test: 'energy' }, { test: 'psi' },
+    ].map((o) => ({ field: 'latency_ms', ...o }));
+    const cat = { field: 'attributes.intent', test: 'chi2' };
+    const make = async (options: Record<string, unknown>, share: boolean) => {
+      const ctx = createTestContext({ id: String(options.test) });
+      const c = share ? { ...ctx, shared: shared.get } : ctx;
+      return { detector: (await featureDrift.create(validateOptions(featureDrift, options) as never, c)) as unknown as StatefulDetector, ctx: c };
+    };
+    const together = await Promise.all([...specs, cat].map((o) => make(o, true)));
+    const withCats = (rows: VigiaRecord[], skew: number) => { const c = cats(rows.length, skew); return rows.map((r, i) => ({ ...r, ...c[i] })); };
+    const reference = withCats(numbers(900), 0);
+    const windows = [withCats(numbers(400, 0.3), 1), withCats(numbers(350), 0)];
+    let seq = 0;
+    const feedAll = (role: 'reference' | 'current', dataset: string, records: VigiaRecord[]) => {
+      for (let i = 0; i < records.length; i += 128) {
+        const batch = { dataset, role, records: records.slice(i, i + 128), seq: ++seq };
+        for (const { detector, ctx } of together) void detector.update(batch, ctx);
+      }
+    };
+    feedAll('reference', 'reference', reference);
+    // one reference column per field and plan: numbers (ks, cvm, wasserstein, energy), auto (psi), categories (chi2)
+    expect(shared.size).toEqual({ session: 3, window: 0 });
+    for (const [k, current] of windows.entries()) {
+      feedAll('current', 'current', current);
+      expect(shared.size.window).toBe(3);
+      for (const [j, options] of [...specs, cat].entries()) {
+        const alone = await make(options, false);
+        feed(alone.detector, alone.ctx, 'reference', 'reference', reference, 128);
+        feed(alone.detector, alone.ctx, 'current', 'current', current, 128);
+        const expected = await alone.detector.evaluate({ window: window(k, current.length) }, alone.ctx);
+        const { detector, ctx } = together[j]!;
+        expect(await detector.evaluate({ window: window(k, current.length) }, ctx)).toEqual(expected);
+      }
+      shared.endWindow();
+      expect(shared.size).toEqual({ session: 3, window: 0 });
+    }
+    // a snapshot of a sharing detector restores into a fresh (unshared) instance with the same answer
+    feedAll('current', 'current', windows[0]!);
+    const { detector: restored, ctx: ctx2 } = await make(specs[0]!, false);
+    restored.restore!(JSON.parse(JSON.stringify(together[0]!.detector.snapshot!())));
+    expect(await restored.evaluate({ window: window(2, 400) }, ctx2)).toEqual(await together[0]!.detector.evaluate({ window: window(2, 400) }, together[0]!.ctx));
   });
 });

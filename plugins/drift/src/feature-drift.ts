@@ -3,7 +3,7 @@
  * current dataset with a two-sample test or a distance from @vigia/stats.
  */
 import {
-  ConfigError, DataError, categoricalColumn, defineDetector, describeValue, getField,
+  ConfigError, DataError, categoricalColumn, defineDetector, describeValue, getField, type SharedGetter,
   type ComponentContext, type Dataset, type DetectorInput, type DetectorResult, type RecordBatch, type WindowInput,
 } from '@vigia/core';
 import {
@@ -272,7 +272,7 @@ export const featureDrift = defineDetector({
       : requestedTest && NUMERIC_ONLY.has(requestedTest) ? 'numeric'
         : requestedTest && CATEGORICAL_ONLY.has(requestedTest) ? 'categorical' : 'auto';
     // Streamed: the reference's and the window's columns, never the records (see FeatureDriftState).
-    const state = new FeatureDriftState(settings, fixedType);
+    const state = new FeatureDriftState(settings, fixedType, ctx.shared);
     return {
       update(batch: RecordBatch) {
         state.update(batch);
@@ -353,27 +353,37 @@ function evaluateNumeric(reference: Dataset, current: Dataset, s: Settings): Det
   const provisional = s.requested ?? 'ks';
   const ref = numericValues(reference, s.field, provisional, s.onInvalid);
   const cur = numericValues(current, s.field, provisional, s.onInvalid);
-  return evaluateNumericValues(ref, cur, reference.name, current.name, s);
+  return evaluateNumericValues(ref, cur, s,
+    () => sideStats(sortedFinite(ref.values, `dataset "${reference.name}" field ${s.field}`)),
+    () => sideStats(sortedFinite(cur.values, `dataset "${current.name}" field ${s.field}`)));
 }
 
-/** What the comparisons need of the reference: computed once per reference in a streamed session. */
-interface ReferenceStats {
+/**
+ * What the comparisons need of one side's numbers: computed once per column in a streamed session
+ * (the reference once for every window; a window's column once for every detector sharing it).
+ */
+interface SideStats {
   sorted: Float64Array;
+  /** Population standard deviation (the summary's). */
   std: number;
   summary: ReturnType<typeof numericSummary>;
   moments: SampleMoments;
+  /** Wasserstein-1 against a reference's stats, when computed (a window's column, shared). */
+  w1?: { against: SideStats; value: number };
 }
 
-function referenceStats(sorted: Float64Array): ReferenceStats {
-  return { sorted, std: stdPopulation(sorted), summary: numericSummary(sorted), moments: sampleMoments(sorted) };
+function sideStats(sorted: Float64Array): SideStats {
+  const summary = numericSummary(sorted);
+  return { sorted, std: summary.std, summary, moments: sampleMoments(sorted) };
 }
 
 /**
  * The numeric comparison from the two sides' values (what the batch and the streamed path share).
- * `known`: the reference's sorted values and statistics, when already known (a streamed reference
- * is summarised once for every window).
+ * `refStats` / `curStats`: each side's sorted values and statistics (a streamed column computes
+ * them once and keeps them: the reference for every window, a window's column for every detector
+ * of the field), asked for only when the test runs.
  */
-function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceName: string, currentName: string, s: Settings, known?: ReferenceStats): DetectorResult {
+function evaluateNumericValues(ref: NumericField, cur: NumericField, s: Settings, refStatsOf: () => SideStats, curStatsOf: () => SideStats): DetectorResult {
   const { field, requested, bins, minEffect } = s;
   const n1 = ref.values.length;
   const n2 = cur.values.length;
@@ -382,9 +392,10 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
   const counts = { missingReference: ref.missing, missingCurrent: cur.missing, invalidReference: ref.invalid, invalidCurrent: cur.invalid, type: 'numeric' };
   const few = tooFew(test, field, n1, n2, threshold, counts);
   if (few) return few;
-  const refStats = known ?? referenceStats(sortedFinite(ref.values, `dataset "${referenceName}" field ${field}`));
+  const refStats = refStatsOf();
   const refSorted = refStats.sorted;
-  const curSorted = sortedFinite(cur.values, `dataset "${currentName}" field ${field}`);
+  const curStats = curStatsOf();
+  const curSorted = curStats.sorted;
   const refStd = refStats.std;
   // A constant reference has no spread to scale by: use the pooled spread (then 1), never 0.001.
   let scale = refStd;
@@ -392,7 +403,8 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
     const pooled = stdPopulation(Float64Array.from([...refSorted, ...curSorted]));
     scale = pooled > 0 ? pooled : 1;
   }
-  const effectSize = wasserstein1Sorted(refSorted, curSorted) / scale;
+  if (curStats.w1?.against !== refStats) curStats.w1 = { against: refStats, value: wasserstein1Sorted(refSorted, curSorted) };
+  const effectSize = curStats.w1.value / scale;
   let statistic: number;
   let pValue: number | null = null;
   const extra: Record<string, unknown> = {};
@@ -435,14 +447,14 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, referenceNa
       throw new ConfigError('VIGIA_CONFIG_INVALID', `feature-drift: test "${test}" compares categories, but "${field}" is numeric; use ks, cvm, wasserstein, energy, psi or jensenshannon, or set type: categorical`);
   }
   const decision = decide(test, statistic, pValue, threshold, effectSize, minEffect);
-  const refSummary = refStats.summary, curSummary = numericSummary(curSorted);
+  const refSummary = refStats.summary, curSummary = curStats.summary;
   const unit = unitOf(field);
   const moved = `median ${change(refSummary.quantiles.p50!, curSummary.quantiles.p50!, unit)}, p95 ${change(refSummary.quantiles.p95!, curSummary.quantiles.p95!, unit)}`;
   return toResult(test, field, moved + skippedNote(ref, cur), statistic, pValue, decision, [n1, n2], {
     test, field,
     nReference: n1, nCurrent: n2, ...counts,
-    effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted, refStats.moments),
-    reference: { ...refSummary, quantiles: { ...refSummary.quantiles } }, current: curSummary,
+    effectSize, effectSizeName: 'wasserstein_normalized', cohensD: cohensD(refSorted, curSorted, refStats.moments, curStats.moments),
+    reference: { ...refSummary, quantiles: { ...refSummary.quantiles } }, current: { ...curSummary, quantiles: { ...curSummary.quantiles } },
     ...extra,
   });
 }
@@ -584,17 +596,23 @@ class FieldColumn {
   overflow = false;
   /** First record (1-based) whose value is an object or array, 0 when none. */
   objectRecord = 0;
-  /** Reference values sorted and summarised, kept while the column does not change. */
-  sorted: ReferenceStats | undefined;
+  /** The numbers sorted and summarised, kept while the column does not change. */
+  stats: SideStats | undefined;
+  /** The last batch taken (RecordBatch.seq): a column shared by several detectors takes each batch once. */
+  lastSeq = 0;
 
   constructor(private readonly field: string, private readonly plan: ColumnPlan) {
     this.counts = plan.categories ? new Map() : null;
   }
 
-  add(records: readonly Record<string, unknown>[], name: string, origin: string): void {
+  add(records: readonly Record<string, unknown>[], name: string, origin: string, seq?: number): void {
+    if (seq !== undefined) {
+      if (seq === this.lastSeq) return;
+      this.lastSeq = seq;
+    }
     this.name = name;
     this.origin = origin;
-    this.sorted = undefined;
+    this.stats = undefined;
     const field = this.field;
     for (const record of records) {
       const i = this.records++;
@@ -711,7 +729,7 @@ class FieldColumn {
       numberLike: state.numberLike, others: state.others, values,
       scanExamples: [...(state.scanExamples as string[])], invalidExamples: [...(state.invalidExamples as string[])],
       counts: state.counts ? new Map(state.counts as [string, number][]) : null, overflow: state.overflow, objectRecord: state.objectRecord,
-      sorted: undefined,
+      stats: undefined, lastSeq: 0,
     });
   }
 }
@@ -746,25 +764,47 @@ function alignCounts(reference: Map<string, number>, current: Map<string, number
  * path compares two datasets, then drops the window's column.
  */
 export class FeatureDriftState {
-  readonly #reference: FieldColumn;
-  readonly #current: FieldColumn;
+  readonly #plan: ColumnPlan;
+  /** The session's shared state: columns shared with the other feature-drift detectors of the field. */
+  readonly #shared: SharedGetter | undefined;
+  /** Own columns, when there is no shared state (outside a session). */
+  readonly #own: Record<RecordBatch['role'], FieldColumn>;
+  /** The dataset last fed in each role (names the shared column). */
+  readonly #datasets: Record<RecordBatch['role'], string> = { reference: '', current: '' };
   #referenceSeen = false;
 
-  constructor(private readonly s: Settings, private readonly type: 'auto' | FieldType) {
+  constructor(private readonly s: Settings, private readonly type: 'auto' | FieldType, shared?: SharedGetter) {
     const numericOnly = type === 'numeric';
     const categoricalOnly = type === 'categorical';
-    const plan: ColumnPlan = { numbers: !categoricalOnly, categories: !numericOnly, cap: type === 'auto' ? FEATURE_DRIFT_STREAM_CATEGORY_CAP : Infinity };
-    this.#reference = new FieldColumn(s.field, plan);
-    this.#current = new FieldColumn(s.field, plan);
+    this.#plan = { numbers: !categoricalOnly, categories: !numericOnly, cap: type === 'auto' ? FEATURE_DRIFT_STREAM_CATEGORY_CAP : Infinity };
+    this.#shared = shared;
+    this.#own = { reference: new FieldColumn(s.field, this.#plan), current: new FieldColumn(s.field, this.#plan) };
+  }
+
+  /**
+   * The column of `role`: with shared state, the one every feature-drift detector of this field,
+   * dataset and column plan uses (read and sorted once), kept for the session (reference) or
+   * dropped by core when the window's results are in (current).
+   */
+  #column(role: RecordBatch['role']): FieldColumn {
+    if (!this.#shared) return this.#own[role];
+    const p = this.#plan;
+    const key = `feature-drift\u0000${role}\u0000${this.#datasets[role]}\u0000${this.s.field}\u0000${p.numbers ? 'n' : ''}${p.categories ? 'c' : ''}${p.cap}`;
+    return this.#shared(key, role === 'reference' ? 'session' : 'window', () => new FieldColumn(this.s.field, p));
+  }
+
+  get #reference(): FieldColumn {
+    return this.#column('reference');
+  }
+
+  get #current(): FieldColumn {
+    return this.#column('current');
   }
 
   update(batch: RecordBatch): void {
-    if (batch.role === 'reference') {
-      this.#referenceSeen = true;
-      this.#reference.add(batch.records, batch.dataset, originOf(batch));
-    } else {
-      this.#current.add(batch.records, batch.dataset, originOf(batch));
-    }
+    this.#datasets[batch.role] = batch.dataset;
+    if (batch.role === 'reference') this.#referenceSeen = true;
+    this.#column(batch.role).add(batch.records, batch.dataset, originOf(batch), this.#shared ? batch.seq : undefined);
   }
 
   evaluate(id: string): DetectorResult {
@@ -786,14 +826,16 @@ export class FeatureDriftState {
         const provisional = s.requested ?? 'ks';
         const refField = ref.numeric(provisional, s.onInvalid);
         const curField = cur.numeric(provisional, s.onInvalid);
-        ref.sorted ??= referenceStats(sortedFinite(refField.values, `dataset "${ref.name}" field ${s.field}`));
-        return evaluateNumericValues(refField, curField, ref.name, cur.name, s, ref.sorted);
+        return evaluateNumericValues(refField, curField, s,
+          () => (ref.stats ??= sideStats(sortedFinite(refField.values, `dataset "${ref.name}" field ${s.field}`))),
+          () => (cur.stats ??= sideStats(sortedFinite(curField.values, `dataset "${cur.name}" field ${s.field}`))));
       }
       ref.checkCategorical();
       cur.checkCategorical();
       return evaluateCategoryCounts(() => alignCounts(ref.counts!, cur.counts!), ref.categorical, cur.categorical, ref.missingCategorical, cur.missingCategorical, s);
     } finally {
-      this.#current.reset();
+      // A shared window column is dropped by core once every detector has evaluated the window.
+      if (!this.#shared) this.#current.reset();
     }
   }
 
@@ -805,6 +847,8 @@ export class FeatureDriftState {
     const st = state as { version?: number; referenceSeen: boolean; reference: Record<string, unknown>; current: Record<string, unknown> };
     if (st?.version !== 1) throw new DataError('feature-drift: cannot restore this snapshot (not one taken by this version of feature-drift)');
     this.#referenceSeen = st.referenceSeen;
+    this.#datasets.reference = String(st.reference.name ?? '');
+    this.#datasets.current = String(st.current.name ?? '');
     this.#reference.restore(st.reference);
     this.#current.restore(st.current);
   }

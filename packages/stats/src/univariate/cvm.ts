@@ -50,8 +50,14 @@ function rankDeviations(xs: Float64Array, ys: Float64Array): { sx: number; sy: n
     while (cj < ny && ys[cj]! === v) cj++;
     const count = ci - i + (cj - j);
     const mid = rank + (count + 1) / 2;
-    for (let k = i; k < ci; k++) sx += (mid - (k + 1)) ** 2;
-    for (let k = j; k < cj; k++) sy += (mid - (k + 1)) ** 2;
+    for (let k = i; k < ci; k++) {
+      const e = mid - (k + 1);
+      sx += e * e;
+    }
+    for (let k = j; k < cj; k++) {
+      const e = mid - (k + 1);
+      sy += e * e;
+    }
     rank += count;
     i = ci;
     j = cj;

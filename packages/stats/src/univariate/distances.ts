@@ -8,7 +8,10 @@ import { sortedFinite } from './sorting.js';
 
 /**
  * ∫ |F_u − F_v|^p over the pooled sorted values, the CDF-distance form scipy uses
- * (`_cdf_distance`): a merge walk, O(n + m) after sorting.
+ * (`_cdf_distance`): one merge walk, O(n + m) after sorting, no allocation. Each interval
+ * [prev, x) between consecutive distinct pooled values adds |F_u − F_v|^p·(x − prev) with the ECDFs
+ * as they stand (right-continuous, after all values < x), summed with Neumaier compensation; the
+ * ECDF quotients are recomputed only for the side that moved.
  */
 function cdfDistanceSorted(u: Float64Array, v: Float64Array, p: 1 | 2): number {
   const n = u.length;
@@ -17,17 +20,29 @@ function cdfDistanceSorted(u: Float64Array, v: Float64Array, p: 1 | 2): number {
   let j = 0;
   let sum = 0;
   let comp = 0; // Neumaier compensation
+  let fu = 0;
+  let fv = 0;
   let prev = Math.min(u[0]!, v[0]!);
+  const square = p === 2;
   while (i < n || j < m) {
-    const x = j >= m || (i < n && u[i]! <= v[j]!) ? u[i]! : v[j]!;
-    // Interval [prev, x) with the ECDFs as they stand (right-continuous, after all values < x).
-    const diff = Math.abs(i / n - j / m);
-    const term = (p === 1 ? diff : diff * diff) * (x - prev);
+    const a = i < n ? u[i]! : Infinity;
+    const b = j < m ? v[j]! : Infinity;
+    const x = a <= b ? a : b;
+    const diff = fu > fv ? fu - fv : fv - fu;
+    const term = (square ? diff * diff : diff) * (x - prev);
     const t = sum + term;
-    comp += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
+    comp += (sum >= 0 ? sum : -sum) >= (term >= 0 ? term : -term) ? sum - t + term : term - t + sum;
     sum = t;
-    while (i < n && u[i]! === x) i++;
-    while (j < m && v[j]! === x) j++;
+    if (a === x) {
+      i++;
+      while (i < n && u[i]! === x) i++;
+      fu = i / n;
+    }
+    if (b === x) {
+      j++;
+      while (j < m && v[j]! === x) j++;
+      fv = j / m;
+    }
     prev = x;
   }
   return sum + comp;
@@ -104,11 +119,14 @@ export function sampleMoments(x: ArrayLike<number>): SampleMoments {
  * Cohen's d, (mean(current) − mean(reference)) / pooled sd with sample variances (ddof = 1);
  * 0 when both samples are constant and equal, ±Infinity when constant and different.
  */
-export function cohensD(reference: ArrayLike<number>, current: ArrayLike<number>, referenceMoments: SampleMoments = sampleMoments(reference)): number {
+export function cohensD(
+  reference: ArrayLike<number>, current: ArrayLike<number>,
+  referenceMoments: SampleMoments = sampleMoments(reference), currentMoments: SampleMoments = sampleMoments(current),
+): number {
   const n1 = reference.length;
   const n2 = current.length;
   const r = referenceMoments;
-  const c = sampleMoments(current);
+  const c = currentMoments;
   const diff = c.mean - r.mean;
   const df = n1 + n2 - 2;
   const pooled = df > 0 ? Math.sqrt((r.ss + c.ss) / df) : NaN;

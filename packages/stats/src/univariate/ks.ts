@@ -35,11 +35,29 @@ export function ksStatisticSorted(a: ArrayLike<number>, b: ArrayLike<number>): n
   let i = 0;
   let j = 0;
   let d = 0;
+  // The ECDFs i/n1 and j/n2, recomputed only for the side that moved (the same quotients).
+  let fi = 0;
+  let fj = 0;
   while (i < n1 && j < n2) {
-    const x = a[i]! <= b[j]! ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! === x) i++;
-    while (j < n2 && b[j]! === x) j++;
-    const diff = Math.abs(i / n1 - j / n2);
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) {
+      i++;
+      while (i < n1 && a[i]! === x) i++;
+      fi = i / n1;
+    } else if (y < x) {
+      j++;
+      while (j < n2 && b[j]! === y) j++;
+      fj = j / n2;
+    } else {
+      i++;
+      j++;
+      while (i < n1 && a[i]! === x) i++;
+      while (j < n2 && b[j]! === x) j++;
+      fi = i / n1;
+      fj = j / n2;
+    }
+    const diff = fi > fj ? fi - fj : fj - fi;
     if (diff > d) d = diff;
   }
   // After one sample is exhausted the other's ECDF only rises toward 1, shrinking the gap.

@@ -31,10 +31,10 @@ export function sortFloat64(values: Float64Array): Float64Array {
 function radixSortBits(out: Float64Array): void {
   const n = out.length;
   if (n < 2) return;
-  let a = out;
-  let b = new Float64Array(n);
-  let ua = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
-  let ub = new Uint32Array(b.buffer, 0, 2 * n);
+  let a: Float64Array = out;
+  let b: Float64Array = new Float64Array(n);
+  let ua: Uint32Array = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  let ub: Uint32Array = new Uint32Array(b.buffer, 0, 2 * n);
   const c = new Int32Array(2048 * 6);
   for (let i = 0; i < n; i++) {
     const lo = ua[2 * i]!, hi = ua[2 * i + 1]!;

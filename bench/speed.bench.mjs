@@ -1,6 +1,8 @@
 // Speed through the path users run (issue 14): each figure that names a component runs it from a
 // YAML config through the engine (bench/lib/engine.mjs: the CLI's registry, planning, defaults,
-// result building and explanations included) and reports the detector's own `durationMs`; beside
+// result building and explanations included) and reports the detector's own `durationMs` — for a
+// stateful detector (feature-drift) plus the time of its `update` calls, where it reads its
+// column as batches stream (durationMs times evaluate only); beside
 // it, the reference library's in-process time on the same arrays, measured in the same run
 // (python3 + numpy + scipy; bench/scripts/speed_reference.py). Then where the detector's time went
 // (one extra run under the V8 CPU profiler, inline, by function: reading columns, statistic,
@@ -16,7 +18,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRandom } from '../packages/stats/dist/index.js';
-import { runConfig } from './lib/engine.mjs';
+import { runConfig, timeUpdates } from './lib/engine.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -49,12 +51,14 @@ const f64 = (path, values) => writeFileSync(path, Buffer.from(values.buffer, val
 
 // ---------------------------------------------------------------- profile: where the time went
 /**
- * Run `text` once under the CPU profiler and split the first detector's time by phase: each sample
- * inside the detector's evaluate is given to the outermost frame on its stack whose function name
- * (or `name@file.js`) a phase lists, so a statistic called from the explanation counts as
- * explanation; with `innermost`, to the innermost such frame (where a streaming scorer spends it).
+ * Run `text` once under the CPU profiler and split the detectors' time by phase: each sample
+ * inside a detector's evaluate (or another root frame named in `roots`, e.g. a stateful
+ * detector's `update@feature-drift.js`, where it reads its column while records stream) is given
+ * to the outermost frame on its stack whose function name (or `name@file.js`) a phase lists, so a
+ * statistic called from the explanation counts as explanation; with `innermost`, to the innermost
+ * such frame (where a streaming scorer spends it).
  */
-async function phases(text, dir, phaseOf, { innermost = false } = {}) {
+async function phases(text, dir, phaseOf, { innermost = false, roots = ['evaluate'] } = {}) {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -74,7 +78,7 @@ async function phases(text, dir, phaseOf, { innermost = false } = {}) {
     const stack = [];
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(byId.get(cur).callFrame);
     stack.reverse();
-    const at = stack.findIndex((f) => f.functionName === 'evaluate');
+    const at = stack.findIndex((f) => roots.includes(f.functionName) || roots.includes(`${f.functionName}@${f.url.split('/').at(-1)}`));
     let phase;
     if (at >= 0) {
       phase = 'other';
@@ -109,18 +113,27 @@ detectors:
 ${detectors.map((d) => `  - ${JSON.stringify(d)}`).join('\n')}
 `;
 
-/** Run the config `runs` times; the median of each detector's durationMs and the last report. */
-async function durations(text, runs) {
-  const per = new Map();
+/**
+ * Run the config `runs` times; the median of each detector's durationMs and the last report. With
+ * `updates` (from timeUpdates), each detector's time is its durationMs (evaluate) plus its
+ * `update` calls in that run (reading columns as records stream), and `update` holds the medians
+ * of the latter alone.
+ */
+async function durations(text, runs, updates) {
+  const per = new Map(), upd = new Map();
   let report;
   for (let i = 0; i < runs; i++) {
+    updates?.reset();
     report = await runConfig(text, work);
     for (const d of report.detectors) {
       if (d.status === 'error') throw new Error(`detector ${d.id}: ${d.message}`);
-      per.set(d.id, [...(per.get(d.id) ?? []), d.durationMs]);
+      const u = updates?.totals.get(d.id) ?? 0;
+      per.set(d.id, [...(per.get(d.id) ?? []), d.durationMs + u]);
+      upd.set(d.id, [...(upd.get(d.id) ?? []), u]);
     }
   }
-  return { median: Object.fromEntries([...per].map(([k, v]) => [k, median(v)])), report };
+  const medians = (m) => Object.fromEntries([...m].map(([k, v]) => [k, median(v)]));
+  return { median: medians(per), update: medians(upd), report };
 }
 
 const random = createRandom(2026);
@@ -190,31 +203,36 @@ if (want('univariate')) {
   ];
   // Innermost named frame: a statistic's own time, even when the detector calls it for the explanation.
   const phaseOf = {
-    numberColumn: 'read column', categoryColumn: 'read column + count categories', sortNumbers: 'sort (once per column)', alignColumns: 'align categories',
+    'add@feature-drift.js': 'read column (update, as batches stream)', 'addCategory@feature-drift.js': 'read column (update, as batches stream)', 'push@feature-drift.js': 'read column (update, as batches stream)',
+    sortedFinite: 'sort (once per column)', sortFloat64: 'sort (once per column)', radixSortBits: 'sort (once per column)', 'scatter@sorting.js': 'sort (once per column)',
+    alignCounts: 'align categories',
     ks2SampSorted: 'KS statistic + p-value', ksStatisticSorted: 'KS statistic + p-value', kolmogorovFiniteSf: 'KS statistic + p-value',
-    cramerVonMises2SampSorted: 'CvM statistic + p-value', rankDeviations: 'CvM statistic + p-value',
+    cramerVonMises2SampSorted: 'CvM statistic + p-value', rankDeviations: 'CvM statistic + p-value', cramerVonMisesCdfInf: 'CvM statistic + p-value',
     chiSquareTest: 'chi-square + p-value', chiSquareContingency: 'chi-square + p-value',
     wasserstein1Sorted: 'W1 (the effect size; the statistic of wasserstein)', cdfDistanceSorted: 'W1 (the effect size; the statistic of wasserstein)',
-    numericSummary: 'explanation (summary, quantiles)', quantileSorted: 'explanation (summary, quantiles)', cohensD: 'explanation (Cohen\'s d)', stdPopulation: 'explanation (summary, quantiles)',
+    numericSummary: 'explanation (summary, quantiles)', quantileSorted: 'explanation (summary, quantiles)', cohensD: 'explanation (Cohen\'s d, moments)', sampleMoments: 'explanation (Cohen\'s d, moments)', stdPopulation: 'explanation (summary, quantiles)',
     cramersV: 'explanation', totalVariation: 'explanation', categoryChanges: 'explanation', toResult: 'explanation',
   };
+  const roots = ['evaluate', 'update@feature-drift.js'];
+  const updates = await timeUpdates('detector', 'feature-drift');
   for (const t of tests) {
     const text = dataConfig('uni-ref.jsonl', 'uni-cur.jsonl', [{ id: t.id, use: 'feature-drift', with: t.with }]);
-    const { median: m, report } = await durations(text, 3);
+    const { median: m, update, report } = await durations(text, 3, updates);
     const r = report.detectors[0];
     const refMs = reference?.[t.ref].ms;
     const refStat = reference?.[t.ref];
     const shown = t.id === 'wasserstein' ? r.details.wasserstein : r.statistic; // the detector reports W1 / sd; scipy W1
-    console.log(`${t.id}: vigia durationMs ${ms(m[t.id])} (median of 3), ${t.id === 'wasserstein' ? 'W1' : 'statistic'} ${shown.toPrecision(6)}${r.pValue !== null ? `, p=${r.pValue.toPrecision(3)}` : ''}; reference ${refMs ? `${ms(refMs)} ms, statistic ${refStat.statistic.toPrecision(6)}${refStat.pValue !== undefined ? `, p=${refStat.pValue.toPrecision(3)}` : ''}` : 'skipped'}`);
-    console.log(`  where the time went: ${await phases(text, work, phaseOf, { innermost: true })}`);
+    console.log(`${t.id}: vigia ${ms(m[t.id])} ms (median of 3: update, reading the column as batches stream, ${ms(update[t.id])} ms + evaluate, the report's durationMs, ${ms(m[t.id] - update[t.id])} ms), ${t.id === 'wasserstein' ? 'W1' : 'statistic'} ${shown.toPrecision(6)}${r.pValue !== null ? `, p=${r.pValue.toPrecision(3)}` : ''}; reference ${refMs ? `${ms(refMs)} ms, statistic ${refStat.statistic.toPrecision(6)}${refStat.pValue !== undefined ? `, p=${refStat.pValue.toPrecision(3)}` : ''}` : 'skipped'}`);
+    console.log(`  where the time went: ${await phases(text, work, phaseOf, { innermost: true, roots })}`);
     row(`feature-drift ${t.label}`, m[t.id], refMs, '≤ 0.5', (x) => x <= 0.5);
   }
   // Four detectors on the two fields in one run: columns shared between detectors of one field.
   const all = dataConfig('uni-ref.jsonl', 'uni-cur.jsonl', tests.map((t) => ({ id: t.id, use: 'feature-drift', with: t.with })));
-  const together = await durations(all, 2);
+  const together = await durations(all, 2, updates);
   const sum = Object.values(together.median).reduce((s, x) => s + x, 0);
   const refSum = reference ? tests.reduce((s, t) => s + reference[t.ref].ms, 0) : undefined;
-  console.log(`all four in one config: ${tests.map((t) => `${t.id} ${ms(together.median[t.id])} ms`).join(', ')}; total ${ms(sum)} ms${refSum ? ` vs scipy ${ms(refSum)} ms` : ''}`);
+  console.log(`all four in one config (update + evaluate; ks, cvm and wasserstein share the column of x, read and sorted once): ${tests.map((t) => `${t.id} ${ms(together.median[t.id])} ms`).join(', ')}; total ${ms(sum)} ms${refSum ? ` vs scipy ${ms(refSum)} ms` : ''}`);
+  console.log(`  where the time went: ${await phases(all, work, phaseOf, { innermost: true, roots })}`);
   row('feature-drift ks + chi2 + wasserstein + cvm in one config', sum, refSum, '≤ 0.5', (x) => x <= 0.5);
 }
 

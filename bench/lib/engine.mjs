@@ -14,3 +14,34 @@ export async function runConfig(text, dir, { warn = () => {} } = {}) {
   const plan = await planFromLoaded(loaded, registry);
   return runPlan(plan, { logger: createLogger({ level: 'error', write: warn }) });
 }
+
+/**
+ * Time the `update` calls of every instance of a stateful component (`kind`, `name`) the runs
+ * create: a stateful detector reads its columns there while records stream, time its own
+ * `durationMs` (evaluate only) does not include. Returns a map id → ms, summed over the runs since
+ * the last `reset()`.
+ */
+export async function timeUpdates(kind, name) {
+  registry ??= await builtinRegistry();
+  const component = registry.get(kind, name);
+  const def = component.def;
+  const totals = new Map();
+  component.def = {
+    ...def,
+    create: async (options, ctx) => {
+      const instance = await def.create(options, ctx);
+      if (typeof instance?.update !== 'function') return instance;
+      const update = instance.update.bind(instance);
+      instance.update = (batch, c) => {
+        const t = performance.now();
+        try {
+          return update(batch, c);
+        } finally {
+          totals.set(ctx.id, (totals.get(ctx.id) ?? 0) + performance.now() - t);
+        }
+      };
+      return instance;
+    },
+  };
+  return { totals, reset: () => totals.clear() };
+}

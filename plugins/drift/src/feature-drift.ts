@@ -592,7 +592,10 @@ class FieldColumn {
   scanExamples: string[] = [];
   /** `record 12: field "f" is "652.3ms"` (numeric view's examples). */
   invalidExamples: string[] = [];
-  counts: Map<string, number> | null;
+  /** Category → its slot in `tally`, in first-seen order; null past the cap. */
+  index: Map<string, number> | null;
+  /** Count of each category, by slot (one Map lookup per value, no Map write). */
+  tally: number[] = [];
   overflow = false;
   /** First record (1-based) whose value is an object or array, 0 when none. */
   objectRecord = 0;
@@ -602,7 +605,15 @@ class FieldColumn {
   lastSeq = 0;
 
   constructor(private readonly field: string, private readonly plan: ColumnPlan) {
-    this.counts = plan.categories ? new Map() : null;
+    this.index = plan.categories ? new Map() : null;
+  }
+
+  /** Count per category in first-seen order, or null past the cap. */
+  get counts(): Map<string, number> | null {
+    if (this.index === null) return null;
+    const out = new Map<string, number>();
+    for (const [key, slot] of this.index) out.set(key, this.tally[slot]!);
+    return out;
   }
 
   add(records: readonly Record<string, unknown>[], name: string, origin: string, seq?: number): void {
@@ -623,6 +634,13 @@ class FieldColumn {
         continue;
       }
       if (this.plan.categories) this.addCategory(raw, i);
+      // Categories only (type: categorical): the numeric view and type detection are never asked for.
+      if (!this.plan.numbers) continue;
+      if (typeof raw === 'number' && raw - raw === 0) {
+        this.numberLike++;
+        this.push(raw);
+        continue;
+      }
       if (raw === '') {
         this.missingNumeric++;
         continue;
@@ -648,14 +666,17 @@ class FieldColumn {
       if (this.objectRecord === 0) this.objectRecord = i + 1;
       return;
     }
-    const counts = this.counts;
-    if (counts === null) return;
-    const key = String(raw);
-    const k = counts.get(key);
-    if (k !== undefined) counts.set(key, k + 1);
-    else if (counts.size < this.plan.cap) counts.set(key, 1);
-    else {
-      this.counts = null;
+    const index = this.index;
+    if (index === null) return;
+    const key = typeof raw === 'string' ? raw : String(raw);
+    const slot = index.get(key);
+    if (slot !== undefined) this.tally[slot]!++;
+    else if (index.size < this.plan.cap) {
+      index.set(key, this.tally.length);
+      this.tally.push(1);
+    } else {
+      this.index = null;
+      this.tally = [];
       this.overflow = true;
     }
   }
@@ -696,7 +717,7 @@ class FieldColumn {
     if (this.objectRecord > 0) throw new DataError(`${where}, record ${this.objectRecord}: field "${this.field}" is an object or array, not a category`);
     if (this.records === 0) throw new DataError(`${where} is empty`);
     if (this.records === this.missingCategorical) throw new DataError(`${where}: field "${this.field}" is missing in every one of its ${this.records} records; check the field name`);
-    if (this.counts === null) {
+    if (this.index === null) {
       throw new DataError(`${where}: field "${this.field}" has more than ${FEATURE_DRIFT_STREAM_CATEGORY_CAP} distinct values and mixes numbers with text, so it cannot be compared as categories while streaming; set type: numeric (with onInvalid: skip) or type: categorical explicitly`);
     }
   }
@@ -728,7 +749,9 @@ class FieldColumn {
       name: state.name, origin: state.origin ?? '', records: state.records, missingNumeric: state.missingNumeric, missingCategorical: state.missingCategorical,
       numberLike: state.numberLike, others: state.others, values,
       scanExamples: [...(state.scanExamples as string[])], invalidExamples: [...(state.invalidExamples as string[])],
-      counts: state.counts ? new Map(state.counts as [string, number][]) : null, overflow: state.overflow, objectRecord: state.objectRecord,
+      index: state.counts ? new Map((state.counts as [string, number][]).map(([key], slot) => [key, slot])) : null,
+      tally: state.counts ? (state.counts as [string, number][]).map(([, count]) => count) : [],
+      overflow: state.overflow, objectRecord: state.objectRecord,
       stats: undefined, lastSeq: 0,
     });
   }

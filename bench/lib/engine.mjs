@@ -18,30 +18,43 @@ export async function runConfig(text, dir, { warn = () => {} } = {}) {
 /**
  * Time the `update` calls of every instance of a stateful component (`kind`, `name`) the runs
  * create: a stateful detector reads its columns there while records stream, time its own
- * `durationMs` (evaluate only) does not include. Returns a map id → ms, summed over the runs since
- * the last `reset()`.
+ * `durationMs` (evaluate only) does not include. `totals`: id → wall ms of its updates; `cpu`:
+ * id → process CPU ms of its updates and evaluate (on a loaded machine wall time also counts the
+ * other processes' turns; CPU time does not). Both summed over the runs since `reset()`.
  */
 export async function timeUpdates(kind, name) {
   registry ??= await builtinRegistry();
   const component = registry.get(kind, name);
   const def = component.def;
-  const totals = new Map();
+  const totals = new Map(), cpu = new Map();
+  const add = (map, id, x) => map.set(id, (map.get(id) ?? 0) + x);
+  const timed = (fn, id, wall) => (...args) => {
+    const t = performance.now(), c = process.cpuUsage();
+    const done = () => {
+      const u = process.cpuUsage(c);
+      add(cpu, id, (u.user + u.system) / 1000);
+      if (wall) add(totals, id, performance.now() - t);
+    };
+    let out;
+    try {
+      out = fn(...args);
+    } catch (error) {
+      done();
+      throw error;
+    }
+    if (out && typeof out.then === 'function') return out.finally(done);
+    done();
+    return out;
+  };
   component.def = {
     ...def,
     create: async (options, ctx) => {
       const instance = await def.create(options, ctx);
       if (typeof instance?.update !== 'function') return instance;
-      const update = instance.update.bind(instance);
-      instance.update = (batch, c) => {
-        const t = performance.now();
-        try {
-          return update(batch, c);
-        } finally {
-          totals.set(ctx.id, (totals.get(ctx.id) ?? 0) + performance.now() - t);
-        }
-      };
+      instance.update = timed(instance.update.bind(instance), ctx.id, true);
+      instance.evaluate = timed(instance.evaluate.bind(instance), ctx.id, false);
       return instance;
     },
   };
-  return { totals, reset: () => totals.clear() };
+  return { totals, cpu, reset: () => { totals.clear(); cpu.clear(); } };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../random.js';
+import { dumpState, loadState } from '../state.js';
 import {
   DAY_MS, IsolationForest, MAD_TO_SIGMA, NoveltyScorer, RollingRobustZ, SeasonalBaseline, SortedWindow, detectPeriods,
 } from './index.js';
@@ -111,6 +112,20 @@ describe('NoveltyScorer shape channel', () => {
     const day12 = 12 * 288;
     // Every value and change of day 12 is normal; only the window's shape (low for too long) is new.
     expect(maxIn(shapeScores, day12, day12 + 288)).toBeGreaterThan(maxIn(shapeScores, 4 * 288, day12) + 0.005);
+  });
+
+  it('continues exactly after a restore: the search bound and recent maximum are caches rebuilt, not state', () => {
+    const xs = series();
+    const whole = new NoveltyScorer();
+    const first = new NoveltyScorer();
+    const cut = 2000 + 37;
+    const expected = xs.map((x) => whole.update(x));
+    for (const x of xs.slice(0, cut)) first.update(x);
+    const dump = JSON.parse(JSON.stringify(dumpState(first)));
+    expect(JSON.stringify(dump)).not.toMatch(/storeSums|sumsFor|recentMax/);
+    const restored = new NoveltyScorer();
+    loadState(dump, restored);
+    expect(xs.slice(cut).map((x) => restored.update(x))).toEqual(expected.slice(cut));
   });
 
   it('rejects bad shape options', () => {

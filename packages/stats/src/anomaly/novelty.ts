@@ -52,6 +52,13 @@ class ShapeChannel {
   private readonly sums: Float64Array;
   private readonly feature: Float64Array;
   private readonly store: Float64Array;
+  /**
+   * Sum of each stored window's segment means (the search's lower bound), and the `stored` count
+   * they are valid for. Not enumerable, so not in the state dump: a restored channel (or one
+   * restored from a snapshot of an older version) recomputes them from the store.
+   */
+  private declare readonly storeSums: Float64Array;
+  private declare sumsFor: number;
   /** Newest stored windows that overlap the current one and are not searched. */
   private readonly exclude: number;
   private readonly capacity: number;
@@ -80,6 +87,8 @@ class ShapeChannel {
     this.exclude = Math.ceil(this.span / stride);
     this.capacity = store + this.exclude;
     this.store = new Float64Array(this.capacity * segments);
+    Object.defineProperty(this, 'storeSums', { value: new Float64Array(this.capacity), enumerable: false });
+    Object.defineProperty(this, 'sumsFor', { value: 0, writable: true, enumerable: false });
     this.distances = new SortedWindow(history);
   }
 
@@ -109,7 +118,11 @@ class ShapeChannel {
     }
     if (n < this.span) return -1;
     const f = this.feature;
-    for (let j = 0; j < D; j++) f[j] = this.sums[j]! / s;
+    let fSum = 0;
+    for (let j = 0; j < D; j++) {
+      f[j] = this.sums[j]! / s;
+      fSum += f[j]!;
+    }
 
     if (n % this.stride !== 0) return -1;
     let score = -1;
@@ -134,8 +147,28 @@ class ShapeChannel {
         best = d;
         bestAt = this.lastBest;
       }
+      // Lower bound (Cauchy–Schwarz): Σ(f − g)² ≥ (Σf − Σg)²/D. A stored window is skipped only
+      // when the bound, less a generous allowance for rounding in the sums, exceeds the best
+      // distance by 1e-9 relative: then its exact distance cannot win, so the nearest neighbour,
+      // its distance and the ties (first found wins) are those of the full search.
+      const sums = this.storeSums;
+      if (this.sumsFor !== this.stored) {
+        for (let slot = 0; slot < cap; slot++) {
+          let g = 0;
+          for (let j = 0; j < D; j++) g += st[slot * D + j]!;
+          sums[slot] = g;
+        }
+        this.sumsFor = this.stored;
+      }
+      const slack = 64 * Number.EPSILON;
+      const absF = Math.abs(fSum);
+      let limit = best * D * (1 + 1e-9);
       for (let m = newest; m >= oldest; m--) {
-        const o = (m % cap) * D;
+        const slot = m % cap;
+        const g = sums[slot]!;
+        const r = Math.abs(fSum - g) - slack * (absF + Math.abs(g));
+        if (r > 0 && r * r > limit) continue;
+        const o = slot * D;
         let d = 0;
         for (let j = 0; j < D; j++) {
           const e = st[o + j]! - f[j]!;
@@ -145,6 +178,7 @@ class ShapeChannel {
         if (d < best) {
           best = d;
           bestAt = m;
+          limit = best * D * (1 + 1e-9);
         }
       }
       this.lastBest = bestAt;
@@ -162,6 +196,8 @@ class ShapeChannel {
       this.lastDistance = dist;
     }
     this.store.set(f, (this.stored % this.capacity) * D);
+    this.storeSums[this.stored % this.capacity] = fSum;
+    if (this.sumsFor === this.stored) this.sumsFor = this.stored + 1;
     this.stored++;
     return score;
   }
@@ -228,6 +264,13 @@ export class NoveltyScorer implements StreamingScorer {
   private readonly shapes: ShapeChannel[];
   private symbolCount = 0;
   private recentHead = 0;
+  /**
+   * The largest of the `recent` scores and its slot, kept so a point costs O(1) instead of a scan
+   * of `suppress` scores (rescanned only when that slot is overwritten). Not enumerable, so not in
+   * the state dump: −1 (unknown) in a fresh or restored instance, which rescans.
+   */
+  private declare recentMaxAt: number;
+  private declare recentMaxValue: number;
   private previous = NaN;
   private lo = Infinity;
   private hi = -Infinity;
@@ -244,6 +287,8 @@ export class NoveltyScorer implements StreamingScorer {
     this.change = new SortedWindow(window);
     this.deviations = new SortedWindow(options.history ?? 8640);
     this.recent = new Float64Array(Math.max(0, options.suppress ?? 100));
+    Object.defineProperty(this, 'recentMaxAt', { value: -1, writable: true, enumerable: false });
+    Object.defineProperty(this, 'recentMaxValue', { value: 0, writable: true, enumerable: false });
     this.damping = options.damping ?? 0.5;
     this.scaleFloor = options.scaleFloor ?? 0.01;
     const context = options.context ?? 4;
@@ -332,10 +377,30 @@ export class NoveltyScorer implements StreamingScorer {
 
     const k = this.recent.length;
     if (k === 0) return score;
-    let recentMax = 0;
-    for (let i = 0; i < k; i++) if (this.recent[i]! > recentMax) recentMax = this.recent[i]!;
-    this.recent[this.recentHead] = score;
-    this.recentHead = this.recentHead + 1 === k ? 0 : this.recentHead + 1;
+    // max(0, the last k scores), as a scan of the ring gives it (NaN never wins a comparison).
+    if (this.recentMaxAt < 0) {
+      let recentMax = 0;
+      let at = 0;
+      for (let i = 0; i < k; i++) {
+        if (this.recent[i]! > recentMax) {
+          recentMax = this.recent[i]!;
+          at = i;
+        }
+      }
+      this.recentMaxValue = recentMax;
+      this.recentMaxAt = at;
+    }
+    const recentMax = this.recentMaxValue;
+    const head = this.recentHead;
+    this.recent[head] = score;
+    // The new score replaces the slot at head: the kept maximum stays valid unless it lived there.
+    if (score > recentMax) {
+      this.recentMaxValue = score;
+      this.recentMaxAt = head;
+    } else if (head === this.recentMaxAt) {
+      this.recentMaxAt = -1;
+    }
+    this.recentHead = head + 1 === k ? 0 : head + 1;
     return score > recentMax ? score : score * this.damping;
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SharedState, validateOptions, type DetectorOutcome, type StatefulDetector, type VigiaRecord, type WindowInfo } from '@vigia/core';
 import { createRandom } from '@vigia/stats';
-import { createTestContext, makeDataset } from '@vigia/testing';
+import { createTestContext, makeDataset, runInMemory } from '@vigia/testing';
+import drift from './index.js';
 import { featureDrift } from './feature-drift.js';
 
 const rng = createRandom(11);
@@ -138,5 +139,23 @@ describe('feature-drift streamed = batch', () => {
     const { detector: restored, ctx: ctx2 } = await make(specs[0]!, false);
     restored.restore!(JSON.parse(JSON.stringify(together[0]!.detector.snapshot!())));
     expect(await restored.evaluate({ window: window(2, 400) }, ctx2)).toEqual(await together[0]!.detector.evaluate({ window: window(2, 400) }, together[0]!.ctx));
+  });
+
+  it('in a run, detectors sharing a column report exactly what each reports alone', async () => {
+    const reference = Array.from({ length: 3000 }, (_, i) => ({ x: 10 + rng.normal(), c: `k${i % 7}` }));
+    const current = Array.from({ length: 2500 }, (_, i) => ({ x: 10.05 + rng.normal(), c: `k${(i * 3) % 8}` }));
+    const detectors = [
+      { id: 'ks', use: 'feature-drift', with: { field: 'x', test: 'ks' } },
+      { id: 'cvm', use: 'feature-drift', with: { field: 'x', test: 'cvm' } },
+      { id: 'w', use: 'feature-drift', with: { field: 'x', test: 'wasserstein' } },
+      { id: 'auto', use: 'feature-drift', with: { field: 'x' } },
+      { id: 'chi2', use: 'feature-drift', with: { field: 'c', test: 'chi2' } },
+    ];
+    const strip = ({ durationMs: _, ...rest }: Record<string, unknown>) => rest;
+    const together = await runInMemory({ plugins: [drift], data: { reference, current }, detectors });
+    for (const [i, d] of detectors.entries()) {
+      const alone = await runInMemory({ plugins: [drift], data: { reference, current }, detectors: [d] });
+      expect(strip(together.report.detectors[i]! as never)).toEqual(strip(alone.report.detectors[0]! as never));
+    }
   });
 });

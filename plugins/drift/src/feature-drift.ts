@@ -625,6 +625,10 @@ class FieldColumn {
     this.origin = origin;
     this.stats = undefined;
     const field = this.field;
+    if (!this.plan.numbers && this.index !== null) {
+      this.addCategoriesOnly(records);
+      return;
+    }
     for (const record of records) {
       const i = this.records++;
       const raw = getField(record, field);
@@ -659,6 +663,51 @@ class FieldColumn {
   /** `dataset "x" (origin)`, as the batch path names a dataset. */
   get label(): string {
     return this.origin ? `dataset "${this.name}" (${this.origin})` : `dataset "${this.name}"`;
+  }
+
+  /**
+   * {@link add} for a categorical-only column (`type: categorical`) while its counts are kept: the
+   * same counts and first-seen order, in one tight loop (the record's own property first, as
+   * getField does).
+   */
+  private addCategoriesOnly(records: readonly Record<string, unknown>[]): void {
+    const field = this.field;
+    const tally = this.tally;
+    let index = this.index!;
+    let i = this.records;
+    let missing = 0;
+    for (let r = 0; r < records.length; r++, i++) {
+      const record = records[r]!;
+      const raw = field in record ? record[field] : getField(record, field);
+      if (raw === undefined || raw === null) {
+        missing++;
+        continue;
+      }
+      if (typeof raw === 'string') {
+        const slot = index.get(raw);
+        if (slot !== undefined) {
+          tally[slot]!++;
+          continue;
+        }
+      }
+      // New categories, non-strings, objects and the cap: the general path.
+      this.records = i;
+      this.addCategory(raw, i);
+      if (this.index === null) {
+        // Past the cap: the rest only counts records and missing values.
+        for (r++, i++; r < records.length; r++, i++) {
+          const rest = records[r]!;
+          const v = field in rest ? rest[field] : getField(rest, field);
+          if (v === undefined || v === null) missing++;
+          else if (typeof v === 'object' && this.objectRecord === 0) this.objectRecord = i + 1;
+        }
+        break;
+      }
+      index = this.index;
+    }
+    this.records = i;
+    this.missingNumeric += missing;
+    this.missingCategorical += missing;
   }
 
   private addCategory(raw: unknown, i: number): void {

@@ -35,9 +35,12 @@ const rows = [];
  * One row of the summary table; `ratio` = Vigia wall time / reference wall time (lower is faster);
  * `cpuRatio`, when measured, the same for CPU time (what a loaded machine distorts least).
  */
-function row(work, vigiaMs, refMs, target, met, cpuRatio) {
+function row(work, vigiaMs, refMs, target, met, cpuRatio, evaluateMs) {
   const ratio = refMs ? vigiaMs / refMs : undefined;
-  rows.push({ work, vigia: `${ms(vigiaMs)} ms`, reference: refMs ? `${ms(refMs)} ms` : 'skipped', ratio: ratio === undefined ? '—' : ratio.toFixed(3), cpu: cpuRatio === undefined ? '—' : cpuRatio.toFixed(3), target, met: met(ratio) ? 'met' : 'MISSED' });
+  rows.push({
+    work, vigia: `${ms(vigiaMs)} ms`, reference: refMs ? `${ms(refMs)} ms` : 'skipped', ratio: ratio === undefined ? '—' : ratio.toFixed(3),
+    cpu: cpuRatio === undefined ? '—' : cpuRatio.toFixed(3), evaluate: evaluateMs === undefined || !refMs ? '—' : (evaluateMs / refMs).toFixed(3), target, met: met(ratio) ? 'met' : 'MISSED',
+  });
 }
 
 // ---------------------------------------------------------------- python reference
@@ -230,7 +233,7 @@ if (want('univariate')) {
     console.log(`  where the time went: ${await phases(text, work, phaseOf, { innermost: true, roots })}`);
     const cpuRatio = reference ? cpu[t.id] / reference[t.ref].cpuMs : undefined;
     console.log(`  CPU time (load-independent): vigia ${ms(cpu[t.id])} ms (update + evaluate), reference ${reference ? ms(reference[t.ref].cpuMs) : '—'} ms → ${cpuRatio?.toFixed(3) ?? '—'}`);
-    row(`feature-drift ${t.label}`, m[t.id], refMs, '≤ 0.5', (x) => x <= 0.5, cpuRatio);
+    row(`feature-drift ${t.label}`, m[t.id], refMs, '≤ 0.5', (x) => x <= 0.5, cpuRatio, m[t.id] - update[t.id]);
   }
   // Four detectors on the two fields in one run: columns shared between detectors of one field.
   const all = dataConfig('uni-ref.jsonl', 'uni-cur.jsonl', tests.map((t) => ({ id: t.id, use: 'feature-drift', with: t.with })));
@@ -241,7 +244,8 @@ if (want('univariate')) {
   console.log(`  where the time went: ${await phases(all, work, phaseOf, { innermost: true, roots })}`);
   const cpuSum = Object.values(together.cpu).reduce((s, x) => s + x, 0);
   const refCpu = reference ? tests.reduce((s, t) => s + reference[t.ref].cpuMs, 0) : undefined;
-  row('feature-drift ks + chi2 + wasserstein + cvm in one config', sum, refSum, '≤ 0.5', (x) => x <= 0.5, refCpu ? cpuSum / refCpu : undefined);
+  const updSum = Object.values(together.update).reduce((s, x) => s + x, 0);
+  row('feature-drift ks + chi2 + wasserstein + cvm in one config', sum, refSum, '≤ 0.5', (x) => x <= 0.5, refCpu ? cpuSum / refCpu : undefined, sum - updSum);
 }
 
 // ---------------------------------------------------------------- start-up
@@ -305,6 +309,7 @@ if (want('anomaly')) {
 }
 
 rmSync(work, { recursive: true, force: true });
-console.log(`\n| work | Vigia (path users run) | reference | ratio (wall) | ratio (CPU) | target | |\n| --- | --- | --- | --- | --- | --- | --- |`);
-for (const r of rows) console.log(`| ${r.work} | ${r.vigia} | ${r.reference} | ${r.ratio} | ${r.cpu ?? '—'} | ${r.target} | ${r.met} |`);
+console.log(`\n| work | Vigia (path users run) | reference | ratio (wall) | ratio (CPU) | ratio (durationMs alone) | target | |\n| --- | --- | --- | --- | --- | --- | --- | --- |`);
+for (const r of rows) console.log(`| ${r.work} | ${r.vigia} | ${r.reference} | ${r.ratio} | ${r.cpu ?? '—'} | ${r.evaluate ?? '—'} | ${r.target} | ${r.met} |`);
+console.log('ratio (wall): the detector\'s update (reading its column as batches stream) + its durationMs, over the reference\'s wall time; (CPU): the same in process CPU time; (durationMs alone): evaluate only, the issue\'s first measure — a stateful detector reads its column in update, which durationMs does not include.');
 console.log(`(load average at the end ${load()} on ${os.cpus().length} cores)`);

@@ -295,17 +295,22 @@ if (want('anomaly')) {
   writeFileSync(join(work, 'an-cur.jsonl'), lines(100_000, n, 2));
   console.log(`\n-- anomaly detector, defaults (auto), ${n.toLocaleString('en')} current points after 100,000 reference points (load average ${load()}) --`);
   const text = dataConfig('an-ref.jsonl', 'an-cur.jsonl', [{ id: 'anomaly', use: 'anomaly', with: { field: 'v', timestampField: 't' } }]);
-  const { median: m } = await durations(text, 3);
+  // The detector scores points in update as batches stream (once it has learned), so its time is
+  // its update calls plus its durationMs (evaluate).
+  const updates = await timeUpdates('detector', 'anomaly');
+  const { median: m, update, cpu } = await durations(text, 3, updates);
   const rate = (n + 100_000) / (m.anomaly / 1000);
-  console.log(`anomaly (auto, with reference): durationMs ${ms(m.anomaly)} → ${(rate / 1e6).toFixed(2)} M points/s (reference + current points; target ≥ 1 M/s per core)`);
+  const cpuRate = (n + 100_000) / (cpu.anomaly / 1000);
+  console.log(`anomaly (auto, with reference): update ${ms(update.anomaly)} ms + durationMs ${ms(m.anomaly - update.anomaly)} ms → ${(rate / 1e6).toFixed(2)} M points/s wall, ${(cpuRate / 1e6).toFixed(2)} M points/s CPU (reference + current points; target ≥ 1 M/s per core)`);
   console.log(`  where the time went (innermost named frame): ${await phases(text, work, {
-    readRows: 'read column',
+    readRows: 'read column', readOne: 'read column',
     'push@sorted-window.js': 'sorted windows: insert/evict (rolling median, MAD, rank history)', 'countBelow@sorted-window.js': 'sorted windows: insert/evict (rolling median, MAD, rank history)',
-    'kth@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'mad@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'robustZ@novelty.js': 'rolling MAD (k-th of two sorted runs)',
+    'kth@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'kthDistance@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'mad@sorted-window.js': 'rolling MAD (k-th of two sorted runs)', 'robustZ@novelty.js': 'rolling MAD (k-th of two sorted runs)',
     'update@novelty.js': 'novelty scorer (shape nearest-neighbour search, deviation ranks)', 'surprise@novelty.js': 'transition surprise',
     'update@level.js': 'reference level channel (tail + CUSUM)', ReferenceLevel: 'reference level channel (tail + CUSUM)',
-  }, { innermost: true })}`);
-  rows.push({ work: 'anomaly default scorer (auto, with reference), through the detector', vigia: `${(rate / 1e6).toFixed(2)} M points/s`, reference: '—', ratio: '—', target: '≥ 1 M points/s', met: rate >= 1e6 ? 'met' : 'MISSED', note: '' });
+  }, { innermost: true, roots: ['evaluate', 'update@detector.js'] })}`);
+  rows.push({ work: 'anomaly default scorer (auto, with reference), through the detector', vigia: `${(rate / 1e6).toFixed(2)} M points/s`, reference: '—', ratio: '—', cpu: `${(cpuRate / 1e6).toFixed(2)} M/s CPU`, target: '≥ 1 M points/s', met: rate >= 1e6 ? 'met' : 'MISSED' });
+  console.log('  exact outputs cannot reach 1 M/s: three sorted rolling windows (6,400, 6,400, 8,640 values) move ~57 KB per point; bench/anomaly-approx prints the speed and NAB score of smaller windows and of no shape channels');
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import type { DetectorReport, MetricValue, Status, WindowReport } from '@vigia/core';
+import { encodeSampleRecord, type DetectorReport, type HistoryCandidate, type MetricValue, type Status, type WindowReport, type WindowSample } from '@vigia/core';
 
 /**
  * The history store: every closed window's results, the watcher's session state and its alerts in
@@ -108,7 +108,31 @@ const SCHEMA = [
     written_ms DOUBLE NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`,
+  // Rolling references (fromHistory): per closed window its record count and a uniform sample of
+  // its projected records in random order (rank = position), committed with the window.
+  `CREATE SEQUENCE IF NOT EXISTS sample_window_id`,
+  `CREATE TABLE IF NOT EXISTS sample_windows (
+    id BIGINT NOT NULL,
+    run VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    idx BIGINT NOT NULL,
+    start_ms DOUBLE,
+    end_ms DOUBLE,
+    partial BOOLEAN NOT NULL,
+    status VARCHAR NOT NULL,
+    records BIGINT NOT NULL,
+    sampled INTEGER NOT NULL,
+    written_ms DOUBLE NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS samples (
+    window_id BIGINT NOT NULL,
+    rank INTEGER NOT NULL,
+    record VARCHAR NOT NULL
+  )`,
 ];
+
+/** Sample rows per INSERT statement. */
+const SAMPLE_INSERT_ROWS = 500;
 
 const SCHEMA_VERSION = '1';
 
@@ -212,7 +236,7 @@ export class HistoryStore {
    * Commit one step atomically: the windows it closed, the session state after it (when given),
    * the alert transitions it caused; then delete what retention says is too old.
    */
-  async commit(run: string, step: { windows?: readonly WindowReport[]; state?: unknown; alerts?: readonly AlertRecord[] }): Promise<void> {
+  async commit(run: string, step: { windows?: readonly WindowReport[]; state?: unknown; alerts?: readonly AlertRecord[]; samples?: readonly WindowSample[] }): Promise<void> {
     const now = this.#now();
     await this.#transaction(async () => {
       for (const w of step.windows ?? []) {
@@ -229,12 +253,94 @@ export class HistoryStore {
       for (const a of step.alerts ?? []) {
         await this.#c.run('INSERT INTO alerts VALUES (?, ?, ?, false, 0, NULL, ?)', [run, a.key, JSON.stringify(a), now]);
       }
+      for (const sample of step.samples ?? []) await this.#insertSample(run, sample, now);
       if (this.#retentionMs !== undefined) {
         const cutoff = now - this.#retentionMs;
         await this.#c.run('DELETE FROM windows WHERE written_ms < ?', [cutoff]);
+        await this.#c.run('DELETE FROM samples WHERE window_id IN (SELECT id FROM sample_windows WHERE written_ms < ?)', [cutoff]);
+        await this.#c.run('DELETE FROM sample_windows WHERE written_ms < ?', [cutoff]);
         // An alert not yet delivered is kept whatever its age: it is never dropped silently.
         await this.#c.run('DELETE FROM alerts WHERE written_ms < ? AND delivered', [cutoff]);
       }
+    });
+  }
+
+  async #insertSample(run: string, s: WindowSample, now: number): Promise<void> {
+    const reader = await this.#c.runAndReadAll(
+      `INSERT INTO sample_windows VALUES (nextval('sample_window_id'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [run, s.dataset, s.window.index, s.startMs, s.endMs, s.window.partial, s.status, s.records, s.sample.length, now] as DuckDBValue[],
+    );
+    const id = BigInt(String(reader.getRowObjectsJson()[0]!.id));
+    for (let from = 0; from < s.sample.length; from += SAMPLE_INSERT_ROWS) {
+      const n = Math.min(SAMPLE_INSERT_ROWS, s.sample.length - from);
+      const values: DuckDBValue[] = [];
+      for (let i = 0; i < n; i++) values.push(id, from + i, encodeSampleRecord(s.sample[from + i]!));
+      await this.#c.run(`INSERT INTO samples VALUES ${Array.from({ length: n }, () => '(?, ?, ?)').join(', ')}`, values);
+    }
+  }
+
+  /**
+   * Stored windows of `run` with a sample, ending (record time, else write time) in
+   * (fromMs, toMs]: the candidates of a rolling reference.
+   */
+  async sampleWindows(run: string, range: { fromMs: number; toMs: number }): Promise<HistoryCandidate[]> {
+    return this.#serial(async () => {
+      const bounded = Number.isFinite(range.fromMs);
+      const reader = await this.#c.runAndReadAll(
+        `SELECT id, idx, start_ms, end_ms, written_ms, status, partial, records, sampled FROM sample_windows
+         WHERE run = ? AND COALESCE(end_ms, written_ms) <= CAST(? AS DOUBLE)${bounded ? ' AND COALESCE(end_ms, written_ms) > CAST(? AS DOUBLE)' : ''}`,
+        bounded ? [run, range.toMs, range.fromMs] : [run, range.toMs],
+      );
+      return reader.getRowObjectsJson().map((r) => ({
+        key: String(r.id),
+        index: Number(r.idx),
+        startMs: r.start_ms === null ? null : Number(r.start_ms),
+        endMs: r.end_ms === null ? null : Number(r.end_ms),
+        writtenMs: Number(r.written_ms),
+        status: r.status as Status,
+        partial: Boolean(r.partial),
+        records: Number(r.records),
+        sampled: Number(r.sampled),
+      }));
+    });
+  }
+
+  /**
+   * From each stored window (by `key`), the `take` sampled records at ranks offset, offset+1, …
+   * (wrapping): a uniform subset, since a sample is stored in random order. Encoded records.
+   */
+  async sampleRecords(draws: ReadonlyArray<{ key: string; offset: number; take: number; size: number }>): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const wanted = draws.filter((d) => d.take > 0);
+    if (wanted.length === 0) return out;
+    const { listValue, LIST, BIGINT, INTEGER } = await import('@duckdb/node-api');
+    return this.#serial(async () => {
+      const reader = await this.#c.runAndReadAll(
+        `SELECT s.window_id, s.rank, s.record FROM samples s
+         JOIN (SELECT unnest(?) AS id, unnest(?) AS off, unnest(?) AS take, unnest(?) AS size) a ON s.window_id = a.id
+         WHERE ((s.rank - a.off + a.size) % a.size) < a.take
+         ORDER BY s.window_id, s.rank`,
+        [listValue(wanted.map((d) => BigInt(d.key))), listValue(wanted.map((d) => d.offset)), listValue(wanted.map((d) => d.take)), listValue(wanted.map((d) => d.size))],
+        [LIST(BIGINT), LIST(INTEGER), LIST(INTEGER), LIST(INTEGER)],
+      );
+      for (const r of reader.getRowObjectsJson()) {
+        const key = String(r.window_id);
+        let list = out.get(key);
+        if (!list) out.set(key, (list = []));
+        list.push(String(r.record));
+      }
+      return out;
+    });
+  }
+
+  /** Sampled windows and records kept for `run` (for tests and `vigia history`). */
+  async sampleCounts(run: string): Promise<{ windows: number; records: number }> {
+    return this.#serial(async () => {
+      const r = (await this.#c.runAndReadAll(
+        'SELECT count(*) AS w, COALESCE(sum(sampled), 0) AS n, (SELECT count(*) FROM samples WHERE window_id IN (SELECT id FROM sample_windows WHERE run = ?)) AS rows FROM sample_windows WHERE run = ?',
+        [run, run],
+      )).getRowObjectsJson()[0]!;
+      return { windows: Number(r.w), records: Number(r.rows) };
     });
   }
 

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Session, createRng, parseConfigText, planFromLoaded, type Plan, type SessionSnapshot, type SourceBatch, type WindowReport } from '@vigia/core';
 import { HistoryReferences, HistoryStore, Watcher } from '@vigia/monitor';
+import { main } from '../packages/cli/src/main.js';
 import { builtinRegistry } from '../packages/cli/src/shared.js';
+import { tempProject } from './helpers.js';
 
 /**
  * A rolling reference (`data.reference: { fromHistory }`) through the watcher and the DuckDB
@@ -172,6 +174,42 @@ describe('fromHistory: a rolling reference from the history store', () => {
     expect(failed.length).toBeGreaterThan(0);
     await whole.close();
     await crashed.close();
+  });
+
+  it('vigia run with windows and store: draws from earlier runs, a repeated run counts each window once', async () => {
+    const records = traffic(6, 200, (w) => (w === 5 ? 0.8 : 0), 3);
+    const project = tempProject({
+      'c.jsonl': records.map((r) => JSON.stringify(r)).join('\n') + '\n',
+      'run.yaml': [
+        'version: 1', 'name: batch-rolling', 'data:', '  current: { use: jsonl, with: { path: ./c.jsonl } }',
+        '  reference: { fromHistory: { windows: 3, minRecords: 100 } }', 'windows: { size: 1m }', 'store: { path: ./h.duckdb }',
+        'detectors:', '  - { id: x-drift, use: feature-drift, with: { field: x, test: ks } }', '',
+      ].join('\n'),
+    });
+    const run = async () => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['run', 'run.yaml', '--format', 'json'], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, stderrIsTTY: false, stdoutIsTTY: false, env: { ...process.env, NO_COLOR: '1' }, cwd: project });
+      return { code, report: JSON.parse(stdout) as { windows: WindowReport[] }, stderr };
+    };
+    const first = await run();
+    expect(first.code).toBe(1);
+    const drifts = (r: { windows: WindowReport[] }) => r.windows.map((w) => w.detectors[0]!);
+    const status = drifts(first.report).map((d) => d.status);
+    expect(status[0]).toBe('warn');
+    expect(status[5]).toBe('fail');
+    expect(drifts(first.report).slice(1).every((d) => d.pValue !== null)).toBe(true);
+    expect(first.report.windows[4]!.datasets.reference!.history).toMatchObject({ windows: 3, represented: 600, sample: 600 });
+    // Again over the same file: the stored copies of windows 0-4 do not double the reference.
+    const second = await run();
+    expect(second.code).toBe(1);
+    expect(second.report.windows[4]!.datasets.reference!.history).toMatchObject({ windows: 3, represented: 600, sample: 600 });
+    const strip = (d: WindowReport['detectors'][number]) => ({ ...d, durationMs: 0 });
+    expect(drifts(second.report).map(strip)).toEqual(drifts(first.report).map(strip));
+    const store = await HistoryStore.open(join(project, 'h.duckdb'), { readOnly: true });
+    expect(await store.sampleCounts('batch-rolling')).toEqual({ windows: 12, records: 12 * 200 });
+    await store.close();
+    rmSync(project, { recursive: true, force: true });
   });
 
   it('refuses configs it cannot honour, naming the config path', async () => {

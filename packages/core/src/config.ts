@@ -184,7 +184,7 @@ const componentRef = {
 /** `data.<name>.fromHistory`: a rolling reference built from the history store's samples. */
 const fromHistorySchema = {
   type: 'object', additionalProperties: false,
-  description: 'A rolling reference: each window of the windowed dataset is compared against the traffic of earlier windows kept in the history store (`store:`), as a uniform random sample weighted by each window\'s record count; the window being evaluated is never part of it. Needs `windows:` (tumbling) and `store:`. Give `last`, `windows` or both. See docs/monitoring.md.',
+  description: 'A rolling reference: each window of the windowed dataset is compared against the traffic of earlier windows kept in the history store (`store:`), as a uniform random sample weighted by each window\'s record count; the window being evaluated is never part of it. Needs `windows:` (tumbling) and `store:`. Give `last`, `windows` or both. See packages/monitor/README.md, "Rolling reference".',
   properties: {
     last: { type: 'string', pattern: durationPattern, description: 'Windows that ended within this much record time before the evaluated window starts (`7d`, `24h`).' },
     windows: { type: 'integer', minimum: 1, description: 'At most this many of the latest windows (with `last`: both limits apply).' },
@@ -193,7 +193,7 @@ const fromHistorySchema = {
     perWindow: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000, description: 'Records sampled (uniformly, projected to the fields in use) and stored per window; the window\'s record count is stored beside them.' },
     exclude: {
       type: 'array', items: { enum: ['warn', 'fail', 'error'] }, uniqueItems: true, default: [],
-      description: 'Leave out windows whose status was one of these (e.g. `[fail]`: a drifting period does not become the baseline; but then a lasting change keeps failing until it is accepted some other way). Default: every window counts, so the baseline follows lasting changes.',
+      description: 'Leave out windows whose status was one of these (e.g. `[fail]`: a drifting period does not become the baseline; a lasting change then fails until the windows before it leave the range, and the reference starts again from the new traffic after a cold start). Default: every window counts, so the baseline follows a lasting change within the range.',
     },
   },
 } as const;

@@ -131,8 +131,7 @@ const SCHEMA = [
   )`,
 ];
 
-/** Sample rows per INSERT statement. */
-const SAMPLE_INSERT_ROWS = 500;
+
 
 const SCHEMA_VERSION = '1';
 
@@ -271,11 +270,17 @@ export class HistoryStore {
       [run, s.dataset, s.window.index, s.startMs, s.endMs, s.window.partial, s.status, s.records, s.sample.length, now] as DuckDBValue[],
     );
     const id = BigInt(String(reader.getRowObjectsJson()[0]!.id));
-    for (let from = 0; from < s.sample.length; from += SAMPLE_INSERT_ROWS) {
-      const n = Math.min(SAMPLE_INSERT_ROWS, s.sample.length - from);
-      const values: DuckDBValue[] = [];
-      for (let i = 0; i < n; i++) values.push(id, from + i, encodeSampleRecord(s.sample[from + i]!));
-      await this.#c.run(`INSERT INTO samples VALUES ${Array.from({ length: n }, () => '(?, ?, ?)').join(', ')}`, values);
+    // The appender writes in the connection's open transaction (a rollback drops its rows too).
+    const appender = await this.#c.createAppender('samples');
+    try {
+      for (let i = 0; i < s.sample.length; i++) {
+        appender.appendBigInt(id);
+        appender.appendInteger(i);
+        appender.appendVarchar(encodeSampleRecord(s.sample[i]!));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
     }
   }
 
@@ -314,14 +319,18 @@ export class HistoryStore {
     const wanted = draws.filter((d) => d.take > 0);
     if (wanted.length === 0) return out;
     const { listValue, LIST, BIGINT, INTEGER } = await import('@duckdb/node-api');
+    const ids = wanted.map((d) => BigInt(d.key));
+    // Rows are appended in window order: the id range lets DuckDB skip older row groups.
+    const lo = ids.reduce((a, b) => (b < a ? b : a));
+    const hi = ids.reduce((a, b) => (b > a ? b : a));
     return this.#serial(async () => {
       const reader = await this.#c.runAndReadAll(
         `SELECT s.window_id, s.rank, s.record FROM samples s
          JOIN (SELECT unnest(?) AS id, unnest(?) AS off, unnest(?) AS take, unnest(?) AS size) a ON s.window_id = a.id
-         WHERE ((s.rank - a.off + a.size) % a.size) < a.take
+         WHERE s.window_id BETWEEN ? AND ? AND ((s.rank - a.off + a.size) % a.size) < a.take
          ORDER BY s.window_id, s.rank`,
-        [listValue(wanted.map((d) => BigInt(d.key))), listValue(wanted.map((d) => d.offset)), listValue(wanted.map((d) => d.take)), listValue(wanted.map((d) => d.size))],
-        [LIST(BIGINT), LIST(INTEGER), LIST(INTEGER), LIST(INTEGER)],
+        [listValue(ids), listValue(wanted.map((d) => d.offset)), listValue(wanted.map((d) => d.take)), listValue(wanted.map((d) => d.size)), lo, hi],
+        [LIST(BIGINT), LIST(INTEGER), LIST(INTEGER), LIST(INTEGER), BIGINT, BIGINT],
       );
       for (const r of reader.getRowObjectsJson()) {
         const key = String(r.window_id);

@@ -137,6 +137,20 @@ describe('fromHistory: a rolling reference from the history store', () => {
     await store.close();
   });
 
+  it('exclude: [warn] does not keep the history cold (cold-start windows are judged without the untested detectors)', async () => {
+    const plan = await planOf('{ windows: 2, minRecords: 100, exclude: [warn, fail] }');
+    const store = await HistoryStore.open(':memory:');
+    const history = new HistoryReferences(store, 'rolling');
+    const session = await Session.open(plan, { history });
+    const reports: WindowReport[] = [];
+    for await (const b of batches(traffic(4, 150, () => 0), 0)) reports.push(...await session.push(b));
+    await session.close();
+    expect(reports[0]!.status).toBe('warn');
+    expect(reports[1]!.detectors[0]!.pValue).not.toBeNull();
+    expect(reports[1]!.datasets.reference!.history).toMatchObject({ windows: 1, excluded: 0 });
+    await store.close();
+  });
+
   it('keeps the false-alarm rate near alpha on stable traffic', async () => {
     const plan = await planOf('{ windows: 3, minRecords: 50, maxRecords: 300, perWindow: 150 }');
     const store = await HistoryStore.open(':memory:');

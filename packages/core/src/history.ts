@@ -147,8 +147,9 @@ export function rangeStart(request: Pick<HistoryRequest, 'history' | 'anchorMs'>
 
 /**
  * The windows of a rolling reference: ending in (anchor − last, anchor] (record time; write time
- * for windows without one), not left out by `exclude`, one per time span (a re-run of the same
- * data stored the same window twice: the latest counts), the latest `windows` of them.
+ * for windows without one), not left out by `exclude`, each stored copy once (a re-run of the
+ * same data stored the same window again, same span and count: the latest counts), the latest
+ * `windows` of them.
  */
 export function chooseWindows(candidates: readonly HistoryCandidate[], request: Pick<HistoryRequest, 'history' | 'anchorMs'>): { chosen: HistoryCandidate[]; excluded: number } {
   const from = rangeStart(request);
@@ -165,7 +166,9 @@ export function chooseWindows(candidates: readonly HistoryCandidate[], request: 
       untimed.push(c);
       continue;
     }
-    const span = `${c.startMs}:${c.endMs}`;
+    // Identical copies only: a watcher's partial window and its continuation after a restart
+    // share a span but hold different records, and both count.
+    const span = `${c.startMs}:${c.endMs}:${c.records}:${c.partial}`;
     const prev = latest.get(span);
     if (!prev || c.writtenMs >= prev.writtenMs) latest.set(span, c);
   }

@@ -176,6 +176,9 @@ export class Session {
       throw new ConfigError('VIGIA_CONFIG_INVALID', `${plan.loaded.displayPath}: /windows/every makes windows overlap, so their samples would count records twice in a fromHistory reference; use tumbling windows`);
     }
     this.#sampleProject = this.#project ? undefined : historyProjectionOf(plan, this.#axis);
+    for (const h of plan.history) {
+      if (!this.#history.has(h.id)) this.#warn(`${h.path}: no detector has "${h.id}" as its reference, so this rolling reference is not used (and no samples are stored for it); set reference: ${h.id} on a detector or remove it`);
+    }
     const windowed = plan.datasets.find((d) => d.id === this.#axis.dataset);
     this.#windowedUse = windowed?.use ?? this.#axis.dataset ?? '';
     this.#windowedOrigin = windowed ? originOf(windowed) : this.#windowedUse;
@@ -493,8 +496,13 @@ export class Session {
       const cap = Math.max(...[...this.#history.values()].map((h) => h.spec.perWindow));
       const rng = createRng(componentSeed(this.#plan.config.seed, 'history')).fork(`window-${window.index}`).fork('sample');
       const kept = sampleRecords(this.#buffer, cap, rng);
+      // The status `exclude:` judges a window by leaves out detectors that were not tested for want of
+      // history: otherwise, with exclude: [warn], cold-start windows would keep the history cold forever.
+      const coldIds = new Set(this.#detectors.filter((d) => notTested.has(d.planned.reference)).map((d) => d.planned.id));
+      const judged = result.detectors.filter((d) => !coldIds.has(d.id));
+      const status = this.#datasetErrors.size > 0 ? 'error' : overallStatus(judged, result.metricErrors?.length ?? 0);
       await this.#options.history.windowClosed({
-        dataset: this.#axis.dataset, window, ...windowMs(window), status: result.status, records: open.records,
+        dataset: this.#axis.dataset, window, ...windowMs(window), status, records: open.records,
         sample: this.#sampleProject ? kept.map(this.#sampleProject) : kept,
       });
     }

@@ -107,6 +107,8 @@ describe('fromHistory: a rolling reference from the history store', () => {
     // The report says where each reference came from.
     const full = await store.windows('rolling');
     expect(full[5]!.records.reference).toBe(1200);
+    expect(full[5]!.references!.reference).toMatchObject({ windows: 4, represented: 1200, sample: 1200, firstStart: new Date(T0 + MINUTE).toISOString() });
+    expect(full[0]!.references!.reference!.coldStart).toMatch(/cold start/);
     expect(full[5]!.records.current).toBe(300);
     const counts = await store.sampleCounts('rolling');
     expect(counts).toEqual({ windows: 20, records: 20 * 300 });

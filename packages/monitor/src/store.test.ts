@@ -101,6 +101,29 @@ describe('HistoryStore', () => {
     await store.close();
   });
 
+  it('reads a store written before rolling references (no refs column), read-only and writable', async () => {
+    const path = join(dir, 'old', 'h.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'old'), { recursive: true });
+    const raw = await DuckDBInstance.create(path);
+    const c = await raw.connect();
+    await c.run(`CREATE TABLE windows (run VARCHAR NOT NULL, idx BIGINT NOT NULL, start_at VARCHAR, end_at VARCHAR, start_ms DOUBLE, end_ms DOUBLE, partial BOOLEAN NOT NULL, status VARCHAR NOT NULL, records JSON NOT NULL, detectors JSON NOT NULL, metrics JSON NOT NULL, written_ms DOUBLE NOT NULL)`);
+    await c.run(`CREATE TABLE session_state (run VARCHAR NOT NULL, state JSON NOT NULL, written_ms DOUBLE NOT NULL)`);
+    await c.run(`CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`);
+    await c.run(`INSERT INTO meta VALUES ('schema', '1')`);
+    await c.run(`INSERT INTO windows VALUES ('cfg', 0, NULL, NULL, NULL, NULL, false, 'pass', '{"current":3}', '[]', '[]', 1)`);
+    c.closeSync();
+    raw.closeSync();
+    const ro = await HistoryStore.open(path, { readOnly: true });
+    expect((await ro.windows('cfg')).map((w) => [w.records.current, w.references])).toEqual([[3, undefined]]);
+    await ro.close();
+    const rw = await HistoryStore.open(path);
+    await rw.commit('cfg', { windows: [windowReport(1, 0, 1000, 4, { datasets: { current: { records: 4, skipped: 0 }, reference: { records: 2, skipped: 0, history: { from: null, to: null, windows: 1, firstStart: null, lastEnd: null, represented: 3, sample: 2, excluded: 0 } } } })] });
+    expect((await rw.windows('cfg')).map((w) => w.references?.reference?.represented ?? null)).toEqual([null, 3]);
+    await rw.close();
+  });
+
   it('keeps undelivered alerts past retention and records delivery attempts', async () => {
     let now = 0;
     const store = await HistoryStore.open(':memory:', { retentionDays: 1, now: () => now });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { encodeSampleRecord, type DetectorReport, type HistoryCandidate, type MetricValue, type Status, type WindowReport, type WindowSample } from '@vigia/core';
+import { encodeSampleRecord, type DetectorReport, type HistoryCandidate, type HistoryProvenance, type MetricValue, type Status, type WindowReport, type WindowSample } from '@vigia/core';
 
 /**
  * The history store: every closed window's results, the watcher's session state and its alerts in
@@ -31,6 +31,8 @@ export interface HistoryWindow {
   metrics: MetricValue[];
   /** When the row was written (ISO). */
   writtenAt: string;
+  /** Rolling references (fromHistory) by dataset: where this window's reference came from (additive). */
+  references?: Record<string, HistoryProvenance>;
 }
 
 /** A transition of an alert rule, as stored and delivered. */
@@ -108,6 +110,8 @@ const SCHEMA = [
     written_ms DOUBLE NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`,
+  // Added with rolling references (stores written before get the column, NULL in old rows).
+  `ALTER TABLE windows ADD COLUMN IF NOT EXISTS refs JSON`,
   // Rolling references (fromHistory): per closed window its record count and a uniform sample of
   // its projected records in random order (rank = position), committed with the window.
   `CREATE SEQUENCE IF NOT EXISTS sample_window_id`,
@@ -162,7 +166,13 @@ export function historyWindowOf(w: WindowReport, writtenAt: string): HistoryWind
     detectors: w.detectors,
     metrics: w.metrics,
     writtenAt,
+    ...references(w),
   };
+}
+
+function references(w: WindowReport): { references?: Record<string, HistoryProvenance> } {
+  const refs = Object.entries(w.datasets).flatMap(([name, d]) => (d.history ? [[name, d.history] as const] : []));
+  return refs.length ? { references: Object.fromEntries(refs) } : {};
 }
 
 export class HistoryStore {
@@ -172,6 +182,7 @@ export class HistoryStore {
   readonly #retentionMs: number | undefined;
   readonly readOnly: boolean;
   #closed = false;
+  #hasRefs: boolean | undefined;
   /** Serialises transactions on the one connection. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -241,8 +252,8 @@ export class HistoryStore {
       for (const w of step.windows ?? []) {
         const h = historyWindowOf(w, new Date(now).toISOString());
         await this.#c.run(
-          'INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [run, h.index, h.start, h.end, ms(h.start), ms(h.end), h.partial, h.status, JSON.stringify(h.records), JSON.stringify(h.detectors), JSON.stringify(h.metrics), now] as DuckDBValue[],
+          'INSERT INTO windows (run, idx, start_at, end_at, start_ms, end_ms, partial, status, records, detectors, metrics, written_ms, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [run, h.index, h.start, h.end, ms(h.start), ms(h.end), h.partial, h.status, JSON.stringify(h.records), JSON.stringify(h.detectors), JSON.stringify(h.metrics), now, h.references ? JSON.stringify(h.references) : null] as DuckDBValue[],
         );
       }
       if (step.state !== undefined) {
@@ -368,7 +379,7 @@ export class HistoryStore {
       const where = since === undefined ? '' : ' AND COALESCE(end_ms, written_ms) >= ?';
       const values: DuckDBValue[] = since === undefined ? [run] : [run, since];
       const reader = await this.#c.runAndReadAll(
-        `SELECT idx, start_at, end_at, partial, status, records, detectors, metrics, written_ms FROM windows WHERE run = ?${where} ORDER BY written_ms, idx`,
+        `SELECT idx, start_at, end_at, partial, status, records, detectors, metrics, written_ms, ${await this.#refsColumn() ? 'refs' : 'NULL AS refs'} FROM windows WHERE run = ?${where} ORDER BY written_ms, idx`,
         values,
       );
       return reader.getRowObjectsJson().map((r) => ({
@@ -381,8 +392,15 @@ export class HistoryStore {
         detectors: JSON.parse(String(r.detectors)) as DetectorReport[],
         metrics: JSON.parse(String(r.metrics)) as MetricValue[],
         writtenAt: new Date(Number(r.written_ms)).toISOString(),
+        ...(r.refs !== null && r.refs !== undefined ? { references: JSON.parse(String(r.refs)) as Record<string, HistoryProvenance> } : {}),
       }));
     });
+  }
+
+  /** Whether the windows table has `refs` (a store written by an older vigia, opened read-only, has not). */
+  async #refsColumn(): Promise<boolean> {
+    this.#hasRefs ??= (await this.#c.runAndReadAll(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'windows' AND column_name = 'refs'`)).getRowObjectsJson()[0]!.n !== '0';
+    return this.#hasRefs;
   }
 
   /** Stored alert transitions of `run`; `pending`: only those not delivered yet. */

@@ -187,6 +187,39 @@ describe('vigia watch (load, SIGKILL, restart)', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it('compares each window against a rolling reference from its history, across a restart', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    // 300 records a minute; record i of minute m.
+    const minute = (m: number) => Array.from({ length: 300 }, (_, i) => record(m * 300 + i, t0 + m * 60_000 + i * 150)).join('\n') + '\n';
+    const dir = tempProject({
+      'live.jsonl': [0, 1, 2, 3].map(minute).join(''),
+      'watch.yaml': [
+        'version: 1', 'name: rolling', 'data:', '  current: { use: jsonl, with: { path: ./live.jsonl, follow: true } }',
+        '  reference: { fromHistory: { last: 10m, minRecords: 250 } }', 'windows: { size: 1m }', 'store: { path: ./h.duckdb, retentionDays: 30 }',
+        'watch: { listen: "127.0.0.1:0", idle: 1h }', 'detectors:', '  - { id: latency-drift, use: feature-drift, with: { field: latency_ms, test: ks } }', '',
+      ].join('\n'),
+    });
+    type HistoryJson = { windows: Array<{ records: Record<string, number>; detectors: Array<{ status: string; pValue: number | null; message: string }> }> };
+    const history = () => JSON.parse(vigia(['history', 'watch.yaml', '--format', 'json'], { cwd: dir }).stdout) as HistoryJson;
+    for (const life of [0, 1]) {
+      const log: string[] = [];
+      const w = startWatcher(dir, log);
+      // Windows close as later records arrive: minutes 0-2 in the first life, then minute 3 after minute 4 is appended.
+      if (life === 1) appendFileSync(join(dir, 'live.jsonl'), minute(4));
+      await waitFor(() => log.join(''), () => (log.join('').includes(life === 0 ? 'window 2 ' : 'window 3 ') ? true : undefined));
+      w.kill('SIGKILL');
+      await new Promise((r) => w.once('exit', r));
+    }
+    const { windows } = history();
+    expect(windows.length).toBeGreaterThanOrEqual(4);
+    expect(windows[0]!.detectors[0]).toMatchObject({ status: 'warn', pValue: null });
+    expect(windows[0]!.detectors[0]!.message).toMatch(/cold start/);
+    // Window 3 (after the kill) is judged against windows 0-2 from the store: 900 records.
+    expect(windows[3]!.records.reference).toBe(900);
+    expect(windows[3]!.detectors[0]!.pValue).not.toBeNull();
+    rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+
   it('batch runs with store: add their window to the same history', () => {
     const lines = Array.from({ length: 50 }, (_, i) => record(i, Date.UTC(2026, 0, 1) + i * 1000)).join('\n') + '\n';
     const dir = tempProject({

@@ -49,6 +49,10 @@ export function renderConfigReference(registry: Registry): string {
   const item = (key: string) => (s.properties[key]!.items ?? s.properties[key]!.additionalProperties) as { properties: Record<string, SchemaNode>; required?: string[] };
   for (const [key, title] of [['data', 'Datasets (`data.<name>`)'], ['detectors', 'Detectors (`detectors[]`)'], ['metrics', 'Metrics (`metrics[]`)'], ['sinks', 'Sinks (`sinks[]`)'], ['embedders', 'Embedders (`embedders.<name>`)'], ['providers', 'Providers (`providers.<name>`)']] as const) {
     out.push(`### ${title}`, '', ...table(item(key).properties, item(key).required ?? []), '');
+    if (key === 'data') {
+      const h = item('data').properties.fromHistory as unknown as { properties: Record<string, SchemaNode>; required?: string[] };
+      out.push('#### Rolling reference (`data.<name>.fromHistory`)', '', ...table(h.properties, h.required ?? []), '');
+    }
   }
   out.push('## Components', '', 'Each component\'s `with:` options. Built-in components need no `plugins:` entry.', '');
   for (const kind of COMPONENT_KINDS) {

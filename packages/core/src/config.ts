@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
 import { compileSchema, formatAjvErrors, trustSchema } from './options.js';
 import { describeFsError } from './write.js';
+import type { FromHistorySpec } from './history.js';
 
 /** A component reference in a config: `{ use: name, with: { …options } }`. */
 export interface ComponentSpec {
@@ -143,6 +144,11 @@ export interface VigiaConfig {
   windows?: WindowsSpec;
   /** Options of the `descriptors` virtual fields (validated by the field provider). */
   descriptors?: Record<string, unknown>;
+  /**
+   * Datasets written `data.<name>: { fromHistory: … }` (a rolling reference from the history
+   * store), moved here from `data` when the config is validated: `data` holds source datasets only.
+   */
+  historyData: Record<string, FromHistorySpec>;
   /** Live monitoring: the history store, `vigia watch` options and alert rules. */
   store?: StoreSpec;
   watch?: WatchSpec;
@@ -172,6 +178,34 @@ const componentRef = {
     with: { type: 'object', description: "The component's options." },
   },
   required: ['use'],
+  additionalProperties: false,
+} as const;
+
+/** `data.<name>.fromHistory`: a rolling reference built from the history store's samples. */
+const fromHistorySchema = {
+  type: 'object', additionalProperties: false,
+  description: 'A rolling reference: each window of the windowed dataset is compared against the traffic of earlier windows kept in the history store (`store:`), as a uniform random sample weighted by each window\'s record count; the window being evaluated is never part of it. Needs `windows:` (tumbling) and `store:`. Give `last`, `windows` or both. See packages/monitor/README.md, "Rolling reference".',
+  properties: {
+    last: { type: 'string', pattern: durationPattern, description: 'Windows that ended within this much record time before the evaluated window starts (`7d`, `24h`).' },
+    windows: { type: 'integer', minimum: 1, description: 'At most this many of the latest windows (with `last`: both limits apply).' },
+    minRecords: { type: 'integer', minimum: 1, default: 200, description: 'Cold start: while the rolling reference holds fewer records, its detectors report `warn` "not tested" with the reason, never a silent pass.' },
+    maxRecords: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'Size cap of the rolling reference (its n in the tests).' },
+    perWindow: { type: 'integer', minimum: 1, maximum: 1000000, default: 2000, description: 'Records sampled (uniformly, projected to the fields in use) and stored per window; the window\'s record count is stored beside them.' },
+    exclude: {
+      type: 'array', items: { enum: ['warn', 'fail', 'error'] }, uniqueItems: true, default: [],
+      description: 'Leave out windows whose status was one of these (e.g. `[fail]`: a drifting period does not become the baseline; a lasting change then fails until the windows before it leave the range, and the reference starts again from the new traffic after a cold start). Default: every window counts, so the baseline follows a lasting change within the range.',
+    },
+  },
+} as const;
+
+/** A dataset in `data:`: a source (`use`, `with`) or a rolling reference (`fromHistory`). */
+const datasetRef = {
+  type: 'object',
+  properties: {
+    use: componentRef.properties.use,
+    with: componentRef.properties.with,
+    fromHistory: fromHistorySchema,
+  },
   additionalProperties: false,
 } as const;
 
@@ -223,8 +257,8 @@ export const coreConfigSchema = {
       description: 'Directory (relative to this file) for caches such as embeddings; false keeps them in memory.',
     },
     data: {
-      type: 'object', additionalProperties: componentRef, propertyNames: { pattern: idPattern },
-      description: 'Named datasets: `reference` and `current` are the usual pair. Each is read once and shared.',
+      type: 'object', additionalProperties: datasetRef, propertyNames: { pattern: idPattern },
+      description: 'Named datasets: `reference` and `current` are the usual pair. Each is a source (`use`, `with`, read once and shared) or, for a windowed run, a rolling reference from history (`fromHistory`).',
     },
     embedders: {
       type: 'object', additionalProperties: componentRef, propertyNames: { pattern: idPattern }, default: {},
@@ -496,9 +530,15 @@ function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSou
     m.id = id;
     metricIds.set(id, i);
   });
-  const datasetNames = Object.keys(c.data);
+  c.historyData = {};
+  checkDatasets(c, at, problems);
+  const datasetNames = [...Object.keys(c.data), ...Object.keys(c.historyData)];
   const checkDataset = (name: string, path: string, role: string, explicit: boolean) => {
-    if (!(name in c.data)) {
+    if (role !== 'reference' && name in c.historyData) {
+      problems.push(`${at(path)}: ${path} ${explicit ? `names dataset "${name}"` : `uses the default ${role} dataset "${name}"`}, which is a rolling reference (fromHistory); a fromHistory dataset can only be a detector's reference`);
+      return;
+    }
+    if (!(name in c.data) && !(name in c.historyData)) {
       const have = datasetNames.length ? `the config defines ${datasetNames.map((n) => `"${n}"`).join(', ')}` : 'the config defines no datasets under `data:`';
       problems.push(`${at(path)}: ${path} ${explicit ? `names dataset "${name}"` : `uses the default ${role} dataset "${name}"`}, but ${have}; add data.${name} or set ${role}: <name>`);
     }
@@ -511,4 +551,40 @@ function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSou
   if (problems.length) throw new ConfigError('VIGIA_CONFIG_INVALID', problems.length === 1 ? problems[0]! : `invalid config:\n  ${problems.join('\n  ')}`);
 
   return { config: c, file: where.file, displayPath: display, dir: dirname(where.file), secrets, redact: (t) => redactSecrets(t, secrets), lineOf: parsed.lineOf };
+}
+
+/**
+ * Each dataset is a source (`use`) or a rolling reference (`fromHistory`); the latter move to
+ * `historyData` once their needs are checked (a store, tumbling windows of another dataset).
+ */
+function checkDatasets(c: VigiaConfig, at: (path: string) => string, problems: string[]): void {
+  for (const [name, raw] of Object.entries(c.data)) {
+    const spec = raw as ComponentSpec & { fromHistory?: FromHistorySpec };
+    const path = `/data/${name}`;
+    if (spec.fromHistory === undefined) {
+      if (spec.use === undefined) problems.push(`${at(path)}: ${path} needs use: <source> (e.g. use: jsonl, with: { path: ./data.jsonl }) or fromHistory: { last: 7d } (a rolling reference from the history store)`);
+      continue;
+    }
+    const hp = `${path}/fromHistory`;
+    if (spec.use !== undefined || spec.with !== undefined) {
+      problems.push(`${at(path)}: ${path} has both fromHistory and ${spec.use !== undefined ? 'use' : 'with'}; a dataset is either a source (use, with) or a rolling reference from history (fromHistory)`);
+    }
+    const h = spec.fromHistory;
+    if (h.last === undefined && h.windows === undefined) {
+      problems.push(`${at(hp)}: ${hp} needs last: <duration> (e.g. 7d, the record time before each window) or windows: <count> (the latest windows), or both`);
+    }
+    if (h.minRecords > h.maxRecords) problems.push(`${at(`${hp}/minRecords`)}: ${hp}/minRecords (${h.minRecords}) is above maxRecords (${h.maxRecords}): the reference could never be large enough`);
+    if (!c.store) {
+      problems.push(`${at(hp)}: ${hp} reads the history store, but the config has no store:; add store: { path: ./.vigia/history.duckdb } (vigia watch and vigia run keep every window's sample there)`);
+    }
+    const w = c.windows;
+    if (!w) {
+      problems.push(`${at(hp)}: ${hp} compares each window against earlier ones, but the config has no windows:; add windows: { size: 5m } (or records: 10000)`);
+    } else if (w.every !== undefined && String(w.every).trim() !== String(w.size ?? w.records).trim()) {
+      problems.push(`${at('/windows/every')}: /windows/every makes windows overlap, so their samples would count records twice in ${hp}; use tumbling windows (remove every:)`);
+    }
+    if (w && (w.dataset ?? 'current') === name) problems.push(`${at(hp)}: ${path} is the windowed dataset (windows.dataset), so it must be a source; name another dataset in windows.dataset`);
+    c.historyData[name] = h;
+    delete c.data[name];
+  }
 }

@@ -5,6 +5,7 @@
  * component is built with its `define*` helper, which carries a JSON Schema for the component's
  * options (the single source of truth: the options' TypeScript type is derived from it).
  */
+import type { HistoryProvenance } from './history.js';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { EventBus } from './events.js';
 
@@ -593,6 +594,11 @@ export interface DatasetReport {
   skipped: number;
   /** Why the source stopped early (its records are partial); the run's status is then `error`. */
   error?: string;
+  /**
+   * A rolling reference (`fromHistory`, additive): where this window's reference came from —
+   * the range, the windows used, the records they held and the sample drawn (`records` is its size).
+   */
+  history?: HistoryProvenance;
 }
 
 export interface Report {

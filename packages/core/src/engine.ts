@@ -1,3 +1,4 @@
+import type { HistorySource } from './history.js';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import type {
   Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorResult, Embedder, ErasedDef, Logger, MetricInput, MetricValue, Provider, Report,
@@ -37,6 +38,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Time each sink gets to finish (pending events, report, flush, shutdown); default SINK_DEADLINE_MS (10 s). */
   sinkDeadlineMs?: number;
+  /**
+   * The history store, for configs with a rolling reference (`data.<name>: { fromHistory }`):
+   * told each closed window's sample of the windowed dataset, asked for each window's reference.
+   */
+  history?: HistorySource;
 }
 
 /** Build the per-run container: one per run, so nothing leaks between runs. */

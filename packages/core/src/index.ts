@@ -24,3 +24,7 @@ export { componentNameOf } from './define.js';
 export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';
 export { SINK_DEADLINE_MS, SINK_QUEUE_SIZE, SINK_EXPORT_BATCH, setSinkErrorHandler, type SinkErrorHandler } from './sinks.js';
 export { writeFileSafely, describeFsError } from './write.js';
+export {
+  sampleRecords, chooseWindows, allocate, rangeStart, windowMs, encodeSampleRecord, decodeSampleRecord, VECTOR_MIN_LENGTH,
+  type FromHistorySpec, type PlannedHistory, type WindowSample, type HistoryCandidate, type HistoryProvenance, type HistoryRequest, type HistoryReference, type HistorySource,
+} from './history.js';

@@ -4,6 +4,7 @@ import { ConfigError, clipText, errorMessage, isVigiaError, redactError } from '
 import { validateOptions } from './options.js';
 import { importPlugin, Registry, type RegisteredComponent } from './registry.js';
 import { SEGMENT_DEFAULT_MIN_SIZE, type SegmentSpec } from './segments.js';
+import { historyRangeMs, type PlannedHistory } from './history.js';
 
 /** A component resolved from the config, with validated and defaulted options. */
 export interface PlannedComponent {
@@ -31,6 +32,8 @@ export interface Plan {
   config: VigiaConfig;
   registry: Registry;
   datasets: PlannedComponent[];
+  /** Rolling references from the history store (`data.<name>: { fromHistory }`). */
+  history: PlannedHistory[];
   embedders: PlannedComponent[];
   providers: PlannedComponent[];
   detectors: Array<PlannedComponent & { reference: string; current: string; timeoutMs: number; severity: 'fail' | 'warn'; isolation: 'worker' | 'inline'; segments?: SegmentSpec; virtualFields: string[] }>;
@@ -160,6 +163,12 @@ async function buildPlan(loaded: LoadedConfig, registry: Registry): Promise<Plan
     }
     return p;
   });
+  const history = Object.entries(config.historyData ?? {}).map(([id, spec]): PlannedHistory => {
+    const path = `/data/${id}/fromHistory`;
+    const lastMs = historyRangeMs(spec);
+    if (lastMs !== undefined && !Number.isFinite(lastMs)) problems.push(`${at(`${path}/last`)}: ${path}/last "${spec.last}" is not a duration of at least 1 ms (e.g. 7d, 24h, 90m)`);
+    return { id, spec, ...(lastMs !== undefined ? { lastMs } : {}), path };
+  });
   const embedders = Object.entries(config.embedders).map(([name, spec]) => plan('embedder', name, spec, `/embedders/${name}`));
   const providers = Object.entries(config.providers).map(([name, spec]) => plan('provider', name, spec, `/providers/${name}`));
   const detectors = config.detectors.map((d, i) => {
@@ -167,7 +176,7 @@ async function buildPlan(loaded: LoadedConfig, registry: Registry): Promise<Plan
     if (!p) return undefined;
     const reference = d.reference ?? 'reference';
     for (const need of p.component.def.needs ?? []) {
-      if (need === 'reference' && !(reference in config.data)) {
+      if (need === 'reference' && !(reference in config.data) && !(reference in config.historyData)) {
         problems.push(`${at(`/detectors/${i}`)}: /detectors/${i} (${d.use} "${d.id}") compares against a reference dataset, but data has no "${reference}"; add data.${reference} or set reference: <dataset name>`);
       }
       if (need === 'provider' && Object.keys(config.providers).length === 0) {
@@ -198,6 +207,7 @@ async function buildPlan(loaded: LoadedConfig, registry: Registry): Promise<Plan
     config,
     registry,
     datasets: datasets as PlannedComponent[],
+    history,
     embedders: embedders as PlannedComponent[],
     providers: providers as PlannedComponent[],
     detectors: detectors as Plan['detectors'],

@@ -34,6 +34,8 @@ import { computeVirtualFields } from './virtual-fields.js';
 import { SharedState } from './shared.js';
 import { applyCorrection, applySeverity, checkMetricValues, decideOutcome, overallStatus, type CorrectionItem } from './verdict.js';
 import type { SegmentTest } from './segments.js';
+import { componentSeed, createRng } from './services.js';
+import { sampleRecords, windowMs, type HistoryProvenance, type PlannedHistory } from './history.js';
 
 type PlannedDetector = Plan['detectors'][number];
 type PlannedMetric = Plan['metrics'][number];
@@ -146,6 +148,12 @@ export class Session {
   readonly #shared = new SharedState();
   /** Ordinal of the last batch fed to stream-mode components (RecordBatch.seq). */
   #batchSeq = 0;
+  /** Rolling references read by some detector, by dataset name. */
+  readonly #history = new Map<string, PlannedHistory>();
+  /** Samples of the windowed dataset go to the history source (a rolling reference is in use). */
+  readonly #sampling: boolean;
+  /** Projection of the stored samples (when the session keeps whole records). */
+  readonly #sampleProject: ((r: VigiaRecord) => VigiaRecord) | undefined;
   #finishing: Report | undefined;
   #closed = false;
 
@@ -159,6 +167,23 @@ export class Session {
     this.#t0 = this.#services.clock.hrtime();
     this.#multipleTesting = { correction: plan.config.correction, tests: plan.detectors.length };
     this.#project = projectionOf(plan, this.#axis);
+    const historyIds = new Map(plan.history.map((h) => [h.id, h]));
+    for (const d of plan.detectors) {
+      const h = historyIds.get(d.reference);
+      if (h) this.#history.set(h.id, h);
+    }
+    this.#sampling = this.#history.size > 0;
+    if (this.#sampling && !options.history) {
+      const h = [...this.#history.values()][0]!;
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${plan.loaded.displayPath}: ${h.path} reads the history store, but this session was opened without one; run the config with vigia run or vigia watch (they open store:)`);
+    }
+    if (this.#sampling && this.#axis.every !== this.#axis.size) {
+      throw new ConfigError('VIGIA_CONFIG_INVALID', `${plan.loaded.displayPath}: /windows/every makes windows overlap, so their samples would count records twice in a fromHistory reference; use tumbling windows`);
+    }
+    this.#sampleProject = this.#project ? undefined : historyProjectionOf(plan, this.#axis);
+    for (const h of plan.history) {
+      if (!this.#history.has(h.id)) this.#warn(`${h.path}: no detector has "${h.id}" as its reference, so this rolling reference is not used (and no samples are stored for it); set reference: ${h.id} on a detector or remove it`);
+    }
     const windowed = plan.datasets.find((d) => d.id === this.#axis.dataset);
     this.#windowedUse = windowed?.use ?? this.#axis.dataset ?? '';
     this.#windowedOrigin = windowed ? originOf(windowed) : this.#windowedUse;
@@ -224,7 +249,7 @@ export class Session {
     const tumbling = this.#axis.every === this.#axis.size;
     for (const planned of plan.detectors) this.#detectors.push(await this.#create(planned, tumbling) as Driven<PlannedDetector, StatefulDetector | Detector>);
     for (const planned of plan.metrics) this.#metrics.push(await this.#create(planned, tumbling) as Driven<PlannedMetric, StatefulMetric | Metric>);
-    this.#buffering = [...this.#detectors, ...this.#metrics].some((d) => d.mode === 'batch' && !d.createError);
+    this.#buffering = this.#sampling || [...this.#detectors, ...this.#metrics].some((d) => d.mode === 'batch' && !d.createError);
 
     const script = [...plan.detectors, ...plan.metrics].some((p) => p.isolation === 'worker' && p.component.module) ? workerScriptPath() : undefined;
     if (script) {
@@ -255,7 +280,9 @@ export class Session {
       const instance = await runInline(planned.timeoutMs, `${kind} "${planned.id}"`, this.#options.signal, async () => planned.component.def.create(planned.options as never, ctx));
       const stateful = typeof (instance as { update?: unknown }).update === 'function';
       // Sliding windows evaluate overlapping spans: a stateful component is then handed each span.
-      if (stateful && !tumbling) return { planned, mode: 'batch' };
+      // A rolling reference changes every window: such a component is handed each window whole too.
+      const rolling = kind === 'detector' && this.#history.has((planned as PlannedDetector).reference);
+      if (stateful && (!tumbling || rolling)) return { planned, mode: 'batch' };
       return { planned, mode: stateful ? 'stream' : 'batch', instance, ctx };
     } catch (error) {
       return { planned, mode: 'batch', createError: clipText(errorMessage(error), 2000) };
@@ -470,11 +497,26 @@ export class Session {
     for (const [name, r] of this.#staticReports) counts[name] = { ...r };
     if (this.#axis.dataset) counts[this.#axis.dataset] = { records: open.records, skipped: open.skipped };
     for (const [name, error] of this.#datasetErrors) if (counts[name]) counts[name]!.error = error;
+    const notTested = await this.#historyReferences(window, datasets, counts);
     let result: WindowReport;
     try {
-      result = await this.#evaluate(window, datasets, counts);
+      result = await this.#evaluate(window, datasets, counts, notTested);
     } finally {
       this.#shared.endWindow();
+    }
+    if (this.#sampling && this.#options.history && this.#axis.dataset) {
+      const cap = Math.max(...[...this.#history.values()].map((h) => h.spec.perWindow));
+      const rng = createRng(componentSeed(this.#plan.config.seed, 'history')).fork(`window-${window.index}`).fork('sample');
+      const kept = sampleRecords(this.#buffer, cap, rng);
+      // The status `exclude:` judges a window by leaves out detectors that were not tested for want of
+      // history: otherwise, with exclude: [warn], cold-start windows would keep the history cold forever.
+      const coldIds = new Set(this.#detectors.filter((d) => notTested.has(d.planned.reference)).map((d) => d.planned.id));
+      const judged = result.detectors.filter((d) => !coldIds.has(d.id));
+      const status = this.#datasetErrors.size > 0 ? 'error' : overallStatus(judged, result.metricErrors?.length ?? 0);
+      await this.#options.history.windowClosed({
+        dataset: this.#axis.dataset, window, ...windowMs(window), status, records: open.records,
+        sample: this.#sampleProject ? kept.map(this.#sampleProject) : kept,
+      });
     }
     this.#buffer = [];
     this.#lastEnd = open.end;
@@ -506,7 +548,41 @@ export class Session {
     };
   }
 
-  async #evaluate(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets']): Promise<WindowReport> {
+  /**
+   * The window's rolling references (fromHistory datasets), drawn from earlier windows' samples;
+   * returns, per dataset, why its detectors are not tested (cold start, a store that failed).
+   */
+  async #historyReferences(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets']): Promise<Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>> {
+    const notTested = new Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>();
+    const source = this.#options.history;
+    if (!source) return notTested;
+    const { startMs } = windowMs(window);
+    const anchorMs = startMs ?? this.#services.clock.now();
+    for (const [id, history] of this.#history) {
+      try {
+        const rng = createRng(componentSeed(this.#plan.config.seed, 'history')).fork(`window-${window.index}`).fork(`reference:${id}`);
+        const ref = await source.reference({ dataset: id, history, window, anchorMs, rng });
+        const p = ref.provenance;
+        const origin = `history of "${this.#axis.dataset}" (${p.windows} window${p.windows === 1 ? '' : 's'}${p.firstStart ? ` from ${p.firstStart}` : ''}${p.lastEnd ? ` to ${p.lastEnd}` : ''}, ${p.sample} of ${p.represented} records)`;
+        if (ref.records.length < history.spec.minRecords) {
+          const why = p.windows === 0
+            ? `no earlier window${p.excluded ? ` (${p.excluded} left out by exclude: [${history.spec.exclude.join(', ')}])` : ''} in the history${history.spec.last ? ` within ${history.spec.last}` : ''}`
+            : `only ${ref.records.length} record${ref.records.length === 1 ? '' : 's'} from ${p.windows} earlier window${p.windows === 1 ? '' : 's'}${p.excluded ? ` (${p.excluded} left out by exclude)` : ''}`;
+          p.coldStart = `not tested: the rolling reference "${id}" (fromHistory) has ${why}; it needs minRecords: ${history.spec.minRecords} (cold start)`;
+          notTested.set(id, { status: 'warn', message: p.coldStart, provenance: p });
+        }
+        datasets.set(id, { name: id, records: ref.records, skipped: 0, origin, ...(this.#fieldNames ? { fieldNames: this.#fieldNames } : {}) });
+        counts[id] = { records: ref.records.length, skipped: 0, history: p };
+      } catch (error) {
+        const message = `the rolling reference "${id}" (fromHistory) could not be read from the history store: ${clipText(errorMessage(error), 1000)}`;
+        notTested.set(id, { status: 'error', message });
+        counts[id] = { records: 0, skipped: 0, error: message };
+      }
+    }
+    return notTested;
+  }
+
+  async #evaluate(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets'], notTested = new Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>()): Promise<WindowReport> {
     const { events, clock, logger } = this.#services;
     const plan = this.#plan;
     const signal = this.#options.signal;
@@ -521,8 +597,11 @@ export class Session {
       let segmentTests: SegmentTest[] = [];
       let result: DetectorResult;
       const current = datasets.get(planned.current);
+      const skip = notTested.get(planned.reference);
       if (d.createError || d.updateError) {
         result = errorResult(d.createError ?? d.updateError!);
+      } else if (skip) {
+        result = { status: skip.status, statistic: null, pValue: null, threshold: null, message: skip.message, ...(skip.provenance ? { details: { reference: skip.provenance } } : {}) };
       } else if (d.mode === 'stream') {
         result = await settle(planned, () => runInline(planned.timeoutMs, `detector "${planned.id}"`, signal, async () => decideOutcome(await (d.instance as StatefulDetector).evaluate({ window }, d.ctx!))), logger);
       } else if (!current) {
@@ -714,6 +793,8 @@ export class Session {
     const datasets: Report['datasets'] = {};
     for (const [name, r] of this.#staticReports) datasets[name] = { ...r };
     if (this.#axis.dataset) datasets[this.#axis.dataset] = { records: this.#totals.records, skipped: this.#totals.skipped };
+    // A rolling reference: as the last window saw it.
+    for (const id of this.#history.keys()) if (last?.datasets[id]) datasets[id] = { ...last.datasets[id]! };
     for (const [name, error] of this.#datasetErrors) if (datasets[name]) datasets[name]!.error = error;
     const worst = overallStatus(this.#windows, 0);
     const first = this.#windows[0];
@@ -830,6 +911,23 @@ function projectionOf(plan: Plan, axis: WindowAxis): ((r: VigiaRecord) => VigiaR
     for (const f of declared) fields.add(f);
     if (p.segments) fields.add(p.segments.by);
   }
+  return projector([...fields]);
+}
+
+/**
+ * What a stored sample keeps when the session keeps whole records (virtual fields in use): the
+ * declared fields, the virtual fields computed on them, `by:` fields and the time field.
+ * Undefined (whole records) when a component did not declare its fields.
+ */
+function historyProjectionOf(plan: Plan, axis: WindowAxis): ((r: VigiaRecord) => VigiaRecord) | undefined {
+  const fields = new Set<string>(['timestamp', axis.timestampField]);
+  for (const p of [...plan.detectors, ...plan.metrics]) {
+    const declared = p.component.def.fields?.(structuredClone(p.options) as never);
+    if (!declared) return undefined;
+    for (const f of [...declared, ...p.virtualFields]) fields.add(f);
+    if (p.segments) fields.add(p.segments.by);
+  }
+  // Virtual fields are stored under their full dotted name on the record: the projector keeps them.
   return projector([...fields]);
 }
 

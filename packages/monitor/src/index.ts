@@ -6,6 +6,7 @@ export { Watcher, type SessionLike, type WatchState, type WatcherOptions, type W
 export { IngestServer, httpSource, otlpRecords, jsonlRecords, parseHostPort, type IngestOptions } from './ingest.js';
 export { StatusServer, metricsText, parseSince, infoFileOf, type StatusOptions, type WatcherInfo } from './status.js';
 export { AnnotationQueue, type AnnotateOptions, type Pick } from './annotate.js';
+export { HistoryReferences } from './history.js';
 export { monitorPlugin } from './plugin.js';
 import { monitorPlugin } from './plugin.js';
 export default monitorPlugin;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { WindowReport } from '@vigia/core';
+import { decodeSampleRecord, type WindowReport, type WindowSample } from '@vigia/core';
 import { HistoryStore, StoreLockedError } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigia-store-'));
@@ -73,6 +73,55 @@ describe('HistoryStore', () => {
     await store.commit('cfg', {});
     expect((await store.windows('cfg')).map((w) => w.index)).toEqual([3, 4, 5, 6, 7, 8, 9]);
     await store.close();
+  });
+
+  it('retention deletes the rolling reference samples with their windows (fake clock)', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const day = 86_400_000;
+    const store = await HistoryStore.open(':memory:', { retentionDays: 3, now: () => now });
+    const sampleOf = (w: WindowReport): WindowSample => ({
+      dataset: 'current', window: w.window, startMs: Date.parse(w.window.start!), endMs: Date.parse(w.window.end!), status: 'pass', records: 50,
+      sample: Array.from({ length: 20 }, (_, i) => ({ x: i, v: Array.from({ length: 16 }, (_, j) => j / 4) })),
+    });
+    for (let d = 0; d < 6; d++) {
+      const w = windowReport(d, now, 1000, 50);
+      await store.commit('cfg', { windows: [w], samples: [sampleOf(w)] });
+      now += day;
+    }
+    // Written on days 0..5; the write of day 5 deleted days 0 and 1, samples included.
+    expect(await store.sampleCounts('cfg')).toEqual({ windows: 4, records: 80 });
+    const candidates = await store.sampleWindows('cfg', { fromMs: -Infinity, toMs: now });
+    expect(candidates.map((c) => c.index)).toEqual([2, 3, 4, 5]);
+    expect(candidates[0]).toMatchObject({ records: 50, sampled: 20, status: 'pass', partial: false });
+    // Ranks wrap from the offset; vectors (16+ numbers) come back from float32 exactly here.
+    const rows = await store.sampleRecords([{ key: candidates[0]!.key, offset: 18, take: 4, size: 20 }]);
+    const got = rows.get(candidates[0]!.key)!.map((r) => JSON.parse(r) as { x: number });
+    expect(got.map((r) => r.x)).toEqual([0, 1, 18, 19]);
+    expect(decodeSampleRecord(rows.get(candidates[0]!.key)![0]!)).toEqual({ x: 0, v: Array.from({ length: 16 }, (_, j) => j / 4) });
+    await store.close();
+  });
+
+  it('reads a store written before rolling references (no refs column), read-only and writable', async () => {
+    const path = join(dir, 'old', 'h.duckdb');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'old'), { recursive: true });
+    const raw = await DuckDBInstance.create(path);
+    const c = await raw.connect();
+    await c.run(`CREATE TABLE windows (run VARCHAR NOT NULL, idx BIGINT NOT NULL, start_at VARCHAR, end_at VARCHAR, start_ms DOUBLE, end_ms DOUBLE, partial BOOLEAN NOT NULL, status VARCHAR NOT NULL, records JSON NOT NULL, detectors JSON NOT NULL, metrics JSON NOT NULL, written_ms DOUBLE NOT NULL)`);
+    await c.run(`CREATE TABLE session_state (run VARCHAR NOT NULL, state JSON NOT NULL, written_ms DOUBLE NOT NULL)`);
+    await c.run(`CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`);
+    await c.run(`INSERT INTO meta VALUES ('schema', '1')`);
+    await c.run(`INSERT INTO windows VALUES ('cfg', 0, NULL, NULL, NULL, NULL, false, 'pass', '{"current":3}', '[]', '[]', 1)`);
+    c.closeSync();
+    raw.closeSync();
+    const ro = await HistoryStore.open(path, { readOnly: true });
+    expect((await ro.windows('cfg')).map((w) => [w.records.current, w.references])).toEqual([[3, undefined]]);
+    await ro.close();
+    const rw = await HistoryStore.open(path);
+    await rw.commit('cfg', { windows: [windowReport(1, 0, 1000, 4, { datasets: { current: { records: 4, skipped: 0 }, reference: { records: 2, skipped: 0, history: { from: null, to: null, windows: 1, firstStart: null, lastEnd: null, represented: 3, sample: 2, excluded: 0 } } } })] });
+    expect((await rw.windows('cfg')).map((w) => w.references?.reference?.represented ?? null)).toEqual([null, 3]);
+    await rw.close();
   });
 
   it('keeps undelivered alerts past retention and records delivery attempts', async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import type { DetectorReport, MetricValue, Status, WindowReport } from '@vigia/core';
+import { encodeSampleRecord, type DetectorReport, type HistoryCandidate, type HistoryProvenance, type MetricValue, type Status, type WindowReport, type WindowSample } from '@vigia/core';
 
 /**
  * The history store: every closed window's results, the watcher's session state and its alerts in
@@ -31,6 +31,8 @@ export interface HistoryWindow {
   metrics: MetricValue[];
   /** When the row was written (ISO). */
   writtenAt: string;
+  /** Rolling references (fromHistory) by dataset: where this window's reference came from (additive). */
+  references?: Record<string, HistoryProvenance>;
 }
 
 /** A transition of an alert rule, as stored and delivered. */
@@ -108,7 +110,32 @@ const SCHEMA = [
     written_ms DOUBLE NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`,
+  // Added with rolling references (stores written before get the column, NULL in old rows).
+  `ALTER TABLE windows ADD COLUMN IF NOT EXISTS refs JSON`,
+  // Rolling references (fromHistory): per closed window its record count and a uniform sample of
+  // its projected records in random order (rank = position), committed with the window.
+  `CREATE SEQUENCE IF NOT EXISTS sample_window_id`,
+  `CREATE TABLE IF NOT EXISTS sample_windows (
+    id BIGINT NOT NULL,
+    run VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    idx BIGINT NOT NULL,
+    start_ms DOUBLE,
+    end_ms DOUBLE,
+    partial BOOLEAN NOT NULL,
+    status VARCHAR NOT NULL,
+    records BIGINT NOT NULL,
+    sampled INTEGER NOT NULL,
+    written_ms DOUBLE NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS samples (
+    window_id BIGINT NOT NULL,
+    rank INTEGER NOT NULL,
+    record VARCHAR NOT NULL
+  )`,
 ];
+
+
 
 const SCHEMA_VERSION = '1';
 
@@ -139,7 +166,13 @@ export function historyWindowOf(w: WindowReport, writtenAt: string): HistoryWind
     detectors: w.detectors,
     metrics: w.metrics,
     writtenAt,
+    ...references(w),
   };
+}
+
+function references(w: WindowReport): { references?: Record<string, HistoryProvenance> } {
+  const refs = Object.entries(w.datasets).flatMap(([name, d]) => (d.history ? [[name, d.history] as const] : []));
+  return refs.length ? { references: Object.fromEntries(refs) } : {};
 }
 
 export class HistoryStore {
@@ -149,6 +182,7 @@ export class HistoryStore {
   readonly #retentionMs: number | undefined;
   readonly readOnly: boolean;
   #closed = false;
+  #hasRefs: boolean | undefined;
   /** Serialises transactions on the one connection. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -212,14 +246,14 @@ export class HistoryStore {
    * Commit one step atomically: the windows it closed, the session state after it (when given),
    * the alert transitions it caused; then delete what retention says is too old.
    */
-  async commit(run: string, step: { windows?: readonly WindowReport[]; state?: unknown; alerts?: readonly AlertRecord[] }): Promise<void> {
+  async commit(run: string, step: { windows?: readonly WindowReport[]; state?: unknown; alerts?: readonly AlertRecord[]; samples?: readonly WindowSample[] }): Promise<void> {
     const now = this.#now();
     await this.#transaction(async () => {
       for (const w of step.windows ?? []) {
         const h = historyWindowOf(w, new Date(now).toISOString());
         await this.#c.run(
-          'INSERT INTO windows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [run, h.index, h.start, h.end, ms(h.start), ms(h.end), h.partial, h.status, JSON.stringify(h.records), JSON.stringify(h.detectors), JSON.stringify(h.metrics), now] as DuckDBValue[],
+          'INSERT INTO windows (run, idx, start_at, end_at, start_ms, end_ms, partial, status, records, detectors, metrics, written_ms, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [run, h.index, h.start, h.end, ms(h.start), ms(h.end), h.partial, h.status, JSON.stringify(h.records), JSON.stringify(h.detectors), JSON.stringify(h.metrics), now, h.references ? JSON.stringify(h.references) : null] as DuckDBValue[],
         );
       }
       if (step.state !== undefined) {
@@ -229,12 +263,104 @@ export class HistoryStore {
       for (const a of step.alerts ?? []) {
         await this.#c.run('INSERT INTO alerts VALUES (?, ?, ?, false, 0, NULL, ?)', [run, a.key, JSON.stringify(a), now]);
       }
+      for (const sample of step.samples ?? []) await this.#insertSample(run, sample, now);
       if (this.#retentionMs !== undefined) {
         const cutoff = now - this.#retentionMs;
         await this.#c.run('DELETE FROM windows WHERE written_ms < ?', [cutoff]);
+        await this.#c.run('DELETE FROM samples WHERE window_id IN (SELECT id FROM sample_windows WHERE written_ms < ?)', [cutoff]);
+        await this.#c.run('DELETE FROM sample_windows WHERE written_ms < ?', [cutoff]);
         // An alert not yet delivered is kept whatever its age: it is never dropped silently.
         await this.#c.run('DELETE FROM alerts WHERE written_ms < ? AND delivered', [cutoff]);
       }
+    });
+  }
+
+  async #insertSample(run: string, s: WindowSample, now: number): Promise<void> {
+    const reader = await this.#c.runAndReadAll(
+      `INSERT INTO sample_windows VALUES (nextval('sample_window_id'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [run, s.dataset, s.window.index, s.startMs, s.endMs, s.window.partial, s.status, s.records, s.sample.length, now] as DuckDBValue[],
+    );
+    const id = BigInt(String(reader.getRowObjectsJson()[0]!.id));
+    // The appender writes in the connection's open transaction (a rollback drops its rows too).
+    const appender = await this.#c.createAppender('samples');
+    try {
+      for (let i = 0; i < s.sample.length; i++) {
+        appender.appendBigInt(id);
+        appender.appendInteger(i);
+        appender.appendVarchar(encodeSampleRecord(s.sample[i]!));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  /**
+   * Stored windows of `run` with a sample, ending (record time, else write time) in
+   * (fromMs, toMs]: the candidates of a rolling reference.
+   */
+  async sampleWindows(run: string, range: { fromMs: number; toMs: number }): Promise<HistoryCandidate[]> {
+    return this.#serial(async () => {
+      const bounded = Number.isFinite(range.fromMs);
+      const reader = await this.#c.runAndReadAll(
+        `SELECT id, idx, start_ms, end_ms, written_ms, status, partial, records, sampled FROM sample_windows
+         WHERE run = ? AND COALESCE(end_ms, written_ms) <= CAST(? AS DOUBLE)${bounded ? ' AND COALESCE(end_ms, written_ms) > CAST(? AS DOUBLE)' : ''}`,
+        bounded ? [run, range.toMs, range.fromMs] : [run, range.toMs],
+      );
+      return reader.getRowObjectsJson().map((r) => ({
+        key: String(r.id),
+        index: Number(r.idx),
+        startMs: r.start_ms === null ? null : Number(r.start_ms),
+        endMs: r.end_ms === null ? null : Number(r.end_ms),
+        writtenMs: Number(r.written_ms),
+        status: r.status as Status,
+        partial: Boolean(r.partial),
+        records: Number(r.records),
+        sampled: Number(r.sampled),
+      }));
+    });
+  }
+
+  /**
+   * From each stored window (by `key`), the `take` sampled records at ranks offset, offset+1, …
+   * (wrapping): a uniform subset, since a sample is stored in random order. Encoded records.
+   */
+  async sampleRecords(draws: ReadonlyArray<{ key: string; offset: number; take: number; size: number }>): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const wanted = draws.filter((d) => d.take > 0);
+    if (wanted.length === 0) return out;
+    const { listValue, LIST, BIGINT, INTEGER } = await import('@duckdb/node-api');
+    const ids = wanted.map((d) => BigInt(d.key));
+    // Rows are appended in window order: the id range lets DuckDB skip older row groups.
+    const lo = ids.reduce((a, b) => (b < a ? b : a));
+    const hi = ids.reduce((a, b) => (b > a ? b : a));
+    return this.#serial(async () => {
+      const reader = await this.#c.runAndReadAll(
+        `SELECT s.window_id, s.rank, s.record FROM samples s
+         JOIN (SELECT unnest(?) AS id, unnest(?) AS off, unnest(?) AS take, unnest(?) AS size) a ON s.window_id = a.id
+         WHERE s.window_id BETWEEN ? AND ? AND ((s.rank - a.off + a.size) % a.size) < a.take
+         ORDER BY s.window_id, s.rank`,
+        [listValue(ids), listValue(wanted.map((d) => d.offset)), listValue(wanted.map((d) => d.take)), listValue(wanted.map((d) => d.size)), lo, hi],
+        [LIST(BIGINT), LIST(INTEGER), LIST(INTEGER), LIST(INTEGER), BIGINT, BIGINT],
+      );
+      for (const r of reader.getRowObjectsJson()) {
+        const key = String(r.window_id);
+        let list = out.get(key);
+        if (!list) out.set(key, (list = []));
+        list.push(String(r.record));
+      }
+      return out;
+    });
+  }
+
+  /** Sampled windows and records kept for `run` (for tests and `vigia history`). */
+  async sampleCounts(run: string): Promise<{ windows: number; records: number }> {
+    return this.#serial(async () => {
+      const r = (await this.#c.runAndReadAll(
+        'SELECT count(*) AS w, COALESCE(sum(sampled), 0) AS n, (SELECT count(*) FROM samples WHERE window_id IN (SELECT id FROM sample_windows WHERE run = ?)) AS rows FROM sample_windows WHERE run = ?',
+        [run, run],
+      )).getRowObjectsJson()[0]!;
+      return { windows: Number(r.w), records: Number(r.rows) };
     });
   }
 
@@ -253,7 +379,7 @@ export class HistoryStore {
       const where = since === undefined ? '' : ' AND COALESCE(end_ms, written_ms) >= ?';
       const values: DuckDBValue[] = since === undefined ? [run] : [run, since];
       const reader = await this.#c.runAndReadAll(
-        `SELECT idx, start_at, end_at, partial, status, records, detectors, metrics, written_ms FROM windows WHERE run = ?${where} ORDER BY written_ms, idx`,
+        `SELECT idx, start_at, end_at, partial, status, records, detectors, metrics, written_ms, ${await this.#refsColumn() ? 'refs' : 'NULL AS refs'} FROM windows WHERE run = ?${where} ORDER BY written_ms, idx`,
         values,
       );
       return reader.getRowObjectsJson().map((r) => ({
@@ -266,8 +392,15 @@ export class HistoryStore {
         detectors: JSON.parse(String(r.detectors)) as DetectorReport[],
         metrics: JSON.parse(String(r.metrics)) as MetricValue[],
         writtenAt: new Date(Number(r.written_ms)).toISOString(),
+        ...(r.refs !== null && r.refs !== undefined ? { references: JSON.parse(String(r.refs)) as Record<string, HistoryProvenance> } : {}),
       }));
     });
+  }
+
+  /** Whether the windows table has `refs` (a store written by an older vigia, opened read-only, has not). */
+  async #refsColumn(): Promise<boolean> {
+    this.#hasRefs ??= (await this.#c.runAndReadAll(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'windows' AND column_name = 'refs'`)).getRowObjectsJson()[0]!.n !== '0';
+    return this.#hasRefs;
   }
 
   /** Stored alert transitions of `run`; `pending`: only those not delivered yet. */

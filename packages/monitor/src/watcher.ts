@@ -1,4 +1,4 @@
-import type { Report, SourceBatch, SourcePosition, WindowReport } from '@vigia/core';
+import type { Report, SourceBatch, SourcePosition, WindowReport, WindowSample } from '@vigia/core';
 import type { AlertEvaluator, AlertState } from './alerts.js';
 import type { AlertNotifier } from './notify.js';
 import type { AlertRecord, HistoryStore } from './store.js';
@@ -55,6 +55,11 @@ export interface WatcherOptions {
   notifier?: AlertNotifier;
   hook?: WindowHook;
   restoreHook?(state: unknown): WindowHook;
+  /**
+   * The session's rolling references (`HistoryReferences`, when the config has fromHistory): the
+   * samples of the windows a step closed are committed with those windows.
+   */
+  history?: { takePending(): WindowSample[] };
   /** How often idle ticks run (ms). */
   tickMs?: number;
   /**
@@ -215,7 +220,7 @@ export class Watcher {
       records: this.stats.records,
     };
     try {
-      await o.store.commit(o.run, { windows, state, alerts });
+      await o.store.commit(o.run, { windows, state, alerts, ...(o.history ? { samples: o.history.takePending() } : {}) });
     } catch (error) {
       this.stats.commitErrors++;
       throw error;

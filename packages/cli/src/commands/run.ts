@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { createLogger, loadConfigFile, planFromLoaded, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Report, type Sink, type WindowReport } from '@vigia/core';
+import { createLogger, loadConfigFile, planFromLoaded, runPlan, SinkFailedError, VigiaError, errorMessage, writeFileSafely, type LoadedConfig, type Plan, type Report, type RunOptions, type Sink, type WindowReport } from '@vigia/core';
 import type { Io } from '../main.js';
 import { createProgressSink } from '../progress.js';
 import { builtinRegistryFor, reportError } from '../shared.js';
@@ -14,20 +14,24 @@ export interface RunArgs {
   debug: boolean;
 }
 
+/** The windows of a finished run as the history stores them (a batch run is one window). */
+function windowsOf(report: Report): WindowReport[] {
+  return report.windows ?? [{
+    window: report.window ?? { index: 0, start: null, end: null, partial: false, records: Object.values(report.datasets).reduce((a, d) => a + d.records, 0) },
+    status: report.status, datasets: report.datasets, detectors: report.detectors, metrics: report.metrics,
+    ...(report.metricErrors ? { metricErrors: report.metricErrors } : {}),
+  }];
+}
+
 /** Append a finished run's windows to the config's history store; a problem is returned as a warning. */
 async function storeRun(loaded: LoadedConfig, report: Report): Promise<string | undefined> {
   const { HistoryStore, StoreLockedError } = await import('@vigia/monitor');
   const { storePathOf } = await import('./watch.js');
   const path = storePathOf(loaded);
-  const windows: WindowReport[] = report.windows ?? [{
-    window: report.window ?? { index: 0, start: null, end: null, partial: false, records: Object.values(report.datasets).reduce((a, d) => a + d.records, 0) },
-    status: report.status, datasets: report.datasets, detectors: report.detectors, metrics: report.metrics,
-    ...(report.metricErrors ? { metricErrors: report.metricErrors } : {}),
-  }];
   try {
     const store = await HistoryStore.open(path, { retentionDays: loaded.config.store?.retentionDays });
     try {
-      await store.commit(report.name, { windows });
+      await store.commit(report.name, { windows: windowsOf(report) });
     } finally {
       await store.close();
     }
@@ -35,6 +39,44 @@ async function storeRun(loaded: LoadedConfig, report: Report): Promise<string | 
   } catch (error) {
     if (error instanceof StoreLockedError) return `the run was not added to the history: ${error.message}`;
     return `the run was not added to the history store ${path}: ${errorMessage(error)}`;
+  }
+}
+
+/**
+ * A run with a rolling reference (fromHistory): the store is opened before the run (its samples
+ * are each window's reference) and the run's windows are committed with their samples at the end.
+ * A store that cannot be opened is an error here, not a warning: the run cannot be judged without it.
+ */
+async function runWithHistory(plan: Plan, options: RunOptions): Promise<{ report: Report; sinkFailure?: SinkFailedError }> {
+  const { HistoryStore, HistoryReferences, StoreLockedError } = await import('@vigia/monitor');
+  const { storePathOf } = await import('./watch.js');
+  const path = storePathOf(plan.loaded);
+  let store;
+  try {
+    store = await HistoryStore.open(path, { retentionDays: plan.config.store?.retentionDays });
+  } catch (error) {
+    if (error instanceof StoreLockedError) throw new VigiaError('VIGIA_RUNTIME', `${plan.history[0]!.path} reads the history store, which is busy: ${error.message}`);
+    throw new VigiaError('VIGIA_RUNTIME', `${plan.history[0]!.path} reads the history store ${path}, which cannot be opened: ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    const history = new HistoryReferences(store, plan.config.name);
+    let report: Report;
+    let sinkFailure: SinkFailedError | undefined;
+    try {
+      report = await runPlan(plan, { ...options, history });
+    } catch (error) {
+      if (!(error instanceof SinkFailedError)) throw error;
+      sinkFailure = error;
+      report = error.report;
+    }
+    try {
+      await store.commit(report.name, { windows: windowsOf(report), samples: history.takePending() });
+    } catch (error) {
+      report.warnings = [...(report.warnings ?? []), `the run was not added to the history store ${path}: ${errorMessage(error)}`];
+    }
+    return { report, ...(sinkFailure ? { sinkFailure } : {}) };
+  } finally {
+    await store.close();
   }
 }
 
@@ -61,16 +103,20 @@ export async function runCommand(args: RunArgs, io: Io): Promise<number> {
     const logger = createLogger({ level: args.debug ? 'debug' : 'warn', write: (l) => io.stderr(`vigia: ${l}\n`), redact: plan.loaded.secrets });
     let report: Report;
     let sinkFailure: SinkFailedError | undefined;
-    try {
-      report = await runPlan(plan, { logger, extraSinks });
-    } catch (error) {
-      // A required output failed: the report exists, so show it, then exit 3 with the reason.
-      if (!(error instanceof SinkFailedError)) throw error;
-      sinkFailure = error;
-      report = error.report;
+    if (plan.history.length) {
+      ({ report, sinkFailure } = await runWithHistory(plan, { logger, extraSinks }));
+    } else {
+      try {
+        report = await runPlan(plan, { logger, extraSinks });
+      } catch (error) {
+        // A required output failed: the report exists, so show it, then exit 3 with the reason.
+        if (!(error instanceof SinkFailedError)) throw error;
+        sinkFailure = error;
+        report = error.report;
+      }
     }
     // `store:` keeps batch runs in the history too (one row per window; the whole run is one window).
-    if (plan.config.store) {
+    if (plan.config.store && !plan.history.length) {
       const problem = await storeRun(plan.loaded, report);
       if (problem) report.warnings = [...(report.warnings ?? []), problem];
     }

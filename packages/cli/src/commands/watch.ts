@@ -96,6 +96,8 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
     // Idle close: watch.idle, else the window's length (time windows) or a minute (count windows).
     const idleMs = config.watch?.idle ? parseDurationMs(config.watch.idle) : config.windows.size ? parseDurationMs(config.windows.size) : 60_000;
     const annotate = config.watch?.annotate;
+    // A rolling reference (fromHistory): drawn from the store's samples, which are committed with their windows.
+    const history = plan.history.length ? new monitor.HistoryReferences(store, config.name) : undefined;
     const notifier = new monitor.AlertNotifier(config.name, targets, store, (m) => logger.warn(m));
     let fatal: unknown;
     const watcher = new monitor.Watcher({
@@ -103,13 +105,14 @@ export async function watchCommand(args: WatchArgs, io: Io): Promise<number> {
       store,
       openSession: async (snapshot) => {
         // Each window is stored as it closes; the session keeps only the last few for its closing report.
-        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, idleMs, keepWindows: 10 });
+        return Session.open(plan, { logger, restore: snapshot as SessionSnapshot | undefined, idleMs, keepWindows: 10, ...(history ? { history } : {}) });
       },
       input: (from: SourcePosition | undefined, signal: AbortSignal): AsyncIterable<SourceBatch> => monitor.followJsonl({
         path: followPath, from, signal, batchSize: 4096, pollMs: 100, warn: (m) => logger.warn(m),
       }),
       restoreAlerts: (state: AlertState | undefined): AlertEvaluator => new monitor.AlertEvaluator(config.name, rules, state),
       notifier,
+      ...(history ? { history } : {}),
       ...(annotate ? { restoreHook: (state: unknown) => new monitor.AnnotationQueue({ path: resolve(loaded.dir, annotate.path), perWindow: annotate.perWindow, fields: annotate.fields, timestampField: config.windows!.timestampField, seed: config.seed }, state) } : {}),
       idleMs,
       tickMs: Math.min(1000, Math.max(50, Math.floor(idleMs / 4))),

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
-import { compileSchema, formatAjvErrors, trustSchema } from './options.js';
+import { compileSchema, formatAjvErrors, trustSchema, usePrecompiledValidators } from './options.js';
+import coreConfigValidators from './generated/config-validator.js';
 import { describeFsError } from './write.js';
 
 /** A component reference in a config: `{ use: name, with: { …options } }`. */
@@ -457,9 +458,17 @@ export function parseConfigText(text: string, where: { file: string; displayPath
   }
 }
 
+let coreValidatorReady = false;
+
 function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSource, where: { file: string }, display: string, secrets: string[]): LoadedConfig {
 
-  trustSchema(coreConfigSchema); // checked against the meta-schema by packages/cli/src/shared.test.ts
+  if (!coreValidatorReady) {
+    // Checked against the meta-schema by packages/cli/src/shared.test.ts; its validator is
+    // generated ahead of time (`pnpm gen:validators`), so a config is checked without loading ajv.
+    trustSchema(coreConfigSchema);
+    usePrecompiledValidators(coreConfigValidators);
+    coreValidatorReady = true;
+  }
   const validate = compileSchema(coreConfigSchema);
   const config = structuredClone(interpolated);
   const at = (path: string) => {

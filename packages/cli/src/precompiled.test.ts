@@ -2,16 +2,16 @@ import { coreConfigSchema, getAjv, parseConfigText, precompiledValidator, usePre
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { optionSchemasOf, renderValidatorModules, validatorModuleName } from './precompiled.js';
+import { optionSchemasOf, renderGeneratedModules, validatorModuleName } from './precompiled.js';
 import { BUILTIN_PLUGINS } from './shared.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const plugins = async () => Promise.all(BUILTIN_PLUGINS.map(async (p) => (await p.load()).default as VigiaPlugin));
 
-describe('precompiled validators', () => {
-  it('the committed modules are what `pnpm gen:validators` writes (regenerate after changing a schema)', async () => {
-    const modules = renderValidatorModules(await plugins());
-    expect(modules.length).toBe(BUILTIN_PLUGINS.length + 1);
+describe('precompiled validators and help texts', () => {
+  it('the committed modules are what `pnpm gen:precompiled` writes (regenerate after changing a schema or a command)', async () => {
+    const modules = await renderGeneratedModules(await plugins());
+    expect(modules.length).toBe(BUILTIN_PLUGINS.length + 2);
     for (const { path, text } of modules) {
       let committed = '';
       try {
@@ -19,7 +19,7 @@ describe('precompiled validators', () => {
       } catch {
         // missing: fails below
       }
-      expect(committed === text, `${path} is stale or missing: run pnpm gen:validators`).toBe(true);
+      expect(committed === text, `${path} is stale or missing: run pnpm gen:precompiled`).toBe(true);
     }
   });
 

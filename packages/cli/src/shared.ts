@@ -9,7 +9,7 @@ type Provides = Partial<Record<'sources' | 'sinks' | 'detectors' | 'metrics' | '
 interface BuiltinPlugin {
   name: string;
   load: () => Promise<{ default: unknown }>;
-  /** Its options validators, precompiled by `pnpm gen:validators` (precompiled.test.ts checks every entry has them). */
+  /** Its options validators, precompiled by `pnpm gen:precompiled` (precompiled.test.ts checks every entry has them). */
   validators?: () => Promise<{ default: PrecompiledValidators }>;
   provides?: Provides;
 }

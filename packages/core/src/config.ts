@@ -464,7 +464,7 @@ function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSou
 
   if (!coreValidatorReady) {
     // Checked against the meta-schema by packages/cli/src/shared.test.ts; its validator is
-    // generated ahead of time (`pnpm gen:validators`), so a config is checked without loading ajv.
+    // generated ahead of time (`pnpm gen:precompiled`), so a config is checked without loading ajv.
     trustSchema(coreConfigSchema);
     usePrecompiledValidators(coreConfigValidators);
     coreValidatorReady = true;

@@ -5,7 +5,7 @@
  * very code ajv would compile, with the same options, so results, defaults and error objects
  * (messages, paths, `parentSchema` and its `x-hints`) are the same.
  *
- * Used by `pnpm gen:validators` (scripts/gen-validators.mjs) for the core config schema and the
+ * Used by `pnpm gen:precompiled` (scripts/gen-precompiled.mjs) for the core config schema and the
  * built-in plugins' options; tests check the committed modules are up to date.
  */
 import type { Ajv } from 'ajv';

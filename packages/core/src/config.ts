@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { requireVendored } from './vendor.js';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
 import { compileSchema, formatAjvErrors, trustSchema, usePrecompiledValidators } from './options.js';
 import coreConfigValidators from './generated/config-validator.js';
@@ -364,7 +365,11 @@ interface ParsedSource {
   lineOf(path: string): number | undefined;
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+
 function parseYaml(text: string, display: string): ParsedSource {
+  // Loaded on first use (JSON configs and programmatic plans need no YAML parser), from its vendored copy.
+  const { LineCounter, parseDocument, isNode } = (yamlModule ??= requireVendored<typeof import('yaml')>('yaml'));
   const lineCounter = new LineCounter();
   let doc: Document;
   try {

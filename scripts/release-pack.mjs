@@ -32,7 +32,10 @@ export function publicPackages() {
     .filter(({ pkg }) => !pkg.private);
 }
 
-if (!skipBuild) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], root);
+if (!skipBuild) {
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], root);
+  run(process.execPath, [join(root, 'scripts', 'bundle-vendor.mjs')], root); // @vigia/core's one-file dependency copies (start-up)
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 

@@ -1,4 +1,4 @@
-import { Registry, clipText, isVigiaError, type VigiaConfig, type VigiaPlugin } from '@vigia/core';
+import { Registry, clipText, isVigiaError, usePrecompiledValidators, type PrecompiledValidators, type VigiaConfig, type VigiaPlugin } from '@vigia/core';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Io } from './main.js';
@@ -6,25 +6,33 @@ import type { Io } from './main.js';
 /** Component kinds (plural, as in a plugin object) and virtual-field prefixes a built-in provides. */
 type Provides = Partial<Record<'sources' | 'sinks' | 'detectors' | 'metrics' | 'embedders' | 'providers' | 'fields', readonly string[]>>;
 
+interface BuiltinPlugin {
+  name: string;
+  load: () => Promise<{ default: unknown }>;
+  /** Its options validators, precompiled by `pnpm gen:precompiled` (precompiled.test.ts checks every entry has them). */
+  validators?: () => Promise<{ default: PrecompiledValidators }>;
+  provides?: Provides;
+}
+
 /**
  * The built-in plugin packages, in registration order, each with what it provides, so a run loads
  * only the packages its config names (importing all of them and their dependencies is most of a
  * small run's start-up). `provides` must list exactly what the plugin registers (shared.test.ts
  * checks it against the loaded plugins); an entry without it is always loaded.
  */
-export const BUILTIN_PLUGINS: readonly { name: string; load: () => Promise<{ default: unknown }>; provides?: Provides }[] = [
-  { name: '@vigia/plugin-sources', load: () => import('@vigia/plugin-sources'), provides: { sources: ['jsonl', 'csv', 'parquet'] } },
-  { name: '@vigia/plugin-sinks', load: () => import('@vigia/plugin-sinks'), provides: { sinks: ['console', 'json', 'junit'] } },
-  { name: '@vigia/plugin-drift', load: () => import('@vigia/plugin-drift'), provides: { detectors: ['embedding-drift', 'intent-mix', 'layer-drift', 'feature-drift'] } },
-  { name: '@vigia/plugin-embedders', load: () => import('@vigia/plugin-embedders'), provides: { embedders: ['transformers', 'word-vectors', 'hashing'] } },
-  { name: '@vigia/plugin-anomaly', load: () => import('@vigia/plugin-anomaly'), provides: { detectors: ['anomaly'] } },
-  { name: '@vigia/plugin-llm-metrics', load: () => import('@vigia/plugin-llm-metrics'), provides: { metrics: ['latency', 'throughput', 'tokens', 'token-quality', 'errors', 'resources'] } },
-  { name: '@vigia/plugin-bias', load: () => import('@vigia/plugin-bias'), provides: { sources: ['bbq', 'counterfactual-templates', 'crows-pairs'], detectors: ['bbq-bias', 'counterfactual-bias', 'group-parity'] } },
-  { name: '@vigia/plugin-nondeterminism', load: () => import('@vigia/plugin-nondeterminism'), provides: { detectors: ['nondeterminism'] } },
-  { name: '@vigia/plugin-providers', load: () => import('@vigia/plugin-providers'), provides: { sources: ['samples'], providers: ['openai-compatible'] } },
-  { name: '@vigia/plugin-descriptors', load: () => import('@vigia/plugin-descriptors'), provides: { metrics: ['field-stats'], fields: ['descriptors'] } },
-  { name: '@vigia/plugin-exporters', load: () => import('@vigia/plugin-exporters'), provides: { sources: ['otlp-json'], sinks: ['prometheus', 'html', 'otlp', 'dogstatsd', 'webhook'] } },
-  { name: '@vigia/monitor', load: () => import('@vigia/monitor'), provides: { sources: ['http'] } },
+export const BUILTIN_PLUGINS: readonly BuiltinPlugin[] = [
+  { name: '@vigia/plugin-sources', load: () => import('@vigia/plugin-sources'), validators: () => import('./generated/validators/plugin-sources.js'), provides: { sources: ['jsonl', 'csv', 'parquet'] } },
+  { name: '@vigia/plugin-sinks', load: () => import('@vigia/plugin-sinks'), validators: () => import('./generated/validators/plugin-sinks.js'), provides: { sinks: ['console', 'json', 'junit'] } },
+  { name: '@vigia/plugin-drift', load: () => import('@vigia/plugin-drift'), validators: () => import('./generated/validators/plugin-drift.js'), provides: { detectors: ['embedding-drift', 'intent-mix', 'layer-drift', 'feature-drift'] } },
+  { name: '@vigia/plugin-embedders', load: () => import('@vigia/plugin-embedders'), validators: () => import('./generated/validators/plugin-embedders.js'), provides: { embedders: ['transformers', 'word-vectors', 'hashing'] } },
+  { name: '@vigia/plugin-anomaly', load: () => import('@vigia/plugin-anomaly'), validators: () => import('./generated/validators/plugin-anomaly.js'), provides: { detectors: ['anomaly'] } },
+  { name: '@vigia/plugin-llm-metrics', load: () => import('@vigia/plugin-llm-metrics'), validators: () => import('./generated/validators/plugin-llm-metrics.js'), provides: { metrics: ['latency', 'throughput', 'tokens', 'token-quality', 'errors', 'resources'] } },
+  { name: '@vigia/plugin-bias', load: () => import('@vigia/plugin-bias'), validators: () => import('./generated/validators/plugin-bias.js'), provides: { sources: ['bbq', 'counterfactual-templates', 'crows-pairs'], detectors: ['bbq-bias', 'counterfactual-bias', 'group-parity'] } },
+  { name: '@vigia/plugin-nondeterminism', load: () => import('@vigia/plugin-nondeterminism'), validators: () => import('./generated/validators/plugin-nondeterminism.js'), provides: { detectors: ['nondeterminism'] } },
+  { name: '@vigia/plugin-providers', load: () => import('@vigia/plugin-providers'), validators: () => import('./generated/validators/plugin-providers.js'), provides: { sources: ['samples'], providers: ['openai-compatible'] } },
+  { name: '@vigia/plugin-descriptors', load: () => import('@vigia/plugin-descriptors'), validators: () => import('./generated/validators/plugin-descriptors.js'), provides: { metrics: ['field-stats'], fields: ['descriptors'] } },
+  { name: '@vigia/plugin-exporters', load: () => import('@vigia/plugin-exporters'), validators: () => import('./generated/validators/plugin-exporters.js'), provides: { sources: ['otlp-json'], sinks: ['prometheus', 'html', 'otlp', 'dogstatsd', 'webhook'] } },
+  { name: '@vigia/monitor', load: () => import('@vigia/monitor'), validators: () => import('./generated/validators/monitor.js'), provides: { sources: ['http'] } },
 ];
 
 /** The embedder a component gets when the config has no `embedders:` (the engine's fallback). */
@@ -70,8 +78,11 @@ export async function builtinRegistryFor(config: VigiaConfig): Promise<Registry>
   return registryOf(BUILTIN_PLUGINS.filter((p) => chosen.has(p.name)));
 }
 
-async function registryOf(entries: readonly { load: () => Promise<{ default: unknown }> }[]): Promise<Registry> {
-  const modules = await Promise.all(entries.map((e) => e.load()));
+async function registryOf(entries: readonly BuiltinPlugin[]): Promise<Registry> {
+  // Each package's options validators come precompiled (generated/validators/), so planning
+  // neither loads ajv nor compiles a schema.
+  const [modules, validators] = await Promise.all([Promise.all(entries.map((e) => e.load())), Promise.all(entries.map((e) => e.validators?.()))]);
+  for (const v of validators) if (v) usePrecompiledValidators(v.default);
   // Where each built-in comes from, so components marked `isolation: worker` can be re-imported in a worker thread.
   return new Registry(modules.map((m) => m.default as VigiaPlugin)).locateModules((name) => pathToFileURL(requireFromCli.resolve(name)).href);
 }

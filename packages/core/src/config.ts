@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { requireVendored } from './vendor.js';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
-import { compileSchema, formatAjvErrors, trustSchema } from './options.js';
+import { compileSchema, formatAjvErrors, trustSchema, usePrecompiledValidators } from './options.js';
+import coreConfigValidators from './generated/config-validator.js';
 import { describeFsError } from './write.js';
 import type { FromHistorySpec } from './history.js';
 
@@ -397,7 +399,11 @@ interface ParsedSource {
   lineOf(path: string): number | undefined;
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+
 function parseYaml(text: string, display: string): ParsedSource {
+  // Loaded on first use (JSON configs and programmatic plans need no YAML parser), from its vendored copy.
+  const { LineCounter, parseDocument, isNode } = (yamlModule ??= requireVendored<typeof import('yaml')>('yaml'));
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
@@ -491,9 +497,17 @@ export function parseConfigText(text: string, where: { file: string; displayPath
   }
 }
 
+let coreValidatorReady = false;
+
 function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSource, where: { file: string }, display: string, secrets: string[]): LoadedConfig {
 
-  trustSchema(coreConfigSchema); // checked against the meta-schema by packages/cli/src/shared.test.ts
+  if (!coreValidatorReady) {
+    // Checked against the meta-schema by packages/cli/src/shared.test.ts; its validator is
+    // generated ahead of time (`pnpm gen:precompiled`), so a config is checked without loading ajv.
+    trustSchema(coreConfigSchema);
+    usePrecompiledValidators(coreConfigValidators);
+    coreValidatorReady = true;
+  }
   const validate = compileSchema(coreConfigSchema);
   const config = structuredClone(interpolated);
   const at = (path: string) => {

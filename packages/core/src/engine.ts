@@ -1,5 +1,6 @@
 import type { HistorySource } from './history.js';
-import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
+import { requireVendored } from './vendor.js';
 import type {
   Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorResult, Embedder, ErasedDef, Logger, MetricInput, MetricValue, Provider, Report,
   MultipleTesting, Sink, Detector, Metric, WindowInfo, StatefulDetector, StatefulMetric,
@@ -45,8 +46,13 @@ export interface RunOptions {
   history?: HistorySource;
 }
 
+let tsyringeModule: typeof import('tsyringe') | undefined;
+/** tsyringe, loaded with the first run (from its vendored copy; `reflect-metadata` is loaded by index.ts first). */
+const tsyringe = () => (tsyringeModule ??= requireVendored<typeof import('tsyringe')>('tsyringe'));
+
 /** Build the per-run container: one per run, so nothing leaks between runs. */
 export function createRunContainer(plan: Plan, options: RunOptions = {}): DependencyContainer {
+  const { container: rootContainer, instanceCachingFactory } = tsyringe();
   const c = rootContainer.createChildContainer();
   const logger = options.logger ?? createLogger({ level: 'warn', redact: plan.loaded.secrets });
   c.register(Tokens.Plan, { useValue: plan });

@@ -6,7 +6,8 @@ export {
   defineDetector, defineStatefulDetector, defineStatefulMetric, defineMetric, defineSink, defineSource, defineEmbedder, defineProvider, definePlugin, defineFieldProvider,
 } from './define.js';
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, clipText, describeValue, nestingDepth, redactSecrets, redactError, type ErrorCode } from './errors.js';
-export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors } from './options.js';
+export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors, usePrecompiledValidators, precompiledValidator, type PrecompiledValidators } from './options.js';
+export { precompileValidators } from './precompile.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';
 export { SharedState, type SharedGetter, type SharedScope } from './shared.js';

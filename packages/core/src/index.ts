@@ -23,3 +23,4 @@ export { componentNameOf } from './define.js';
 export { CORE_VERSION, PLUGIN_KEYWORD, checkCoreRange, coreFits, readPluginManifest, findInstalledPlugins, findProjectDir, packageDir, type PluginManifest, type InstalledPlugin } from './compat.js';
 export { SINK_DEADLINE_MS, SINK_QUEUE_SIZE, SINK_EXPORT_BATCH, setSinkErrorHandler, type SinkErrorHandler } from './sinks.js';
 export { writeFileSafely, describeFsError } from './write.js';
+export { packDatasets, unpackDatasets, PACK_MIN_VALUES, type WireDataset, type PackStats } from './pack.js';

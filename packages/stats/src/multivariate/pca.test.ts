@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../random.js';
 import { fitPca } from './pca.js';
-import type { Matrix } from './matrix.js';
+import { selectKth, type Matrix } from './matrix.js';
 
 const random = createRandom(11);
 
@@ -55,5 +55,25 @@ describe('fitPca, leading components by Lanczos', () => {
     expect(fitPca(small, 5, { method: 'leading' })).toEqual(fitPca(small, 5));
     const many = matrix(300, 64, () => random.normal());
     expect(fitPca(many, 40, { method: 'leading' })).toEqual(fitPca(many, 40));
+  });
+});
+
+describe('selectKth', () => {
+  it('gives the k-th smallest value exactly, on large inputs with ties, sorted runs and outliers', () => {
+    const r = createRandom(5);
+    const n = 200_003;
+    const cases: Record<string, Float64Array> = {
+      normal: Float64Array.from({ length: n }, () => r.normal()),
+      ties: Float64Array.from({ length: n }, () => Math.floor(r.next() * 7)),
+      sorted: Float64Array.from({ length: n }, (_, i) => i * 0.5),
+      descending: Float64Array.from({ length: n }, (_, i) => -i),
+      outliers: Float64Array.from({ length: n }, (_, i) => (i % 1000 === 0 ? 1e300 : r.next())),
+      // the strided sample sees only one value: the bracket misses and quickselect takes over
+      strided: Float64Array.from({ length: n }, (_, i) => (i % 24 === 12 ? 5 : r.next())),
+    };
+    for (const [label, values] of Object.entries(cases)) {
+      const sorted = Float64Array.from(values).sort();
+      for (const k of [0, 1, (n - 1) >> 1, n - 2, n - 1, 12_345]) expect(selectKth(Float64Array.from(values), k), `${label}, k=${k}`).toBe(sorted[k]);
+    }
   });
 });

@@ -122,6 +122,7 @@ export class IsolatedRunner {
   #datasets: Map<string, Dataset>;
   /** When the last datasets were posted (performance.now()), for the debug log of their arrival. */
   #sentAt = 0;
+  #sentRecords = 0;
   readonly #services: RunServices;
   readonly #script: string;
 
@@ -182,6 +183,7 @@ export class IsolatedRunner {
     const t1 = performance.now();
     worker.postMessage({ type: 'datasets', datasets: wire } satisfies ToWorker, transfer);
     this.#sentAt = performance.now();
+    this.#sentRecords = stats.records;
     if (stats.records > 0) {
       this.#services.logger.debug(`datasets sent to the worker thread: ${stats.records} records, ${stats.fields} number-array field(s) packed (${stats.values} numbers), packing ${(t1 - t0).toFixed(1)} ms, posting ${(this.#sentAt - t1).toFixed(1)} ms`, {
         records: stats.records, packedFields: stats.fields, packedValues: stats.values, packMs: t1 - t0, postMs: this.#sentAt - t1,
@@ -225,7 +227,7 @@ export class IsolatedRunner {
         return;
       }
       case 'ready':
-        if (m.unpackMs !== undefined) {
+        if (m.unpackMs !== undefined && this.#sentRecords > 0) {
           const arrivedMs = performance.now() - this.#sentAt;
           services.logger.debug(`datasets ready in the worker thread ${arrivedMs.toFixed(1)} ms after posting (unpacking there ${m.unpackMs.toFixed(1)} ms)`, { arrivedMs, unpackMs: m.unpackMs });
         }

@@ -160,9 +160,25 @@ function orthogonalize(x: Float64Array, Q: Float64Array, m: number, d: number): 
 // Small kernels, each optimised on its own (one big function with many loops is optimised on
 // stack replacement and deoptimised as each loop is first reached).
 
-/** out = C · Q[q, q + d) for the symmetric d × d matrix C (row-major). */
+/** out = C · Q[q, q + d) for the symmetric d × d matrix C (row-major), four rows per pass over Q's row. */
 function matVec(c: Float64Array, d: number, Q: Float64Array, q: number, out: Float64Array): void {
-  for (let i = 0; i < d; i++) out[i] = dotAt(c, i * d, Q, q, d);
+  let i = 0;
+  for (; i + 3 < d; i += 4) {
+    const r0 = i * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const v = Q[q + j]!;
+      s0 += c[r0 + j]! * v;
+      s1 += c[r1 + j]! * v;
+      s2 += c[r2 + j]! * v;
+      s3 += c[r3 + j]! * v;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < d; i++) out[i] = dotAt(c, i * d, Q, q, d);
 }
 
 /** Σ a[ao + j] · b[bo + j] over j < d. */

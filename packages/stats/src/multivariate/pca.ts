@@ -238,10 +238,9 @@ function missesLeading(c: Float64Array, d: number, Q: Float64Array, m: number, l
     return n;
   };
   if (project(v) === 0) return false;
-  let rayleigh = 0;
   for (let iter = 0; iter < 16; iter++) {
     matVec(c, d, v, 0, w);
-    rayleigh = dotAt(v, 0, w, 0, d);
+    const rayleigh = dotAt(v, 0, w, 0, d);
     if (rayleigh >= lambdaK - 1e-9 * top) return true;
     if (project(w) === 0) return false;
     [v, w] = [w, v];

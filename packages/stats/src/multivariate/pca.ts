@@ -4,7 +4,7 @@
  * ones by Lanczos with full reorthogonalisation (Golub & Van Loan, Matrix Computations §10.1),
  * each checked by its residual.
  */
-import { symmetricEigen } from './eigen.js';
+import { symmetricEigen, tridiagonalEigen } from './eigen.js';
 import { createGramBlocks } from './gram.js';
 import { columnMeans, gramUpper, type Matrix } from './matrix.js';
 
@@ -200,12 +200,7 @@ function axpyAt(x: Float64Array, f: number, Q: Float64Array, o: number, d: numbe
  */
 function ritzPairs(alpha: Float64Array, beta: Float64Array, m: number, k: number, d: number, Q: Float64Array, exact: boolean): { values: Float64Array; vectors: Float64Array; top: number } | undefined {
   if (m < k) return undefined;
-  const T = new Float64Array(m * m);
-  for (let s = 0; s < m; s++) {
-    T[s * m + s] = alpha[s]!;
-    if (s + 1 < m) T[s * m + s + 1] = T[(s + 1) * m + s] = beta[s]!;
-  }
-  const small = symmetricEigen(T, m);
+  const small = tridiagonalEigen(alpha, beta, m);
   const order = Array.from(small.values, (v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
   const top = Math.abs(small.values[order[0]!]!);
   for (let r = 0; r < k; r++) {

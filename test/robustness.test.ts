@@ -139,6 +139,35 @@ export default definePlugin({ name: 'count', apiVersion: CORE_API_VERSION, detec
     expect(JSON.parse(r.stdout).detectors[0].message).toMatch(/cannot be sent to a worker thread \(dataset "current" \(jsonl \.\/current\.jsonl\), record 121 is nested 1000 or more levels deep\); set `isolation: inline`/);
   });
 
+  it('records with vectors reach a worker thread packed and come out the same as inline', async () => {
+    // A plugin that digests the records it is given (key order, nulls and all) and says whether
+    // it got packed columns; embedding-drift reads the same vectors either way.
+    const plugin = `import { createHash } from 'node:crypto';
+import { definePlugin, defineDetector, CORE_API_VERSION } from '@vigia/core';
+export default definePlugin({ name: 'digest', apiVersion: CORE_API_VERSION, detectors: {
+  digest: defineDetector({ description: 'digests records', options: { type: 'object', properties: {} },
+    create: () => ({ evaluate: ({ current }) => ({ status: 'pass', statistic: parseInt(createHash('sha256').update(JSON.stringify(current.records)).digest('hex').slice(0, 12), 16), pValue: null, threshold: null,
+      message: current.numberArrays ? 'packed: ' + [...current.numberArrays.keys()].join(',') : 'records' }) }) }),
+} });
+`;
+    const vec = (i: number, shift: number) => Array.from({ length: 48 }, (_, k) => Math.sin(i * 7 + k * 3) + (k < 4 ? shift : 0));
+    const data = (shift: number) => lines(200, (i) => (i === 5 ? { id: i, emb: null } : { id: i, emb: vec(i, shift), nested: { e: vec(i + 1, 0), tag: i % 3 } }));
+    const detectors = (iso: string) => `detectors:\n  - { use: digest${iso} }\n  - { use: embedding-drift, with: { field: emb, seed: 1 }${iso} }\n  - { id: nested, use: embedding-drift, with: { field: nested.e, method: centroid, seed: 1 }${iso} }\n`;
+    const dir = tempProject({ 'reference.jsonl': data(0), 'current.jsonl': data(0.4), 'digest.mjs': plugin, 'vigia.yaml': `version: 1\nplugins: [./digest.mjs]\n${base.slice('version: 1\n'.length)}${detectors('')}` });
+    linkCore(dir);
+    const worker = await cli(['run', 'vigia.yaml', '--format', 'json'], dir);
+    writeFileSync(join(dir, 'vigia.yaml'), `version: 1\nplugins: [./digest.mjs]\n${base.slice('version: 1\n'.length)}${detectors(', isolation: inline')}`);
+    const inline = await cli(['run', 'vigia.yaml', '--format', 'json'], dir);
+    if (!worker.stdout || !inline.stdout) throw new Error(`${worker.stderr}\n${inline.stderr}`);
+    const [w, i] = [JSON.parse(worker.stdout), JSON.parse(inline.stdout)];
+    expect(w.detectors[0].message).toBe('packed: emb,nested.e');
+    expect(i.detectors[0].message).toBe('records');
+    expect(w.detectors[0].statistic).toBe(i.detectors[0].statistic);
+    expect(w.detectors[1].status).toBe('fail');
+    const strip = (d: { durationMs?: number }) => ({ ...d, durationMs: 0 });
+    expect(w.detectors.slice(1).map(strip)).toEqual(i.detectors.slice(1).map(strip));
+  }, 60_000);
+
   it('embedding-drift (classifier) with timeoutMs: 1000 is stopped and reported as error', () => {
     // Reference and current differ, so the sequential permutation test cannot stop early (on
     // identical data it may finish inside the limit, which made this test depend on machine speed).

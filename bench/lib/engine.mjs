@@ -7,12 +7,12 @@ import { builtinRegistry } from '../../packages/cli/dist/index.js';
 
 let registry;
 
-/** Run the YAML config `text` (paths in it resolve against `dir`); returns the report. */
-export async function runConfig(text, dir, { warn = () => {} } = {}) {
+/** Run the YAML config `text` (paths in it resolve against `dir`); returns the report. Log lines at `level` and above go to `warn`. */
+export async function runConfig(text, dir, { warn = () => {}, level = 'error' } = {}) {
   registry ??= await builtinRegistry();
   const loaded = parseConfigText(text, { file: join(dir, 'bench.yaml') });
   const plan = await planFromLoaded(loaded, registry);
-  return runPlan(plan, { logger: createLogger({ level: 'error', write: warn }) });
+  return runPlan(plan, { logger: createLogger({ level, write: warn }) });
 }
 
 /**

@@ -47,6 +47,27 @@ export interface Dataset {
    * only the fields the config's components use; for "did you mean" hints.
    */
   readonly fieldNames?: readonly string[];
+  /**
+   * Fields whose records hold arrays of numbers, packed into columns (additive): set on the datasets
+   * a component sees in a worker thread (`isolation: worker`), where they arrive packed instead of
+   * cloned number by number. Keyed by the dotted path `getField` reads; the records still hold the
+   * same arrays (built on first access). A component reading a whole vector field may take the
+   * column instead; records it does not cover (`packed[i]` is 0) hold their own value.
+   */
+  readonly numberArrays?: ReadonlyMap<string, NumberArrayColumn>;
+}
+
+/** One field's arrays of numbers across a dataset's records (see {@link Dataset.numberArrays}). */
+export interface NumberArrayColumn {
+  /** The packed records' arrays, concatenated in record order. */
+  readonly values: Float64Array;
+  /** Record i's array is `values.subarray(offsets[i], offsets[i + 1])` (length records + 1). */
+  readonly offsets: Int32Array;
+  /**
+   * 1 where record i's value of the field is the array in `values`; 0 where it is not packed (absent,
+   * null, or not an array of numbers): read that record's value from the record.
+   */
+  readonly packed: Uint8Array;
 }
 
 export type Status = 'pass' | 'warn' | 'fail' | 'error';

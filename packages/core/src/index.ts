@@ -29,3 +29,4 @@ export {
   sampleRecords, chooseWindows, allocate, rangeStart, windowMs, encodeSampleRecord, decodeSampleRecord, VECTOR_MIN_LENGTH,
   type FromHistorySpec, type PlannedHistory, type WindowSample, type HistoryCandidate, type HistoryProvenance, type HistoryRequest, type HistoryReference, type HistorySource,
 } from './history.js';
+export { packDatasets, unpackDatasets, PACK_MIN_VALUES, type WireDataset, type PackStats } from './pack.js';

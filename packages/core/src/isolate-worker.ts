@@ -13,6 +13,7 @@ import type { FromWorker, ToWorker, WorkerJob } from './isolate.js';
 import { componentSeed, createRng, resolveFrom, systemClock } from './services.js';
 import { correctedLevel } from './context.js';
 import { computeMetricOnce, evaluateDetectorOnce } from './run-once.js';
+import { unpackDatasets } from './pack.js';
 
 const port = parentPort;
 if (!port) throw new Error('isolate-worker.js runs only as a worker thread');
@@ -117,10 +118,12 @@ async function run(job: number, spec: WorkerJob): Promise<unknown> {
 
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
-    case 'datasets':
-      datasets = new Map(m.datasets.map((d) => [d.name, d]));
-      post({ type: 'ready' });
+    case 'datasets': {
+      const t = performance.now();
+      datasets = new Map(unpackDatasets(m.datasets).map((d) => [d.name, d]));
+      post({ type: 'ready', unpackMs: performance.now() - t });
       return;
+    }
     case 'run':
       run(m.job, m.spec).then(
         (value) => {

@@ -7,7 +7,8 @@
  *
  * `worker`: in a worker thread (one per run, reused; started on first use). The worker re-imports
  * the component's plugin module, creates the component with the same validated options and the
- * same seed, and gets the run's datasets once by structured clone. Its services reach back to the
+ * same seed, and gets the run's datasets once by structured clone, their number-array fields
+ * (embeddings) packed into transferred Float64Arrays (pack.ts). Its services reach back to the
  * main thread: embedders, providers and the cache run there (so a model loads once and caches are
  * shared), logs and events are forwarded. At the time limit the worker is terminated, which stops
  * even a synchronous loop; the next isolated component gets a fresh worker.
@@ -18,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { Dataset, DetectorResult, Logger, MetricValue, MultipleTesting, WindowInfo } from './contracts.js';
 import type { RunServices } from './context.js';
 import { VigiaError, clipText, errorMessage, nestingDepth } from './errors.js';
+import { packDatasets, type WireDataset } from './pack.js';
 
 /** A job for the worker: which component, with which options, on which datasets. */
 export interface WorkerJob {
@@ -42,7 +44,7 @@ export interface WorkerJob {
 
 /** Messages from the worker to the main thread. */
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; unpackMs?: number }
   | { type: 'started'; job: number }
   | { type: 'result'; job: number; value: unknown }
   | { type: 'error'; job: number; error: { message: string; code?: string; name?: string; stack?: string } }
@@ -52,7 +54,7 @@ export type FromWorker =
 
 /** Messages from the main thread to the worker. */
 export type ToWorker =
-  | { type: 'datasets'; datasets: Dataset[] }
+  | { type: 'datasets'; datasets: WireDataset[] }
   | { type: 'preload'; modules: string[] }
   | { type: 'run'; job: number; spec: WorkerJob }
   | { type: 'reply'; call: number; value?: unknown; error?: string }
@@ -118,6 +120,9 @@ export class IsolatedRunner {
   #jobs = new Map<number, PendingJob>();
   #nextJob = 1;
   #datasets: Map<string, Dataset>;
+  /** When the last datasets were posted (performance.now()), for the debug log of their arrival. */
+  #sentAt = 0;
+  #sentRecords = 0;
   readonly #services: RunServices;
   readonly #script: string;
 
@@ -147,7 +152,7 @@ export class IsolatedRunner {
     worker.on('exit', (code) => this.#failAll(worker, new Error(`the worker thread exited (code ${code})`)));
     // Structured clone of every dataset, once per worker.
     try {
-      worker.postMessage({ type: 'datasets', datasets: [...this.#datasets.values()] } satisfies ToWorker);
+      this.#postDatasets(worker);
     } catch (error) {
       this.#discard();
       this.#ready = undefined;
@@ -165,9 +170,24 @@ export class IsolatedRunner {
     this.#datasets = datasets;
     if (!this.#worker) return;
     try {
-      this.#worker.postMessage({ type: 'datasets', datasets: [...datasets.values()] } satisfies ToWorker);
+      this.#postDatasets(this.#worker);
     } catch {
       this.#discard();
+    }
+  }
+
+  /** Pack and post the datasets (throws when they cannot be cloned); logs what it cost at debug level. */
+  #postDatasets(worker: Worker): void {
+    const t0 = performance.now();
+    const { wire, transfer, stats } = packDatasets([...this.#datasets.values()]);
+    const t1 = performance.now();
+    worker.postMessage({ type: 'datasets', datasets: wire } satisfies ToWorker, transfer);
+    this.#sentAt = performance.now();
+    this.#sentRecords = stats.records;
+    if (stats.records > 0) {
+      this.#services.logger.debug(`datasets sent to the worker thread: ${stats.records} records, ${stats.fields} number-array field(s) packed (${stats.values} numbers), packing ${(t1 - t0).toFixed(1)} ms, posting ${(this.#sentAt - t1).toFixed(1)} ms`, {
+        records: stats.records, packedFields: stats.fields, packedValues: stats.values, packMs: t1 - t0, postMs: this.#sentAt - t1,
+      });
     }
   }
 
@@ -206,6 +226,12 @@ export class IsolatedRunner {
         this.#jobs.get(m.job)?.start?.();
         return;
       }
+      case 'ready':
+        if (m.unpackMs !== undefined && this.#sentRecords > 0) {
+          const arrivedMs = performance.now() - this.#sentAt;
+          services.logger.debug(`datasets ready in the worker thread ${arrivedMs.toFixed(1)} ms after posting (unpacking there ${m.unpackMs.toFixed(1)} ms)`, { arrivedMs, unpackMs: m.unpackMs });
+        }
+        return;
       case 'log':
         services.logger[m.level](m.message, m.fields);
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Embedder } from '@vigia/core';
+import { packDatasets, unpackDatasets, type Dataset, type Embedder, type VigiaRecord } from '@vigia/core';
 import { createRandom } from '@vigia/stats';
 import { runDetector } from '@vigia/testing';
 import { embeddingDrift } from './embedding-drift.js';
@@ -76,5 +76,34 @@ describe('embedding-drift', () => {
     // A data error is this detector's error result, which makes a run exit 3.
     expect((await runDetector(embeddingDrift, { field: 'v' }, { reference: ref, current: [{ v: 'x' }] })).status).toBe('error');
     expect(await runDetector(embeddingDrift, {}, { reference: ref, current: ref })).toMatchObject({ status: 'error', message: expect.stringMatching(/needs `field`/) });
+  });
+
+  it('reads packed vector columns (as in a worker thread) with the same results and errors as records', async () => {
+    /** The dataset as a worker thread sees it: packed, cloned with its buffers transferred, unpacked. */
+    const asInWorker = (name: string, records: VigiaRecord[]): Dataset => {
+      const { wire, transfer } = packDatasets([{ name, origin: `inline ${name}`, skipped: 0, records }]);
+      const [d] = unpackDatasets(structuredClone(wire, { transfer }));
+      return d!;
+    };
+    const plain = (name: string, records: VigiaRecord[]): Dataset => ({ name, origin: `inline ${name}`, skipped: 0, records });
+    const ref = vectors(150, 32, 1);
+    const cases: Record<string, VigiaRecord[]> = {
+      drifted: vectors(150, 32, 2, (j) => (j < 3 ? 1 : 0)),
+      'nulls and gaps': vectors(150, 32, 3).map((r, i) => (i % 17 === 0 ? { v: null } : i % 19 === 0 ? {} : r)),
+      'a short vector': vectors(150, 32, 4).map((r, i) => (i === 40 ? { v: r.v.slice(1) } : r)),
+      'a NaN': vectors(150, 32, 5).map((r, i) => (i === 41 ? { v: r.v.map((x, k) => (k === 7 ? NaN : x)) } : r)),
+      'a string in a vector': vectors(150, 32, 6).map((r, i) => (i === 42 ? { v: r.v.map((x, k) => (k === 3 ? '1' : x)) } : r)),
+      'a text': vectors(150, 32, 7).map((r, i) => (i === 43 ? { v: 'text' } : r)),
+    };
+    for (const method of ['mmd', 'pca-ks'] as const) {
+      for (const [label, current] of Object.entries(cases)) {
+        const packed = asInWorker('current', current);
+        if (label !== 'a text') expect(packed.numberArrays?.has('v'), label).toBe(true);
+        const options = { field: 'v', method, seed: 5, sample: 120 };
+        const viaRecords = await runDetector(embeddingDrift, options, { reference: plain('reference', ref), current: plain('current', current) });
+        const viaColumns = await runDetector(embeddingDrift, options, { reference: asInWorker('reference', ref), current: packed });
+        expect(viaColumns, `${method}, ${label}`).toEqual(viaRecords);
+      }
+    }
   });
 });

@@ -61,7 +61,8 @@ export const embeddingDrift = defineDetector({
           throw new DataError(`embedding-drift needs at least 2 vectors per side (reference has ${ref.matrix.rows}, current ${cur.matrix.rows})`);
         }
         const d = ref.matrix.cols;
-        const explainPca = fitPca(ref.matrix, Math.min(EXPLAIN_COMPONENTS, d));
+        // The leading components only (Lanczos, residual-checked; see fitPca's `method`).
+        const explainPca = fitPca(ref.matrix, Math.min(EXPLAIN_COMPONENTS, d), { method: 'leading' });
         let x: Matrix = ref.matrix, y: Matrix = cur.matrix;
         let reduced: Pca | undefined;
         if (options.pca !== undefined && method !== 'pca-ks' && options.pca < d) {

@@ -2,7 +2,7 @@
  * Reading vectors and texts out of datasets for the embedding detectors, with errors that name
  * the dataset, the record and the field.
  */
-import { DataError, describeValue, getField, type ComponentContext, type Dataset } from '@vigia/core';
+import { DataError, describeValue, getField, type ComponentContext, type Dataset, type NumberArrayColumn } from '@vigia/core';
 import { sampleIndices, type Matrix, type Random } from '@vigia/stats';
 
 export interface VectorColumn {
@@ -24,17 +24,22 @@ export function assertNotEmpty(dataset: Dataset): void {
 /**
  * The vectors under `field` (arrays or typed arrays of finite numbers, all of one length).
  * Absent or null values are skipped and counted; `expectedLength` (e.g. the reference's) is
- * enforced when given.
+ * enforced when given. Where the dataset carries the field packed (a worker thread's datasets,
+ * {@link Dataset.numberArrays}), the packed records' vectors are read from the column, with the
+ * same checks in the same record order, so results and errors are the same.
  */
 export function vectorColumn(dataset: Dataset, field: string, expectedLength?: number): VectorColumn {
   assertNotEmpty(dataset);
+  const packed = dataset.numberArrays?.get(field);
+  const whole = packed && wholeColumn(packed, dataset.records.length, expectedLength);
+  if (whole) return whole;
   const rows: ArrayLike<number>[] = [];
   const index: number[] = [];
   let missing = 0;
   let length = expectedLength;
   let lengthFrom = expectedLength === undefined ? '' : 'the reference vectors';
   dataset.records.forEach((record, i) => {
-    const raw = getField(record, field);
+    const raw = packed?.packed[i] === 1 ? packed.values.subarray(packed.offsets[i], packed.offsets[i + 1]) : getField(record, field);
     if (raw === undefined || raw === null) {
       missing++;
       return;
@@ -70,6 +75,22 @@ export function vectorColumn(dataset: Dataset, field: string, expectedLength?: n
     for (let k = 0; k < d; k++) data[r * d + k] = row[k]!;
   }
   return { matrix: { rows: rows.length, cols: d, data }, recordIndex: Int32Array.from(index), missing };
+}
+
+/**
+ * The matrix straight from a packed column when every record is packed, every vector has the
+ * expected (or the first) length and every value is finite; undefined otherwise, and the record
+ * by record path then finds (and names) whatever differs.
+ */
+function wholeColumn(column: NumberArrayColumn, records: number, expectedLength: number | undefined): VectorColumn | undefined {
+  const { values, offsets, packed } = column;
+  if (records === 0 || packed.length !== records) return undefined;
+  const d = expectedLength ?? offsets[1]! - offsets[0]!;
+  if (d === 0) return undefined;
+  for (let i = 0; i < records; i++) if (packed[i] !== 1 || offsets[i + 1]! - offsets[i]! !== d) return undefined;
+  const start = offsets[0]!, end = offsets[records]!;
+  for (let k = start; k < end; k++) if (!Number.isFinite(values[k]!)) return undefined;
+  return { matrix: { rows: records, cols: d, data: values.slice(start, end) }, recordIndex: Int32Array.from({ length: records }, (_, i) => i), missing: 0 };
 }
 
 export interface TextColumn {

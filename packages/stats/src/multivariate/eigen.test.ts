@@ -44,3 +44,26 @@ describe('symmetricEigen', () => {
     for (let i = 1; i < n; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
   });
 });
+
+describe('tridiagonalEigen', () => {
+  it('gives the eigenpairs of a symmetric tridiagonal matrix as symmetricEigen does (up to sign)', async () => {
+    const { tridiagonalEigen } = await import('./eigen.js');
+    const n = 60;
+    const diagonal = Array.from({ length: n }, (_, i) => Math.sin(i) * 3 + i * 0.1);
+    const off = Array.from({ length: n - 1 }, (_, i) => Math.cos(i * 1.7) + 0.5);
+    const dense = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      dense[i * n + i] = diagonal[i]!;
+      if (i + 1 < n) dense[i * n + i + 1] = dense[(i + 1) * n + i] = off[i]!;
+    }
+    const a = tridiagonalEigen(diagonal, off, n), b = symmetricEigen(dense, n);
+    const byValue = (e: { values: Float64Array }) => Array.from(e.values, (v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+    const sa = byValue(a), sb = byValue(b);
+    for (let r = 0; r < n; r++) {
+      expect(Math.abs(sa[r]![0] - sb[r]![0])).toBeLessThan(1e-12);
+      let dot = 0;
+      for (let j = 0; j < n; j++) dot += a.vectors[sa[r]![1] * n + j]! * b.vectors[sb[r]![1] * n + j]!;
+      expect(Math.abs(Math.abs(dot) - 1)).toBeLessThan(1e-10);
+    }
+  });
+});

@@ -29,6 +29,22 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
   return { values: d, vectors: V };
 }
 
+/**
+ * Eigenpairs of the symmetric tridiagonal n × n matrix with `diagonal` and `off` (off[i] between
+ * rows i and i + 1) by the implicit QL method alone (tql2 from the identity: no reduction needed),
+ * in {@link symmetricEigen}'s layout.
+ */
+export function tridiagonalEigen(diagonal: ArrayLike<number>, off: ArrayLike<number>, n: number): SymmetricEigen {
+  if (n < 1) throw new RangeError('tridiagonalEigen needs a non-empty matrix');
+  const V = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) V[i * n + i] = 1;
+  const d = new Float64Array(n), e = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = diagonal[i]!;
+  for (let i = 1; i < n; i++) e[i] = off[i - 1]!;
+  tql2(n, e, d, V);
+  return { values: d, vectors: V };
+}
+
 function hypotenuse(a: number, b: number): number {
   if (Math.abs(a) > Math.abs(b)) {
     const r = b / a;

@@ -159,6 +159,42 @@ export function selectInPlace(values: Float64Array | Float32Array, k: number): n
   return values[k]!;
 }
 
+/**
+ * The k-th smallest value (0-based) of `values`, exactly as {@link selectInPlace} gives it, in
+ * about one pass for large inputs: a strided sample brackets the k-th value between two of its
+ * order statistics, one pass counts the values below the bracket and collects those inside, and
+ * the k-th is selected among those few (Floyd & Rivest 1975). Falls back to quickselect over all
+ * values when the bracket misses. May reorder `values`.
+ */
+export function selectKth(values: Float64Array, k: number): number {
+  const n = values.length;
+  if (n < 1 << 16) return selectInPlace(values, k);
+  const size = 8192;
+  const sample = new Float64Array(size);
+  for (let s = 0; s < size; s++) sample[s] = values[Math.floor(((s + 0.5) * n) / size)]!;
+  sample.sort();
+  const at = (k / n) * size, margin = 3 * Math.sqrt(size);
+  const lo = sample[Math.max(0, Math.floor(at - margin))]!, hi = sample[Math.min(size - 1, Math.ceil(at + margin))]!;
+  const inside = bracket(values, lo, hi, n >> 2);
+  if (inside !== undefined && inside.below <= k && k < inside.below + inside.values.length) return selectInPlace(inside.values, k - inside.below);
+  return selectInPlace(values, k);
+}
+
+/** How many values lie below `lo`, and those in [lo, hi] (undefined when more than `capacity`). */
+function bracket(values: Float64Array, lo: number, hi: number, capacity: number): { below: number; values: Float64Array } | undefined {
+  const out = new Float64Array(capacity);
+  let below = 0, count = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) below++;
+    else if (v <= hi) {
+      if (count === capacity) return undefined;
+      out[count++] = v;
+    }
+  }
+  return { below, values: out.subarray(0, count) };
+}
+
 /** The lower median: the ⌊(n−1)/2⌋-th smallest value. Copies its input. */
 export function lowerMedian(values: ArrayLike<number>): number {
   if (values.length === 0) return NaN;

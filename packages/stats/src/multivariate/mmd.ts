@@ -20,7 +20,7 @@ import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } 
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, type GramBlocks } from './gram.js';
 import { claimLanes, consumeBlock, runLane, type RowTables } from './mmd-rows.js';
-import { gramCross, selectInPlace, squaredNorms, type Matrix } from './matrix.js';
+import { gramCross, selectKth, squaredNorms, type Matrix } from './matrix.js';
 
 export interface MmdOptions {
   /** Number of permutations for the p-value (default 100); 0 computes the statistic only. */
@@ -115,8 +115,22 @@ export function medianBandwidth(x: Matrix, y: Matrix, options: { exactPairs?: nu
   return bandwidthFromSquaredDistances(d2);
 }
 
+/** ‖xᵢ − yⱼ‖² = max(0, ‖xᵢ‖² + ‖yⱼ‖² − 2 xᵢ·yⱼ) from the stacked Gram matrix (row stride m + n). */
+function crossSquaredDistances(gram: Float64Array, norms: Float64Array, m: number, n: number): Float64Array {
+  const N = m + n;
+  const d2 = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) crossRow(gram, i * N + m, norms, i, m, n, d2, i * n);
+  return d2;
+}
+
+/** One row of {@link crossSquaredDistances} (a small function: optimised once, not on stack replacement). */
+function crossRow(gram: Float64Array, g0: number, norms: Float64Array, i: number, m: number, n: number, out: Float64Array, o: number): void {
+  const ni = norms[i]!;
+  for (let j = 0; j < n; j++) out[o + j] = Math.max(0, ni + norms[m + j]! - 2 * gram[g0 + j]!);
+}
+
 function bandwidthFromSquaredDistances(d2: Float64Array): number {
-  const median = selectInPlace(d2, (d2.length - 1) >> 1);
+  const median = selectKth(d2, (d2.length - 1) >> 1);
   if (median > 0) return median / 2;
   // More than half the pairs coincide: fall back to the mean of the positive distances.
   let sum = 0, count = 0;
@@ -175,9 +189,8 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
     fullGram = gram.compute(0, N);
     if (sigma2 === undefined) {
       if (m * n <= exactPairs) {
-        const d2 = new Float64Array(m * n);
-        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) d2[i * n + j] = Math.max(0, norms[i]! + norms[m + j]! - 2 * fullGram[i * N + m + j]!);
-        sigma2 = bandwidthFromSquaredDistances(d2);
+        // The reference–current block of the Gram matrix just computed: no second O(m·n·d) pass.
+        sigma2 = bandwidthFromSquaredDistances(crossSquaredDistances(fullGram, norms, m, n));
       } else {
         sigma2 = medianBandwidth(x, y, { exactPairs, random });
       }

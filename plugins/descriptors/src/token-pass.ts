@@ -34,24 +34,26 @@ export const CAPACITY = 1 << 15;
 /** Longer tokens (URLs, base64, code) are computed on each use, not cached. */
 export const MAX_CACHED = 48;
 
-// Fields of a token's row in `data`.
-const F_CHARS = 0;
-const F_TOTAL = 1;
-const F_NON_LETTER = 2;
-const F_WORDS = 3;
-const F_SYLLABLES = 4;
-const F_PROFANE = 5;
-const F_CJK = 6;
-const F_BANGS = 7;
-const F_QUESTIONS = 8;
-const F_BITS = 9;
-const F_V_START = 10;
-const F_V_END = 11;
-const F_V_ID = 12;
-const F_V_FLAGS = 13;
-const F_GRAMS_FROM = 14; // -1: not computed yet
-const F_GRAMS_TO = 15;
-const NF = 16;
+// Fields of a token's row in `data` (what a lookup reads first, then what it adds up).
+const F_HASH = 0;
+const F_KEY_LEN = 1;
+const F_KEY_FROM = 2; // its characters are keys[from .. from + len)
+const F_CHARS = 3; // code points (all non-whitespace in a token)
+const F_NON_LETTER = 4;
+const F_WORDS = 5;
+const F_SYLLABLES = 6;
+const F_PROFANE = 7;
+const F_CJK = 8;
+const F_BANGS = 9;
+const F_QUESTIONS = 10;
+const F_BITS = 11;
+const F_V_START = 12;
+const F_V_END = 13;
+const F_V_ID = 14;
+const F_V_FLAGS = 15;
+const F_GRAMS_FROM = 16; // -1: not computed yet, -2: none (not ASCII)
+const F_GRAMS_TO = 17;
+const NF = 18;
 // F_BITS
 const B_TERMINATED = 1; // ends with . ! ? 。 ！ ？ (a sentence ends there, as whitespace or the end follows)
 const B_PII = 2; // mayHavePii
@@ -94,12 +96,10 @@ export class TokenPass {
   readonly #lang: PassLanguage | undefined;
   // ---- the cache: rows 0..CAPACITY-1, row CAPACITY is scratch for uncached tokens ----
   readonly #data = new Int32Array((CAPACITY + 1) * NF);
-  readonly #hashes = new Int32Array(CAPACITY);
-  readonly #keyFrom = new Int32Array(CAPACITY + 1);
-  readonly #keyLen = new Int32Array(CAPACITY + 1);
   #keys = new Uint16Array(1 << 16);
   #keysUsed = 0;
-  readonly #slots = new Int32Array(CAPACITY * 2); // row + 1, 0 = empty
+  /** Open addressing: row + 1, 0 = empty; grows with the rows (at most half full), so a small vocabulary stays in a small table. */
+  #slots = new Int32Array(1 << 12);
   #rows = 0;
   #grams = new Int32Array(1 << 14);
   #gramsUsed = 0;
@@ -130,7 +130,7 @@ export class TokenPass {
     const sample = lang ? (n < lang.sample ? n : lang.sample) : -1;
     let languageOk = lang !== undefined;
     if (lang) lang.detector.begin!();
-    let chars = 0;
+    let spaces = 0;
     let total = 0;
     let nonLetter = 0;
     let sentences = 0;
@@ -149,7 +149,7 @@ export class TokenPass {
       let c = text.charCodeAt(i);
       if (c < 128 ? ASCII_SPACE[c] === 1 : isSpace(c)) {
         if (c >= 128 && i < sample) languageOk = false; // eld's ASCII path needs an ASCII sample
-        chars++; // whitespace is one code point
+        spaces++; // whitespace is one code point
         i++;
         continue;
       }
@@ -162,8 +162,7 @@ export class TokenPass {
       }
       const row = this.#row(text, s, i, h);
       const r = row * NF;
-      chars += data[r + F_CHARS]!;
-      total += data[r + F_TOTAL]!;
+      total += data[r + F_CHARS]!;
       nonLetter += data[r + F_NON_LETTER]!;
       const w = data[r + F_WORDS]!;
       words += w;
@@ -200,7 +199,7 @@ export class TokenPass {
       }
     }
     if (has) sentences++;
-    this.chars = chars;
+    this.chars = total + spaces;
     this.total = total;
     this.nonLetter = nonLetter;
     this.sentences = sentences > 1 ? sentences : 1;
@@ -220,20 +219,35 @@ export class TokenPass {
       this.#fill(CAPACITY, text.slice(s, e));
       return CAPACITY;
     }
-    const slots = this.#slots;
-    const mask = slots.length - 1;
+    const data = this.#data;
+    let slots = this.#slots;
+    let mask = slots.length - 1;
     const keys = this.#keys;
-    for (let t = (h >>> 0) & mask; ; t = (t + 1) & mask) {
+    for (let t = h & mask; ; t = (t + 1) & mask) {
       const slot = slots[t]!;
       if (slot === 0) break;
       const row = slot - 1;
-      if (this.#hashes[row] !== h || this.#keyLen[row] !== len) continue;
-      const from = this.#keyFrom[row]!;
+      const r = row * NF;
+      if (data[r + F_HASH] !== h || data[r + F_KEY_LEN] !== len) continue;
+      const from = data[r + F_KEY_FROM]!;
       let k = 0;
       while (k < len && keys[from + k] === text.charCodeAt(s + k)) k++;
       if (k === len) return row;
     }
     if (this.#rows === CAPACITY) this.#clear();
+    else if (2 * (this.#rows + 1) > slots.length) {
+      // grow the table (rehash every row)
+      slots = new Int32Array(slots.length * 2);
+      mask = slots.length - 1;
+      for (let row = 0; row < this.#rows; row++) {
+        let t = data[row * NF + F_HASH]! & mask;
+        while (slots[t] !== 0) t = (t + 1) & mask;
+        slots[t] = row + 1;
+      }
+      this.#slots = slots;
+    }
+    slots = this.#slots;
+    mask = slots.length - 1;
     const row = this.#rows++;
     if (this.#keysUsed + len > this.#keys.length) {
       const grown = new Uint16Array(this.#keys.length * 2);
@@ -243,10 +257,10 @@ export class TokenPass {
     const from = this.#keysUsed;
     for (let k = 0; k < len; k++) this.#keys[from + k] = text.charCodeAt(s + k);
     this.#keysUsed += len;
-    this.#keyFrom[row] = from;
-    this.#keyLen[row] = len;
-    this.#hashes[row] = h;
-    let t = (h >>> 0) & mask;
+    data[row * NF + F_KEY_FROM] = from;
+    data[row * NF + F_KEY_LEN] = len;
+    data[row * NF + F_HASH] = h;
+    let t = h & mask;
     while (slots[t] !== 0) t = (t + 1) & mask;
     slots[t] = row + 1;
     this.#fill(row, text.slice(s, e));
@@ -266,8 +280,7 @@ export class TokenPass {
     const mask = this.#mask;
     const r = row * NF;
     const stats = charStats(token);
-    data[r + F_CHARS] = stats[0]!;
-    data[r + F_TOTAL] = stats[1]!;
+    data[r + F_CHARS] = stats[0]!; // = stats[1]: a token has no whitespace
     data[r + F_NON_LETTER] = stats[2]!;
     const spans = this.#spans;
     const w = spans.scan(token);

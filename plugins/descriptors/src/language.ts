@@ -39,7 +39,11 @@ export interface LanguageDetector {
   // run: for an ASCII sample, begin(), then the grams of each run followed by whitespace (gramsOf),
   // then countLastRun of the run that ends the sample (if any), then finish() = detect(sample). A run
   // cannot change another run's words: eld's separators turn whitespace into a word boundary.
-  /** The database entries of the n-grams of a whitespace-free ASCII run followed by whitespace; undefined when not ASCII. */
+  /**
+   * The n-grams of a whitespace-free ASCII run followed by whitespace that are in the database, as
+   * countGrams reads them (each: its entry, the length of its scores, the scores); undefined when
+   * the run is not ASCII.
+   */
   gramsOf?(run: string): Int32Array | undefined;
   begin?(): void;
   countGrams?(grams: Int32Array, from: number, to: number): void;
@@ -326,9 +330,14 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
     return top < 0 ? '' : codes[top]!;
   };
 
+  // gramsOf's list: per n-gram in the database, its entry, the length of its scores and the scores
+  // ([lang, score + 53] pairs), so counting reads one contiguous array instead of an array per n-gram.
   let collected: number[] = [];
   const collect = (e: number): void => {
-    if (e >= 0) collected.push(e);
+    if (e < 0) return;
+    const sc = entryScores[e]!;
+    collected.push(e, sc.length);
+    for (let k = 0; k < sc.length; k++) collected.push(sc[k]!);
   };
 
   return {
@@ -351,7 +360,16 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
       gen++;
     },
     countGrams(grams, from, to) {
-      for (let k = from; k < to; k++) count(grams[k]!);
+      for (let k = from; k < to; ) {
+        const e = grams[k]!;
+        const end = k + 2 + grams[k + 1]!;
+        if (gens[e] === gen) {
+          k = end;
+          continue;
+        }
+        gens[e] = gen;
+        for (k += 2; k < end; k += 2) scores[grams[k]!]! += grams[k + 1]!;
+      }
     },
     countLastRun(run) {
       if (!asciiWords(run)) return false;

@@ -212,8 +212,27 @@ export class TokenPass {
     this.language = languageOk ? lang!.detector.finish!() : undefined;
   }
 
-  /** The row of text[s..e) (hash h): cached, or computed (and cached when short enough). */
+  /** The row of text[s..e) (hash h): cached, or computed (and cached when short enough). Small, so it is inlined; a miss goes to #add. */
   #row(text: string, s: number, e: number, h: number): number {
+    const len = e - s;
+    const data = this.#data;
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    const keys = this.#keys;
+    for (let t = h & mask; ; t = (t + 1) & mask) {
+      const slot = slots[t]!;
+      if (slot === 0) return this.#add(text, s, e, h);
+      const r = (slot - 1) * NF;
+      if (data[r + F_HASH] !== h || data[r + F_KEY_LEN] !== len) continue;
+      const from = data[r + F_KEY_FROM]!;
+      let k = 0;
+      while (k < len && keys[from + k] === text.charCodeAt(s + k)) k++;
+      if (k === len) return slot - 1;
+    }
+  }
+
+  /** A token not in the cache: its row, computed (in the scratch row when too long to cache). */
+  #add(text: string, s: number, e: number, h: number): number {
     const len = e - s;
     if (len > MAX_CACHED) {
       this.#fill(CAPACITY, text.slice(s, e));
@@ -222,18 +241,6 @@ export class TokenPass {
     const data = this.#data;
     let slots = this.#slots;
     let mask = slots.length - 1;
-    const keys = this.#keys;
-    for (let t = h & mask; ; t = (t + 1) & mask) {
-      const slot = slots[t]!;
-      if (slot === 0) break;
-      const row = slot - 1;
-      const r = row * NF;
-      if (data[r + F_HASH] !== h || data[r + F_KEY_LEN] !== len) continue;
-      const from = data[r + F_KEY_FROM]!;
-      let k = 0;
-      while (k < len && keys[from + k] === text.charCodeAt(s + k)) k++;
-      if (k === len) return row;
-    }
     if (this.#rows === CAPACITY) this.#clear();
     else if (2 * (this.#rows + 1) > slots.length) {
       // grow the table (rehash every row)

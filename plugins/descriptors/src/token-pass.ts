@@ -239,22 +239,20 @@ export class TokenPass {
       return CAPACITY;
     }
     const data = this.#data;
-    let slots = this.#slots;
-    let mask = slots.length - 1;
     if (this.#rows === CAPACITY) this.#clear();
-    else if (2 * (this.#rows + 1) > slots.length) {
+    else if (2 * (this.#rows + 1) > this.#slots.length) {
       // grow the table (rehash every row)
-      slots = new Int32Array(slots.length * 2);
-      mask = slots.length - 1;
+      const grown = new Int32Array(this.#slots.length * 2);
+      const m = grown.length - 1;
       for (let row = 0; row < this.#rows; row++) {
-        let t = data[row * NF + F_HASH]! & mask;
-        while (slots[t] !== 0) t = (t + 1) & mask;
-        slots[t] = row + 1;
+        let t = data[row * NF + F_HASH]! & m;
+        while (grown[t] !== 0) t = (t + 1) & m;
+        grown[t] = row + 1;
       }
-      this.#slots = slots;
+      this.#slots = grown;
     }
-    slots = this.#slots;
-    mask = slots.length - 1;
+    const slots = this.#slots;
+    const mask = slots.length - 1;
     const row = this.#rows++;
     if (this.#keysUsed + len > this.#keys.length) {
       const grown = new Uint16Array(this.#keys.length * 2);

@@ -184,6 +184,7 @@ export class DescriptorEngine {
       const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
       this.#profanity = new LowerWordSet([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
       this.#profanityLoaded = true;
+      this.#passes.clear(); // a pass holds the word set it was made with
     }
     if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
       // eld's "small" n-gram database (60 languages), scored by our port of eld's detect (same answers);
@@ -196,6 +197,7 @@ export class DescriptorEngine {
       }
       this.#detectLanguage = (text) => detector.detect(text) || 'und';
       this.#detector = detector;
+      this.#passes.clear(); // a pass made before could not detect the language
     }
     if (names.includes('json_schema') && this.options.jsonSchema !== undefined && !this.#schema) {
       let schema = this.options.jsonSchema;

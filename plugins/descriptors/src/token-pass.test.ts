@@ -90,4 +90,16 @@ describe('the cached token pass', () => {
     }
     expect(wrong).toEqual([]);
   }, 120_000);
+
+  it('is made again when the word list arrives after it', async () => {
+    await loadVaderLexicon();
+    const engine = new DescriptorEngine(OPTIONS);
+    const out = new Map<string, unknown>();
+    const text = 'well shit, this is a shit fine sentence in English';
+    // describe() before any compute(): no profanity list loaded yet
+    engine.describe(text, ['profanity', 'sentiment'], out);
+    expect(out.get('profanity')).toBe(0);
+    const columns = await engine.compute({ name: 't', origin: 'test', skipped: 0, records: [{ response: text }] }, ['response.profanity', 'response.sentiment'], { resolvePath: (p) => p });
+    expect(columns.get('response.profanity')![0]).toBeCloseTo(2 / 10, 10);
+  });
 });

@@ -94,7 +94,7 @@ describe('the cached token pass', () => {
   it('is made again when the word list arrives after it', async () => {
     await loadVaderLexicon();
     const engine = new DescriptorEngine(OPTIONS);
-    const out = new Map<string, unknown>();
+    const out = new Map<string, number | boolean | string | undefined>();
     const text = 'well shit, this is a shit fine sentence in English';
     // describe() before any compute(): no profanity list loaded yet
     engine.describe(text, ['profanity', 'sentiment'], out);

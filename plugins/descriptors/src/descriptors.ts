@@ -5,11 +5,13 @@
  */
 import { DataError, defineFieldProvider, getField, type ComponentContext, type Dataset } from '@vigia/core';
 import { readFileSync } from 'node:fs';
-import { countPii, PII_KINDS, type PiiCounts } from './pii.js';
+import { countPii, NO_PII, PII_KINDS, type PiiCounts } from './pii.js';
 import { createLanguageDetector } from './language.js';
 import { compileRefusal } from './refusal.js';
-import { loadVaderLexicon, vaderCompound } from './sentiment.js';
+import { isSpace, loadVaderLexicon, vaderCompound } from './sentiment.js';
 import { approxTokens, charStats, fleschReadingEase, LowerWordSet, WordSpans } from './text.js';
+import { P_CJK, P_LANGUAGE, P_PII, P_PROFANITY, P_SYLLABLES, P_VADER, P_WORDS, TokenPass } from './token-pass.js';
+import type { LanguageDetector } from './language.js';
 
 /** Fixed descriptor names, with what they return (the README documents each). */
 export const DESCRIPTORS = {
@@ -161,6 +163,10 @@ export class DescriptorEngine {
   #profanity = new LowerWordSet([]);
   #spans = new WordSpans();
   #detectLanguage?: (text: string) => string;
+  #detector?: LanguageDetector;
+  #profanityLoaded = false;
+  /** Token passes (with their caches), one per set of parts a descriptor list needs. */
+  #passes = new Map<number, TokenPass>();
   #schema?: (value: unknown) => boolean;
   #regex = new Map<string, RegExp>();
   #triggers = new Map<string, RegExp>();
@@ -174,9 +180,11 @@ export class DescriptorEngine {
   /** Load what the named descriptors need (lexicons, the language model, the JSON Schema validator). */
   async prepare(names: readonly string[], resolvePath: (p: string) => string): Promise<void> {
     if (names.includes('sentiment')) await loadVaderLexicon();
-    if (names.includes('profanity') || names.includes('profane')) {
+    if ((names.includes('profanity') || names.includes('profane')) && !this.#profanityLoaded) {
       const leo = ((await import('leo-profanity')) as unknown as { default: { getDictionary(lang: string): string[] } }).default;
       this.#profanity = new LowerWordSet([...leo.getDictionary('en'), ...this.options.profanityWords].map((w) => w.toLowerCase()));
+      this.#profanityLoaded = true;
+      this.#passes.clear(); // a pass holds the word set it was made with
     }
     if ((names.includes('language') || names.includes('language_differs')) && !this.#detectLanguage) {
       // eld's "small" n-gram database (60 languages), scored by our port of eld's detect (same answers);
@@ -188,6 +196,8 @@ export class DescriptorEngine {
         if (unknown.length) throw new DataError(`descriptors.languages: eld does not know ${unknown.join(', ')} (it detects 60 languages by ISO 639-1 code; see plugins/descriptors/README.md)`);
       }
       this.#detectLanguage = (text) => detector.detect(text) || 'und';
+      this.#detector = detector;
+      this.#passes.clear(); // a pass made before could not detect the language
     }
     if (names.includes('json_schema') && this.options.jsonSchema !== undefined && !this.#schema) {
       let schema = this.options.jsonSchema;
@@ -221,18 +231,54 @@ export class DescriptorEngine {
     out.clear();
     if (text === undefined) return;
     const columns = names.map(() => new Array<Value>(1));
-    const codes = codesOf(names);
-    this.#describeInto(text, names, codes, needsBoth(codes), columns, 0);
+    this.#describeInto(text, names, this.#plan(names), columns, 0);
     names.forEach((name, k) => out.set(name, columns[k]![0]));
   }
 
+  /** How a list of descriptors is computed: the codes, and the token pass when one serves them. */
+  #plan(names: readonly string[]): DescribePlan {
+    const codes = codesOf(names);
+    let mask = 0;
+    let groups = 0;
+    for (let k = 0; k < names.length; k++) {
+      const code = codes[k]!;
+      const part =
+        code === C_CHARS || code === C_NON_LETTER || code === C_WORDS ? P_WORDS
+        : code === C_READABILITY ? P_WORDS | P_SYLLABLES
+        : code === C_PROFANITY || code === C_PROFANE ? P_WORDS | P_PROFANITY
+        : code === C_TOKENS ? P_CJK
+        : code === C_SENTIMENT ? P_VADER
+        : code === C_LANGUAGE && this.#detector?.fast ? P_LANGUAGE
+        : code === C_OTHER && (names[k] === 'pii' || names[k] === 'has_pii' || names[k]!.startsWith('pii.')) ? P_PII
+        : 0;
+      if (part & ~mask) groups++;
+      mask |= part;
+    }
+    // One descriptor of the cheap kinds alone (characters, tokens, the PII pre-check) is faster by its own scan.
+    if (!(mask & (P_SYLLABLES | P_PROFANITY | P_VADER | P_LANGUAGE)) && groups < 2) mask = 0;
+    let pass: TokenPass | undefined;
+    if (mask !== 0) {
+      pass = this.#passes.get(mask);
+      if (!pass) {
+        pass = new TokenPass(mask, this.#profanity, this.#detector ? { detector: this.#detector, sample: LANGUAGE_SAMPLE } : undefined);
+        this.#passes.set(mask, pass);
+      }
+    }
+    return { codes, fused: needsBoth(codes), pass, wholeText: mask !== P_LANGUAGE };
+  }
+
   /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
-  #describeInto(text: string, names: readonly string[], codes: Int32Array, fused: boolean, columns: unknown[][], i: number): void {
+  #describeInto(text: string, names: readonly string[], plan: DescribePlan, columns: unknown[][], i: number): void {
+    const { codes, pass } = plan;
+    if (pass) {
+      this.#describeByPass(text, names, plan, pass, columns, i);
+      return;
+    }
     const spans = this.#spans;
     let scanned = false;
     let stats: Int32Array | undefined; // chars, non-letter share and sentences: one pass for all
     // When both the word spans and the character counts are needed, one pass gives both.
-    if (fused) {
+    if (plan.fused) {
       stats = spans.scanWithStats(text);
       scanned = true;
     }
@@ -282,18 +328,61 @@ export class DescriptorEngine {
         case C_LANGUAGE: col[i] = this.language(text); break;
         case C_LANGUAGE_DIFFERS: col[i] = undefined; break; // needs the compared field: computed by the caller
         default:
-          if (name === 'pii' || name === 'has_pii' || name.startsWith('pii.')) {
-            pii ??= countPii(text);
-            let total = 0;
-            for (const kind of PII_KINDS) total += pii[kind];
-            col[i] = name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
-          } else if (name.startsWith('regex.')) {
-            const re = this.#regex.get(name.slice(6))!;
-            re.lastIndex = 0;
-            col[i] = re.test(text);
-          } else if (name.startsWith('triggers.')) {
-            col[i] = this.#triggers.get(name.slice(9))!.test(text);
-          }
+          if (isPiiName(name)) col[i] = piiValue(name, (pii ??= countPii(text)));
+          else this.#other(text, name, col, i);
+      }
+    }
+  }
+
+  /** Regexes and trigger words. */
+  #other(text: string, name: string, col: unknown[], i: number): void {
+    if (name.startsWith('regex.')) {
+      const re = this.#regex.get(name.slice(6))!;
+      re.lastIndex = 0;
+      col[i] = re.test(text);
+    } else if (name.startsWith('triggers.')) {
+      col[i] = this.#triggers.get(name.slice(9))!.test(text);
+    }
+  }
+
+  /** {@link #describeInto} with the token pass: one scan of the text (cached per token) for every descriptor it serves. */
+  #describeByPass(text: string, names: readonly string[], plan: DescribePlan, pass: TokenPass, columns: unknown[][], i: number): void {
+    const codes = plan.codes;
+    const longEnough = trimmedLength(text) >= this.options.languageMinLength;
+    pass.run(text, longEnough, plan.wholeText);
+    let pii: Readonly<PiiCounts> | undefined;
+    for (let k = 0; k < names.length; k++) {
+      const code = codes[k]!;
+      const col = columns[k]!;
+      switch (code) {
+        case C_CHARS: col[i] = pass.chars; break;
+        case C_WORDS: col[i] = pass.words; break;
+        case C_TOKENS: col[i] = text.length === 0 ? 0 : pass.cjk + Math.ceil((text.length - pass.cjk) / 4); break;
+        case C_REFUSAL: col[i] = this.#refusal(text); break;
+        case C_SENTIMENT: col[i] = pass.sentiment; break;
+        case C_PROFANITY: col[i] = pass.words === 0 ? 0 : pass.profane / pass.words; break;
+        case C_PROFANE: col[i] = pass.profane > 0; break;
+        case C_READABILITY: {
+          const n = pass.words;
+          col[i] = n === 0 ? undefined : 206.835 - 1.015 * (n / pass.sentences) - 84.6 * (pass.syllables / n);
+          break;
+        }
+        case C_NON_LETTER: col[i] = pass.total === 0 ? undefined : pass.nonLetter / pass.total; break;
+        case C_VALID_JSON: col[i] = parseJson(text) !== NOT_JSON; break;
+        case C_JSON_SCHEMA: {
+          const parsed = parseJson(text);
+          col[i] = parsed !== NOT_JSON && this.#schema!(parsed);
+          break;
+        }
+        case C_LANGUAGE:
+          col[i] = !longEnough ? 'und' : pass.language === undefined ? this.language(text) : pass.language || 'und';
+          break;
+        case C_LANGUAGE_DIFFERS: col[i] = undefined; break;
+        default: {
+          const name = names[k]!;
+          if (isPiiName(name)) col[i] = piiValue(name, (pii ??= pass.mayHavePii ? countPii(text) : NO_PII));
+          else this.#other(text, name, col, i);
+        }
       }
     }
   }
@@ -318,11 +407,10 @@ export class DescriptorEngine {
         return col;
       });
       const fieldTexts = texts(dataset, field);
-      const codes = codesOf(names);
-      const fused = needsBoth(codes);
+      const plan = this.#plan(names);
       for (let i = 0; i < fieldTexts.length; i++) {
         const text = fieldTexts[i];
-        if (text !== undefined) this.#describeInto(text, names, codes, fused, columns, i);
+        if (text !== undefined) this.#describeInto(text, names, plan, columns, i);
         else for (let k = 0; k < names.length; k++) columns[k]![i] = undefined;
       }
       const differs = wanted.findIndex((w) => w.name === 'language_differs');
@@ -357,6 +445,32 @@ function codesOf(names: readonly string[]): Int32Array {
 function needsBoth(codes: Int32Array): boolean {
   const has = (...c: number[]) => codes.some((x) => c.includes(x));
   return has(C_READABILITY!) || (has(C_WORDS!, C_PROFANITY!, C_PROFANE!) && has(C_CHARS!, C_NON_LETTER!));
+}
+
+interface DescribePlan {
+  codes: Int32Array;
+  /** Word spans and character counts in one scan (without a pass). */
+  fused: boolean;
+  pass: TokenPass | undefined;
+  /** false: the pass serves only the language (it reads the sample, not the whole text). */
+  wholeText: boolean;
+}
+
+const isPiiName = (name: string): boolean => name === 'pii' || name === 'has_pii' || name.startsWith('pii.');
+
+function piiValue(name: string, pii: Readonly<PiiCounts>): number | boolean {
+  let total = 0;
+  for (const kind of PII_KINDS) total += pii[kind];
+  return name === 'pii' ? total : name === 'has_pii' ? total > 0 : pii[name.slice(4) as keyof PiiCounts];
+}
+
+/** text.trim().length, without the string. */
+function trimmedLength(text: string): number {
+  let a = 0;
+  let b = text.length;
+  while (a < b && isSpace(text.charCodeAt(a))) a++;
+  while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+  return b - a;
 }
 
 /** Characters of a text the language detector reads: enough for almost any text. */

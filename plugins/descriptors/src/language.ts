@@ -35,6 +35,21 @@ export interface LanguageDetector {
   setSubset(codes: readonly string[]): string[];
   /** true when the fast path (eld's data, own scoring) is used. */
   fast: boolean;
+  // Detection from per-run parts (fast path only), for a caller that caches them per whitespace-free
+  // run: for an ASCII sample, begin(), then the grams of each run followed by whitespace (gramsOf),
+  // then countLastRun of the run that ends the sample (if any), then finish() = detect(sample). A run
+  // cannot change another run's words: eld's separators turn whitespace into a word boundary.
+  /**
+   * The n-grams of a whitespace-free ASCII run followed by whitespace that are in the database, as
+   * countGrams reads them (each: its entry, the length of its scores, the scores); undefined when
+   * the run is not ASCII.
+   */
+  gramsOf?(run: string): Int32Array | undefined;
+  begin?(): void;
+  countGrams?(grams: Int32Array, from: number, to: number): void;
+  /** Count the n-grams of the run that ends the sample; false (nothing counted) when it is not ASCII. */
+  countLastRun?(run: string): boolean;
+  finish?(): string;
 }
 
 const BASE_NGRAM_SCORE = 53;
@@ -261,12 +276,9 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
     return trail ? `${s} ` : s;
   };
 
-  /** Count the n-gram buf[from..to) (with eld's leading/trailing space) once. */
-  const add = (from: number, to: number, lead: boolean, trail: boolean): void => {
-    if (to - from > 4) {
-      count(entry(gramString(from, to, lead, trail))); // a long word's tail: rare, by string
-      return;
-    }
+  /** The database entry of the n-gram buf[from..to) (with eld's leading/trailing space), or -1. */
+  const gramEntry = (from: number, to: number, lead: boolean, trail: boolean): number => {
+    if (to - from > 4) return entry(gramString(from, to, lead, trail)); // a long word's tail: rare, by string
     let key = lead ? 33 : 0;
     for (let k = from; k < to; k++) {
       const b = buf[k]! + 1;
@@ -280,16 +292,52 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
     let t = hash & mask;
     for (;;) {
       const k = tKeys[t]!;
-      if (k === key) {
-        count(tVals[t]!);
-        return;
-      }
+      if (k === key) return tVals[t]!;
       if (k === 0) break;
       t = (t + 1) & mask;
     }
     const e = entry(gramString(from, to, lead, trail));
     insert(key, hash, e);
-    count(e);
+    return e;
+  };
+
+  /** eld's n-grams of the words in buf/starts (each word: 4-byte windows every 3 bytes, then its tail), to `use`. */
+  const eachGram = (use: (e: number) => void): void => {
+    for (let w = 0; w < nWords; w++) {
+      const s = starts[w]!;
+      const wordLen = starts[w + 1]! - s;
+      const len = wordLen > 70 ? 70 : wordLen;
+      let j = 0;
+      for (; j + 4 < len; j += 3) use(gramEntry(s + j, s + j + 4, j === 0, false));
+      // eld: word.substring(len !== 3 ? len - 4 : 0) + ' ' (a negative start is 0; the end is the word's)
+      const from = len !== 3 ? Math.max(0, len - 4) : 0;
+      use(gramEntry(s + from, s + wordLen, j === 0, true));
+    }
+  };
+
+  // eld's getMaxLang: the first index with the highest positive score (subset: only those).
+  const best = (): string => {
+    let top = -1;
+    let max = 0;
+    for (let i = 0; i < nLang; i++) {
+      const v = scores[i]!;
+      if (subset && !subset[i]) continue;
+      if (v > 0 && v > max) {
+        max = v;
+        top = i;
+      }
+    }
+    return top < 0 ? '' : codes[top]!;
+  };
+
+  // gramsOf's list: per n-gram in the database, its entry, the length of its scores and the scores
+  // ([lang, score + 53] pairs), so counting reads one contiguous array instead of an array per n-gram.
+  let collected: number[] = [];
+  const collect = (e: number): void => {
+    if (e < 0) return;
+    const sc = entryScores[e]!;
+    collected.push(e, sc.length);
+    for (let k = 0; k < sc.length; k++) collected.push(sc[k]!);
   };
 
   return {
@@ -298,29 +346,37 @@ function fastDetector(data: EldData, dictionary: readonly string[], separators: 
       if (!asciiWords(text)) byteWords(text.substring(0, 1000).replace(separators, ' ').trim().toLowerCase());
       scores.fill(0);
       gen++;
-      for (let w = 0; w < nWords; w++) {
-        const s = starts[w]!;
-        const wordLen = starts[w + 1]! - s;
-        const len = wordLen > 70 ? 70 : wordLen;
-        let j = 0;
-        for (; j + 4 < len; j += 3) add(s + j, s + j + 4, j === 0, false);
-        // eld: word.substring(len !== 3 ? len - 4 : 0) + ' ' (a negative start is 0; the end is the word's)
-        const from = len !== 3 ? Math.max(0, len - 4) : 0;
-        add(s + from, s + wordLen, j === 0, true);
-      }
-      // eld's getMaxLang: the first index with the highest positive score (subset: only those).
-      let best = -1;
-      let max = 0;
-      for (let i = 0; i < nLang; i++) {
-        const v = scores[i]!;
-        if (subset && !subset[i]) continue;
-        if (v > 0 && v > max) {
-          max = v;
-          best = i;
-        }
-      }
-      return best < 0 ? '' : codes[best]!;
+      eachGram(count);
+      return best();
     },
+    gramsOf(run) {
+      if (!asciiWords(`${run} `)) return undefined;
+      collected = [];
+      eachGram(collect);
+      return Int32Array.from(collected);
+    },
+    begin() {
+      scores.fill(0);
+      gen++;
+    },
+    countGrams(grams, from, to) {
+      for (let k = from; k < to; ) {
+        const e = grams[k]!;
+        const end = k + 2 + grams[k + 1]!;
+        if (gens[e] === gen) {
+          k = end;
+          continue;
+        }
+        gens[e] = gen;
+        for (k += 2; k < end; k += 2) scores[grams[k]!]! += grams[k + 1]!;
+      }
+    },
+    countLastRun(run) {
+      if (!asciiWords(run)) return false;
+      eachGram(count);
+      return true;
+    },
+    finish: best,
     setSubset(wanted) {
       const mask = new Uint8Array(nLang);
       const kept: string[] = [];

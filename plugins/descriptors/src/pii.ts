@@ -200,7 +200,8 @@ for (let c = 48; c <= 57; c++) PII_ASCII[c] = 1;
 PII_ASCII[64] = 1;
 for (const ch of '-A_xJ') PII_ASCII[ch.charCodeAt(0)] = 2;
 
-const NO_PII: Readonly<PiiCounts> = Object.freeze({ email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 });
+/** All zero (shared, frozen). */
+export const NO_PII: Readonly<PiiCounts> = Object.freeze({ email: 0, phone: 0, credit_card: 0, iban: 0, ip: 0, national_id: 0, secret: 0 });
 
 /** Count PII per kind in a text. Matched strings never leave this function. */
 export function piiCounts(text: string): PiiCounts {

@@ -272,10 +272,76 @@ const inLexicon = (t: number): boolean => {
   return id >= 0 && !Number.isNaN(VALENCE[id]!);
 };
 
+/**
+ * VADER's token of one whitespace-free run (what {@link tokenize} makes of it), for a per-token
+ * cache: false when the run gives no token (one character); else out = [start, end (after the edge
+ * punctuation is stripped, relative to the run), vocabulary id or -1, case flags].
+ */
+export function vaderTokenOf(token: string, out: Int32Array): boolean {
+  if (LEXICON.size === 0) throw new Error('vaderTokenOf: the lexicon is not loaded (await loadVaderLexicon() first)');
+  const len = token.length;
+  if (len <= 1) return false;
+  let ascii = true;
+  let upper = false;
+  let lower = false;
+  for (let k = 0; k < len; k++) {
+    const c = token.charCodeAt(k);
+    if (c < 128) {
+      const cls = ASCII_CLASS[c]!;
+      if (cls === C_UPPER) upper = true;
+      else if (cls === C_LOWER) lower = true;
+    } else ascii = false;
+  }
+  let s = 0;
+  let e = len;
+  if (isEdgePunct(token.charCodeAt(0)) || isEdgePunct(token.charCodeAt(len - 1))) {
+    let a = 0;
+    while (a < e && isEdgePunct(token.charCodeAt(a))) a++;
+    let b = len;
+    while (b > a && isEdgePunct(token.charCodeAt(b - 1))) b--;
+    if (b - a > 1) {
+      s = a;
+      e = b;
+    }
+  }
+  let hash = 0x811c9dc5;
+  for (let k = s; k < e; k++) {
+    const c = token.charCodeAt(k);
+    hash = Math.imul(hash ^ (c >= 65 && c <= 90 ? c + 32 : c), 16777619);
+  }
+  out[0] = s;
+  out[1] = e;
+  out[2] = lookup(token, s, e, ascii, hash >>> 0);
+  out[3] = (upper && !lower ? T_UPPER : 0) | (ascii ? 0 : T_OTHER) | (upper ? T_SOME_UPPER : 0);
+  return true;
+}
+
+/** Set token k of the current text (as {@link vaderTokenOf} gave it, at absolute positions), for {@link vaderScoreTokens}. */
+export function vaderSetToken(k: number, start: number, end: number, id: number, flags: number): void {
+  while (k >= tStart.length) grow();
+  tStart[k] = start;
+  tEnd[k] = end;
+  tId[k] = id;
+  tFlags[k] = flags;
+}
+
 /** VADER compound score in [−1, 1]; 0 for text without scored words. Call {@link loadVaderLexicon} first. */
 export function vaderCompound(text: string): number {
   if (LEXICON.size === 0) throw new Error('vaderCompound: the lexicon is not loaded (await loadVaderLexicon() first)');
   const n = tokenize(text);
+  if (n === 0) return 0;
+  let ep = 0;
+  let qm = 0;
+  for (let k = text.indexOf('!'); k >= 0; k = text.indexOf('!', k + 1)) ep++;
+  for (let k = text.indexOf('?'); k >= 0; k = text.indexOf('?', k + 1)) qm++;
+  return vaderScoreTokens(text, n, ep, qm);
+}
+
+/**
+ * The compound score of a text whose n tokens are set (by {@link tokenize} or {@link vaderSetToken}),
+ * with its counts of `!` and `?`.
+ */
+export function vaderScoreTokens(text: string, n: number, ep: number, qm: number): number {
   if (n === 0) return 0;
   let caps = 0;
   let butIndex = -1;
@@ -324,10 +390,6 @@ export function vaderCompound(text: string): number {
     sum += valence;
   }
   if (sum === 0) return 0;
-  let ep = 0;
-  let qm = 0;
-  for (let k = text.indexOf('!'); k >= 0; k = text.indexOf('!', k + 1)) ep++;
-  for (let k = text.indexOf('?'); k >= 0; k = text.indexOf('?', k + 1)) qm++;
   const amp = Math.min(ep, 4) * 0.292 + (qm > 1 ? (qm <= 3 ? qm * 0.18 : 0.96) : 0);
   sum += sum > 0 ? amp : -amp;
   const compound = sum / Math.sqrt(sum * sum + 15);

@@ -270,8 +270,9 @@ export class DescriptorEngine {
   /** Write the named descriptors of one text into columns[k][i]; shared work (word spans, PII) is done once. */
   #describeInto(text: string, names: readonly string[], plan: DescribePlan, columns: unknown[][], i: number): void {
     const { codes, pass } = plan;
-    if (pass) {
+    if (pass && pass.policy.use()) {
       this.#describeByPass(text, names, plan, pass, columns, i);
+      pass.policy.ran(pass);
       return;
     }
     const spans = this.#spans;
@@ -385,6 +386,17 @@ export class DescriptorEngine {
         }
       }
     }
+  }
+
+  /** Over this engine's token passes: tokens looked up, not cached, and texts described text by text instead. */
+  get passStats(): { lookups: number; misses: number; bypassed: number } {
+    const stats = { lookups: 0, misses: 0, bypassed: 0 };
+    for (const pass of this.#passes.values()) {
+      stats.lookups += pass.lookups;
+      stats.misses += pass.misses;
+      stats.bypassed += pass.policy.bypassed;
+    }
+    return stats;
   }
 
   /** Columns for `<field>.<name>` paths over a dataset. */

@@ -11,7 +11,7 @@ import { createLanguageDetector } from './language.js';
 import { countPii, PII_KINDS } from './pii.js';
 import { loadVaderLexicon, vaderCompound } from './sentiment.js';
 import { approxTokens, charStats, fleschReadingEase, LowerWordSet, WordSpans } from './text.js';
-import { CAPACITY, MAX_CACHED } from './token-pass.js';
+import { CAPACITY, MAX_CACHED, PassPolicy, setPassPolicyMode, type TokenPass } from './token-pass.js';
 import { mulberry32 } from '@vigia/random';
 
 const PIECES = [
@@ -75,18 +75,33 @@ describe('the cached token pass', () => {
     expect(distinct).toBeGreaterThan(2 * CAPACITY); // the cache is emptied on the way
     expect(texts.filter((t) => t.length > LANGUAGE_SAMPLE && isAscii(t.slice(0, LANGUAGE_SAMPLE))).length).toBeGreaterThan(500);
     const want = texts.map(reference);
-    // together (one pass for all), each alone (a pass per part; language alone reads only the sample), and two mixes
-    const sets = [NAMES, ...NAMES.map((n) => [n]), ['sentiment', 'language'], ['readability', 'tokens', 'pii']];
     const wrong: string[] = [];
-    for (const names of sets) {
-      const engine = new DescriptorEngine(OPTIONS);
-      const columns = await engine.compute({ name: 't', origin: 'test', skipped: 0, records: texts.map((response) => ({ response })) }, names.map((n) => `response.${n}`), { resolvePath: (p) => p });
+    const check = (names: readonly string[], columns: Map<string, unknown[]>): void => {
       for (const name of names) {
         const col = columns.get(`response.${name}`)!;
         texts.forEach((text, i) => {
           if (!Object.is(col[i], want[i]![name]) && wrong.length < 10) wrong.push(`${names.length > 1 ? `[${names.join(',')}] ` : ''}${name} of ${JSON.stringify(text.slice(0, 80))}: ${String(col[i])}, per-text ${String(want[i]![name])}`);
         });
       }
+    };
+    const records = texts.map((response) => ({ response }));
+    // As users get it: these texts' tokens are mostly new, so the policy describes many text by text.
+    const adaptive = new DescriptorEngine(OPTIONS);
+    check(NAMES, await adaptive.compute({ name: 't', origin: 'test', skipped: 0, records }, NAMES.map((n) => `response.${n}`), { resolvePath: (p) => p }));
+    expect(adaptive.passStats.bypassed).toBeGreaterThan(texts.length / 2);
+    expect(adaptive.passStats.lookups).toBeGreaterThan(0);
+    // Every text through the pass:
+    setPassPolicyMode('always');
+    // together (one pass for all), each alone (a pass per part; language alone reads only the sample), and two mixes
+    const sets = [NAMES, ...NAMES.map((n) => [n]), ['sentiment', 'language'], ['readability', 'tokens', 'pii']];
+    try {
+      for (const names of sets) {
+        const engine = new DescriptorEngine(OPTIONS);
+        check(names, await engine.compute({ name: 't', origin: 'test', skipped: 0, records }, names.map((n) => `response.${n}`), { resolvePath: (p) => p }));
+        expect(engine.passStats.bypassed).toBe(0);
+      }
+    } finally {
+      setPassPolicyMode('adaptive');
     }
     expect(wrong).toEqual([]);
   }, 120_000);
@@ -101,5 +116,39 @@ describe('the cached token pass', () => {
     expect(out.get('profanity')).toBe(0);
     const columns = await engine.compute({ name: 't', origin: 'test', skipped: 0, records: [{ response: text }] }, ['response.profanity', 'response.sentiment'], { resolvePath: (p) => p });
     expect(columns.get('response.profanity')![0]).toBeCloseTo(2 / 10, 10);
+  });
+});
+
+describe('the pass policy', () => {
+  const pass = (): { lookups: number; misses: number } => ({ lookups: 0, misses: 0 });
+  /** Run `texts` texts of 100 tokens with `missShare` of them new; how many went through the pass. */
+  const drive = (policy: PassPolicy, counters: { lookups: number; misses: number }, texts: number, missShare: number): number => {
+    let through = 0;
+    for (let t = 0; t < texts; t++) {
+      if (!policy.use()) continue;
+      through++;
+      counters.lookups += 100;
+      counters.misses += Math.round(100 * missShare);
+      policy.ran(counters as unknown as TokenPass);
+    }
+    return through;
+  };
+
+  it('keeps texts on the pass while most tokens are cached', () => {
+    const policy = new PassPolicy();
+    const c = pass();
+    expect(drive(policy, c, 5000, 0.05)).toBe(5000);
+    expect(policy.bypassed).toBe(0);
+  });
+
+  it('describes text by text while most tokens are new, probing the pass less and less often, and returns when they are cached again', () => {
+    const policy = new PassPolicy();
+    const c = pass();
+    const through = drive(policy, c, 20_000, 0.9);
+    expect(through).toBeGreaterThan(32); // it keeps probing
+    expect(through).toBeLessThan(20_000 * 0.1); // back-off: mostly text by text
+    // vocabulary settles: after at most one back-off span (1024 texts) and a probe, texts go through the pass again
+    drive(policy, c, 1024 + 32, 0.05);
+    expect(drive(policy, c, 1000, 0.05)).toBe(1000);
   });
 });

@@ -88,6 +88,11 @@ export class TokenPass {
   mayHavePii = false;
   /** VADER's compound score (P_VADER). */
   sentiment = 0;
+  /** Tokens looked up, and those not in the cache, over every run (the policy's measure). */
+  lookups = 0;
+  misses = 0;
+  /** When texts go through this pass, and when they are better described text by text. */
+  readonly policy = new PassPolicy();
   /** eld's answer for the sample ('' none), or undefined when the sample needs the detector's own path (not ASCII). */
   language: string | undefined = undefined;
 
@@ -143,6 +148,7 @@ export class TokenPass {
     let questions = 0;
     let pii = false;
     let nv = 0;
+    let tokens = 0;
     let i = 0;
     const end = wholeText ? n : sample;
     while (i < end) {
@@ -161,6 +167,7 @@ export class TokenPass {
         h = Math.imul(h ^ c, 16777619);
       }
       const row = this.#row(text, s, i, h);
+      tokens++;
       const r = row * NF;
       total += data[r + F_CHARS]!;
       nonLetter += data[r + F_NON_LETTER]!;
@@ -199,6 +206,7 @@ export class TokenPass {
       }
     }
     if (has) sentences++;
+    this.lookups += tokens;
     this.chars = total + spaces;
     this.total = total;
     this.nonLetter = nonLetter;
@@ -233,6 +241,7 @@ export class TokenPass {
 
   /** A token not in the cache: its row, computed (in the scratch row when too long to cache). */
   #add(text: string, s: number, e: number, h: number): number {
+    this.misses++;
     const len = e - s;
     if (len > MAX_CACHED) {
       this.#fill(CAPACITY, text.slice(s, e));
@@ -340,5 +349,61 @@ export class TokenPass {
     data[r + F_GRAMS_FROM] = this.#gramsUsed;
     data[r + F_GRAMS_TO] = this.#gramsUsed + grams.length;
     this.#gramsUsed += grams.length;
+  }
+}
+
+/** Texts per check of the pass's miss rate. */
+const CHECK_EVERY = 32;
+/** The most texts described text by text before the pass is tried again. */
+const MAX_BYPASS = 1024;
+/**
+ * A token not yet cached costs the pass about 2.5x a cached one, and about twice what the per-text
+ * functions spend on it; above this share of new tokens the per-text path is faster.
+ */
+const MISS_LIMIT = 0.25;
+
+/**
+ * Whether a text goes through the token pass. The pass wins when most tokens are cached (natural
+ * text after its first few hundred responses); on text whose tokens are mostly new (ids, hashes,
+ * code, a cold cache) the per-text functions are faster. Every CHECK_EVERY texts through the pass,
+ * the share of new tokens is measured; above MISS_LIMIT the next texts are described text by text,
+ * for a span that doubles while the share stays high (up to MAX_BYPASS), so the cache still warms
+ * and a change of vocabulary is noticed. Both paths give identical values.
+ */
+let policyMode: 'adaptive' | 'always' = 'adaptive';
+/** Tests: `always` sends every text through the pass (to test the pass itself). */
+export function setPassPolicyMode(mode: 'adaptive' | 'always'): void {
+  policyMode = mode;
+}
+
+export class PassPolicy {
+  #since = 0;
+  #lookups = 0;
+  #misses = 0;
+  #skip = 0;
+  #backoff = CHECK_EVERY;
+  /** Texts described without the pass (for tests and diagnostics). */
+  bypassed = 0;
+
+  /** Whether the next text goes through the pass. */
+  use(): boolean {
+    if (this.#skip === 0 || policyMode === 'always') return true;
+    this.#skip--;
+    this.bypassed++;
+    return false;
+  }
+
+  /** After a text went through `pass`. */
+  ran(pass: TokenPass): void {
+    if (++this.#since < CHECK_EVERY) return;
+    const lookups = pass.lookups - this.#lookups;
+    const misses = pass.misses - this.#misses;
+    this.#since = 0;
+    this.#lookups = pass.lookups;
+    this.#misses = pass.misses;
+    if (lookups > 0 && misses > MISS_LIMIT * lookups) {
+      this.#skip = this.#backoff;
+      this.#backoff = Math.min(2 * this.#backoff, MAX_BYPASS);
+    } else this.#backoff = CHECK_EVERY;
   }
 }

@@ -7,6 +7,8 @@
  * (vaderSentiment 3.3), negations and "but" are matched case-insensitively. Output: the compound score in
  * [−1, 1]; ≥ 0.05 is conventionally positive, ≤ −0.05 negative. English only.
  */
+import { LowerWordSet } from './text.js';
+
 let LEXICON = new Map<string, number>();
 
 /** Load the VADER lexicon (on first use, so the plugin module stays light). */
@@ -58,19 +60,17 @@ export function isSpace(c: number): boolean {
 const IDIOM_WORDS = new Set(['shit', 'bomb', 'bad', 'ass', 'yeah', 'right', 'cut', 'mustard', 'kiss', 'death', 'hand', 'mouth', 'just', 'enough', 'kind', 'sort']);
 
 // ---- The vocabulary: every lower-case word the rules look up, with an id --------------------------
-// Tokens are matched against it without building their string: an ASCII token's lower-cased
-// characters are hashed straight from the text and compared with the stored word (an open-addressing
-// table); a token with other characters is lower-cased as a string and looked up in a Map, so the
-// answer is always that of `LEXICON.get(token.toLowerCase())` and friends.
+// Tokens are matched against it without building their string (a LowerWordSet: an ASCII token's
+// lower-cased characters are hashed as the tokenizer scans them and compared with the stored word;
+// a token with other characters is lower-cased as a string), so the answer is always that of
+// `LEXICON.get(token.toLowerCase())` and friends.
 const F_NEGATE = 1;
 const F_IDIOM = 2;
 const F_BOOSTER = 4;
-let VOCAB: string[] = [];
-let VOCAB_ID = new Map<string, number>();
+let VOCAB = new LowerWordSet([]);
 let VALENCE = new Float64Array(0); // lexicon valence, NaN when not in the lexicon
 let BOOST = new Float64Array(0); // booster scalar, 0 when none
 let FLAGS = new Uint8Array(0);
-let SLOTS = new Int32Array(0); // id + 1, 0 = empty
 let ID_BUT = -1;
 let ID_LEAST = -1;
 let ID_KIND = -1;
@@ -82,21 +82,14 @@ let ID_SO = -1;
 let ID_THIS = -1;
 let LEAST_IN_LEXICON = false;
 
-function fnv(word: string): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < word.length; k++) h = Math.imul(h ^ word.charCodeAt(k), 16777619);
-  return h >>> 0;
-}
-
 function buildVocabulary(): void {
   const phrases = [...IDIOMS.keys(), ...[...BOOSTER.keys()].filter((k) => k.includes(' '))].map((k) => k.split(' '));
   const words = new Set<string>([...LEXICON.keys(), ...BOOSTER.keys(), ...NEGATE, ...IDIOM_WORDS, ...phrases.flat(), 'but', 'least', 'kind', 'of', 'at', 'very', 'never', 'so', 'this']);
-  VOCAB = [...words];
-  VOCAB_ID = new Map(VOCAB.map((w, i) => [w, i]));
-  VALENCE = new Float64Array(VOCAB.length).fill(Number.NaN);
-  BOOST = new Float64Array(VOCAB.length);
-  FLAGS = new Uint8Array(VOCAB.length);
-  VOCAB.forEach((w, i) => {
+  VOCAB = new LowerWordSet(words);
+  VALENCE = new Float64Array(VOCAB.size).fill(Number.NaN);
+  BOOST = new Float64Array(VOCAB.size);
+  FLAGS = new Uint8Array(VOCAB.size);
+  [...words].forEach((w, i) => {
     const v = LEXICON.get(w);
     if (v !== undefined) VALENCE[i] = v;
     const b = BOOSTER.get(w);
@@ -107,18 +100,10 @@ function buildVocabulary(): void {
     if (NEGATE.has(w)) FLAGS[i]! |= F_NEGATE;
     if (IDIOM_WORDS.has(w)) FLAGS[i]! |= F_IDIOM;
   });
-  let size = 1;
-  while (size < VOCAB.length * 4) size *= 2;
-  SLOTS = new Int32Array(size);
-  VOCAB.forEach((w, i) => {
-    let t = fnv(w) & (size - 1);
-    while (SLOTS[t] !== 0) t = (t + 1) & (size - 1);
-    SLOTS[t] = i + 1;
-  });
-  const id = (w: string) => VOCAB_ID.get(w)!;
+  const id = (w: string) => VOCAB.indexOf(w);
   [ID_BUT, ID_LEAST, ID_KIND, ID_OF, ID_AT, ID_VERY, ID_NEVER, ID_SO, ID_THIS] = ['but', 'least', 'kind', 'of', 'at', 'very', 'never', 'so', 'this'].map(id) as [number, number, number, number, number, number, number, number, number];
   LEAST_IN_LEXICON = LEXICON.has('least');
-  PAIRS = new Set(phrases.flatMap((ws) => ws.slice(1).map((w, k) => VOCAB_ID.get(ws[k]!)! * 65536 + VOCAB_ID.get(w)!)));
+  PAIRS = new Set(phrases.flatMap((ws) => ws.slice(1).map((w, k) => id(ws[k]!) * 65536 + id(w))));
 }
 
 /** Adjacent word pairs (ids) of the idioms and multi-word boosters. */
@@ -152,24 +137,9 @@ const C_LOWER = 3;
 const ASCII_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ASCII_CLASS[c] = isSpace(c) ? C_SPACE : c >= 65 && c <= 90 ? C_UPPER : c >= 97 && c <= 122 ? C_LOWER : 0;
 
-/** Id of text[s..e) lower-cased, or -1. */
+/** Id of text[s..e) lower-cased, or -1 (`hash`: of the lower-cased span, when ASCII). */
 function lookup(text: string, s: number, e: number, ascii: boolean, hash: number): number {
-  if (!ascii) return VOCAB_ID.get(text.slice(s, e).toLowerCase()) ?? -1;
-  const mask = SLOTS.length - 1;
-  const len = e - s;
-  for (let t = hash & mask; ; t = (t + 1) & mask) {
-    const slot = SLOTS[t]!;
-    if (slot === 0) return -1;
-    const w = VOCAB[slot - 1]!;
-    if (w.length !== len) continue;
-    let k = 0;
-    for (; k < len; k++) {
-      let c = text.charCodeAt(s + k);
-      if (c >= 65 && c <= 90) c += 32;
-      if (c !== w.charCodeAt(k)) break;
-    }
-    if (k === len) return slot - 1;
-  }
+  return ascii ? VOCAB.indexOfAscii(text, s, e, hash) : VOCAB.indexOfSpan(text, s, e);
 }
 
 /**

@@ -452,13 +452,15 @@ export function fleschReadingEase(text: string, ws: readonly string[] | WordSpan
  * `set.has(text.slice(s, e).toLowerCase())`.
  */
 export class LowerWordSet {
+  /** The words in first-seen order; a word's index is its position. */
   readonly #words: string[];
-  readonly #set: Set<string>;
+  readonly #index: Map<string, number>;
   readonly #slots: Int32Array;
 
   constructor(words: Iterable<string>) {
-    this.#set = new Set(words);
-    this.#words = [...this.#set];
+    this.#index = new Map();
+    for (const w of words) if (!this.#index.has(w)) this.#index.set(w, this.#index.size);
+    this.#words = [...this.#index.keys()];
     let size = 16;
     while (size < this.#words.length * 4) size *= 2;
     this.#slots = new Int32Array(size);
@@ -472,22 +474,40 @@ export class LowerWordSet {
   }
 
   get size(): number {
-    return this.#set.size;
+    return this.#index.size;
+  }
+
+  /** Index of a word as given (no lower-casing), or -1. */
+  indexOf(word: string): number {
+    return this.#index.get(word) ?? -1;
   }
 
   hasSpan(text: string, s: number, e: number): boolean {
+    return this.indexOfSpan(text, s, e) >= 0;
+  }
+
+  /** Index of text[s..e) lower-cased, or -1. */
+  indexOfSpan(text: string, s: number, e: number): number {
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) {
       let c = text.charCodeAt(k);
-      if (c >= 128) return this.#set.has(text.slice(s, e).toLowerCase());
+      if (c >= 128) return this.indexOf(text.slice(s, e).toLowerCase());
       if (c >= 65 && c <= 90) c += 32;
       h = Math.imul(h ^ c, 16777619);
     }
+    return this.indexOfAscii(text, s, e, h);
+  }
+
+  /**
+   * Index of the ASCII span text[s..e) lower-cased, or -1, given its hash: FNV-1a (32-bit, from
+   * 0x811c9dc5) of its lower-cased characters, as a tokenizer computes it while scanning.
+   */
+  indexOfAscii(text: string, s: number, e: number, hash: number): number {
     const mask = this.#slots.length - 1;
     const len = e - s;
-    for (let t = (h >>> 0) & mask; ; t = (t + 1) & mask) {
+    for (let t = (hash >>> 0) & mask; ; t = (t + 1) & mask) {
       const slot = this.#slots[t]!;
-      if (slot === 0) return false;
+      if (slot === 0) return -1;
       const w = this.#words[slot - 1]!;
       if (w.length !== len) continue;
       let k = 0;
@@ -496,7 +516,7 @@ export class LowerWordSet {
         if (c >= 65 && c <= 90) c += 32;
         if (c !== w.charCodeAt(k)) break;
       }
-      if (k === len) return true;
+      if (k === len) return slot - 1;
     }
   }
 }

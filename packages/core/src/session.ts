@@ -106,6 +106,9 @@ interface WindowAxis {
   timestampField: string;
 }
 
+/** Rolling references that cannot be tested this window (cold start, unreadable history), by dataset. */
+type NotTested = Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>;
+
 export class Session {
   readonly #plan: Plan;
   readonly #options: SessionOptions;
@@ -552,8 +555,8 @@ export class Session {
    * The window's rolling references (fromHistory datasets), drawn from earlier windows' samples;
    * returns, per dataset, why its detectors are not tested (cold start, a store that failed).
    */
-  async #historyReferences(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets']): Promise<Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>> {
-    const notTested = new Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>();
+  async #historyReferences(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets']): Promise<NotTested> {
+    const notTested: NotTested = new Map();
     const source = this.#options.history;
     if (!source) return notTested;
     const { startMs } = windowMs(window);
@@ -582,7 +585,7 @@ export class Session {
     return notTested;
   }
 
-  async #evaluate(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets'], notTested = new Map<string, { status: 'warn' | 'error'; message: string; provenance?: HistoryProvenance }>()): Promise<WindowReport> {
+  async #evaluate(window: WindowInfo, datasets: Map<string, Dataset>, counts: WindowReport['datasets'], notTested: NotTested = new Map()): Promise<WindowReport> {
     const { events, clock, logger } = this.#services;
     const plan = this.#plan;
     const signal = this.#options.signal;

@@ -13,7 +13,7 @@ describe('docs', () => {
   it('the README quickstart gives exactly the two commands', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const lines = readme.split('\n');
-    expect(lines).toContain('npm install -g pnpm@10 && pnpm install && pnpm -s vigia run configs/quickstart.yaml');
+    expect(lines).toContain('npm install -g pnpm@10 && pnpm install && pnpm vigia run configs/quickstart.yaml');
     expect(lines).toContain('pnpm test');
   });
 

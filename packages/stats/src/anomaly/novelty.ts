@@ -98,7 +98,10 @@ class ShapeChannel {
     const D = this.segments;
     const s = this.length;
     const buf = this.values;
-    buf[this.n % L] = value;
+    // Ring slot of the newest point; the segments' entering and leaving points are found by
+    // stepping back from it (one wrap at most: D·s < L), not by a modulo per read.
+    const pos = this.n % L;
+    buf[pos] = value;
     this.n++;
     const n = this.n;
     if (n % 4096 === 0) {
@@ -110,21 +113,23 @@ class ShapeChannel {
       }
     } else {
       // Segment j covers points n−1−j·s … n−(j+1)·s: one point enters, one leaves.
+      const sums = this.sums;
+      let at = pos;
       for (let j = 0; j < D; j++) {
         const enter = n - 1 - j * s;
-        const leave = enter - s;
-        this.sums[j] = this.sums[j]! + (enter >= 0 ? buf[enter % L]! : 0) - (leave >= 0 ? buf[leave % L]! : 0);
+        const leaveAt = at - s < 0 ? at - s + L : at - s;
+        sums[j] = sums[j]! + (enter >= 0 ? buf[at]! : 0) - (enter - s >= 0 ? buf[leaveAt]! : 0);
+        at = leaveAt;
       }
     }
-    if (n < this.span) return -1;
+    if (n < this.span || n % this.stride !== 0) return -1;
+    // The window's segment means, needed only when it is compared and stored (every stride).
     const f = this.feature;
     let fSum = 0;
     for (let j = 0; j < D; j++) {
       f[j] = this.sums[j]! / s;
       fSum += f[j]!;
     }
-
-    if (n % this.stride !== 0) return -1;
     let score = -1;
     const searchable = this.stored - this.exclude;
     if (searchable >= 16 && hi > lo) {
@@ -163,8 +168,8 @@ class ShapeChannel {
       const slack = 64 * Number.EPSILON;
       const absF = Math.abs(fSum);
       let limit = best * D * (1 + 1e-9);
-      for (let m = newest; m >= oldest; m--) {
-        const slot = m % cap;
+      let slot = newest % cap;
+      for (let m = newest; m >= oldest; m--, slot = slot === 0 ? cap - 1 : slot - 1) {
         const g = sums[slot]!;
         const r = Math.abs(fSum - g) - slack * (absF + Math.abs(g));
         if (r > 0 && r * r > limit) continue;

@@ -168,6 +168,9 @@ class ShapeChannel {
       const slack = 64 * Number.EPSILON;
       const absF = Math.abs(fSum);
       let limit = best * D * (1 + 1e-9);
+      const eight = D === 8;
+      const f0 = eight ? f[0]! : 0, f1 = eight ? f[1]! : 0, f2 = eight ? f[2]! : 0, f3 = eight ? f[3]! : 0;
+      const f4 = eight ? f[4]! : 0, f5 = eight ? f[5]! : 0, f6 = eight ? f[6]! : 0, f7 = eight ? f[7]! : 0;
       let slot = newest % cap;
       for (let m = newest; m >= oldest; m--, slot = slot === 0 ? cap - 1 : slot - 1) {
         const g = sums[slot]!;
@@ -175,10 +178,27 @@ class ShapeChannel {
         if (r > 0 && r * r > limit) continue;
         const o = slot * D;
         let d = 0;
-        for (let j = 0; j < D; j++) {
-          const e = st[o + j]! - f[j]!;
-          d += e * e;
-          if (d >= best) break;
+        if (eight) {
+          // The default width, unrolled; abandoned after 4 terms instead of after each (a
+          // candidate that would have been abandoned earlier is abandoned here, and a full
+          // distance is the same sum in the same order).
+          const e0 = st[o]! - f0, e1 = st[o + 1]! - f1, e2 = st[o + 2]! - f2, e3 = st[o + 3]! - f3;
+          d = e0 * e0;
+          d += e1 * e1;
+          d += e2 * e2;
+          d += e3 * e3;
+          if (d >= best) continue;
+          const e4 = st[o + 4]! - f4, e5 = st[o + 5]! - f5, e6 = st[o + 6]! - f6, e7 = st[o + 7]! - f7;
+          d += e4 * e4;
+          d += e5 * e5;
+          d += e6 * e6;
+          d += e7 * e7;
+        } else {
+          for (let j = 0; j < D; j++) {
+            const e = st[o + j]! - f[j]!;
+            d += e * e;
+            if (d >= best) break;
+          }
         }
         if (d < best) {
           best = d;
@@ -191,13 +211,15 @@ class ShapeChannel {
       // that grows after a spike would make every later distance look small.
       const dist = Math.sqrt(best / D);
       const h = this.distances;
-      if (h.size >= MIN_HISTORY) {
+      const size = h.size;
+      const max = h.max();
+      // the rank among the past distances, found by the insertion's own search
+      const rank = h.pushRank(dist);
+      if (size >= MIN_HISTORY) {
         const eps = SHAPE_EPS * (hi - lo);
-        const bar = this.margin * (h.max() + eps);
-        const rank = h.countBelow(dist);
-        score = dist + eps > bar ? 0.9 + 0.1 * (1 - bar / (dist + eps)) : rank === h.size ? SHAPE_RECORD : (0.9 * rank) / h.size;
+        const bar = this.margin * (max + eps);
+        score = dist + eps > bar ? 0.9 + 0.1 * (1 - bar / (dist + eps)) : rank === size ? SHAPE_RECORD : (0.9 * rank) / size;
       }
-      h.push(dist);
       this.lastDistance = dist;
     }
     this.store.set(f, (this.stored % this.capacity) * D);
@@ -362,11 +384,13 @@ export class NoveltyScorer implements StreamingScorer {
 
     let score = 0;
     const h = this.deviations;
-    if (h.size >= MIN_HISTORY) {
-      const max = h.max();
-      score = z > max ? 0.9 + 0.1 * (1 - (max + RECORD_EPS) / (z + RECORD_EPS)) : (0.9 * h.countBelow(z)) / h.size;
+    const size = h.size;
+    const max = h.max();
+    // z's rank among the past deviations, found by the insertion's own search
+    const below = h.pushRank(z);
+    if (size >= MIN_HISTORY) {
+      score = z > max ? 0.9 + 0.1 * (1 - (max + RECORD_EPS) / (z + RECORD_EPS)) : (0.9 * below) / size;
     }
-    h.push(z);
     let shapeScore = 0;
     let scored = 1;
     for (const shape of this.shapes) {

@@ -75,7 +75,7 @@ describe('SortedWindow', () => {
     return { med, mad: n & 1 ? d[n >> 1]! : 0.5 * (d[n / 2 - 1]! + d[n / 2]!) };
   };
 
-  it('gives the median, MAD, rank and max of the last values in both layouts, through level shifts and ties', () => {
+  it('gives the median, MAD, rank (also as pushRank) and max of the last values in both layouts, through level shifts and ties', () => {
     const r = createRandom(11);
     for (const blockSize of [0, 4, 32]) {
       const w = new SortedWindow(500, blockSize);
@@ -85,7 +85,9 @@ describe('SortedWindow', () => {
         const level = Math.floor(t / 1500) * (t % 3000 < 1500 ? 40 : -25);
         const u = r.next();
         const v = u < 0.2 ? level : u < 0.22 ? level + 1e4 : level + Math.round(r.normal() * 8) / 4;
-        w.push(v);
+        const before = t % 5 === 0 ? w.countBelow(v) : -1;
+        const below = w.pushRank(v);
+        if (before >= 0) expect(below).toBe(before);
         seen.push(v);
         if (t % 37 !== 0 && t < 5900) continue;
         const last = seen.slice(-500);

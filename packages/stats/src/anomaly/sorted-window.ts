@@ -40,15 +40,20 @@ class FlatList {
     return this.a[this.n - 1]!;
   }
 
-  insert(v: number): void {
+  /** Insert v; returns the count of values below it. */
+  insert(v: number): number {
     const j = this.countBelow(v);
     this.a.copyWithin(j + 1, j, this.n);
     this.a[j] = v;
     this.n++;
+    return j;
   }
 
-  /** Evict the first value equal to `old` and insert v with one move of the values between their two positions. */
-  replace(old: number, v: number): void {
+  /**
+   * Evict the first value equal to `old` and insert v with one move of the values between their
+   * two positions; returns the count of values below v before the change (`old` included).
+   */
+  replace(old: number, v: number): number {
     const a = this.a;
     const i = this.countBelow(old);
     const j = this.countBelow(v);
@@ -61,6 +66,7 @@ class FlatList {
       a.copyWithin(i, i + 1, j);
       a[j - 1] = v;
     }
+    return j;
   }
 }
 
@@ -202,8 +208,8 @@ class BlockList {
     return this.maxv[this.nb - 1]!;
   }
 
-  /** Insert v before the first value ≥ v. */
-  insert(v: number): void {
+  /** Insert v before the first value ≥ v; returns the count of values below it. */
+  insert(v: number): number {
     let p = this.n === 0 ? 0 : this.blockOf(v);
     let o: number;
     if (p === this.nb) {
@@ -218,8 +224,7 @@ class BlockList {
         // No free block: rebuild half full (amortised O(1): at least w/B splits since the last).
         const all = this.toArray();
         this.build(all, all.length);
-        this.insert(v);
-        return;
+        return this.insert(v);
       }
       // Split block p: its upper half moves to a new block at position p + 1.
       const half = B >> 1;
@@ -253,13 +258,15 @@ class BlockList {
     const start = this.start;
     for (let q = p + 1, nb = this.nb; q < nb; q++) start[q]!++;
     this.n++;
+    return start[p]! + o;
   }
 
   /**
    * Remove the first value equal to `old` (which must be held), then insert v: as remove + insert,
-   * but the start ranks change only between the two blocks (by one, one way).
+   * but the start ranks change only between the two blocks (by one, one way). Returns the count
+   * of values below v before the change (`old` included).
    */
-  replace(old: number, v: number): void {
+  replace(old: number, v: number): number {
     const p1 = this.blockOf(old);
     const o1 = this.offsetIn(p1, old);
     const b1 = this.base[p1]!;
@@ -267,8 +274,7 @@ class BlockList {
     if (c1 === 0) {
       // The block empties (it is dropped): the plain path.
       this.remove(old);
-      this.insert(v);
-      return;
+      return this.insert(v) + (old < v ? 1 : 0);
     }
     const vals = this.vals;
     for (let k = b1 + o1; k < b1 + c1; k++) vals[k] = vals[k + 1]!;
@@ -288,8 +294,7 @@ class BlockList {
       // A split: fix the starts first, then insert on the plain path.
       for (let q = p1 + 1, nb = this.nb; q < nb; q++) start[q]!--;
       this.n--;
-      this.insert(v);
-      return;
+      return this.insert(v) + (old < v ? 1 : 0);
     }
     const b2 = this.base[p2]!;
     const c2 = this.cnt[p2]!;
@@ -299,6 +304,7 @@ class BlockList {
     this.cnt[p2] = c2 + 1;
     if (p1 < p2) for (let q = p1 + 1; q <= p2; q++) start[q]!--;
     else for (let q = p2 + 1; q <= p1; q++) start[q]!++;
+    return start[p2]! + o2 + (old < v ? 1 : 0);
   }
 
   /** Remove the first value equal to v (which must be held). */
@@ -412,18 +418,27 @@ export class SortedWindow {
   }
 
   push(v: number): void {
+    this.pushRank(v);
+  }
+
+  /**
+   * Push v and return {@link countBelow}(v) as it was just before (the oldest value still in):
+   * the rank a history scorer needs, from the insertion's own search.
+   */
+  pushRank(v: number): number {
     const b = this.ordered();
+    let below: number;
     if (this.count === this.capacity) {
-      // Evict the oldest value, then insert v: the same sorted sequence as the flat array's
-      // one-move eviction gave.
-      b.replace(this.ring[this.head]!, v);
+      // Evict the oldest value, then insert v: the same sorted sequence in both layouts.
+      below = b.replace(this.ring[this.head]!, v);
     } else {
       this.count++;
-      b.insert(v);
+      below = b.insert(v);
     }
     this.ring[this.head] = v;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.blocksFor = ++this.pushes;
+    return below;
   }
 
   max(): number {

@@ -16,25 +16,27 @@ export function scoreToP(score: number): number {
   return 10 ** (-(4 / 9) * (score / (1 - score)));
 }
 
+// Acklam's rational approximation of the normal quantile (coefficients hoisted: no arrays per call).
+const QA0 = -3.969683028665376e1, QA1 = 2.209460984245205e2, QA2 = -2.759285104469687e2, QA3 = 1.38357751867269e2, QA4 = -3.066479806614716e1, QA5 = 2.506628277459239;
+const QB0 = -5.447609879822406e1, QB1 = 1.615858368580409e2, QB2 = -1.556989798598866e2, QB3 = 6.680131188771972e1, QB4 = -1.328068155288572e1;
+const QC0 = -7.784894002430293e-3, QC1 = -3.223964580411365e-1, QC2 = -2.400758277161838, QC3 = -2.549732539343734, QC4 = 4.374664141464968, QC5 = 2.938163982698783;
+const QD0 = 7.784695709041462e-3, QD1 = 3.224671290700398e-1, QD2 = 2.445134137142996, QD3 = 3.754408661907416;
+
 /** Standard normal quantile Φ⁻¹(p) (Acklam's rational approximation, relative error < 1.2e-9: enough for a CUSUM increment). */
 export function normalQuantile(p: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   let x: number;
   if (p < 0.02425) {
     const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    x = (((((QC0 * q + QC1) * q + QC2) * q + QC3) * q + QC4) * q + QC5) / ((((QD0 * q + QD1) * q + QD2) * q + QD3) * q + 1);
   } else if (p <= 1 - 0.02425) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    x = ((((((QA0 * r + QA1) * r + QA2) * r + QA3) * r + QA4) * r + QA5) * q) / (((((QB0 * r + QB1) * r + QB2) * r + QB3) * r + QB4) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    x = -(((((QC0 * q + QC1) * q + QC2) * q + QC3) * q + QC4) * q + QC5) / ((((QD0 * q + QD1) * q + QD2) * q + QD3) * q + 1);
   }
   return x;
 }
@@ -198,8 +200,19 @@ export class ReferenceLevel {
   /** Score `value` (then update the CUSUM state): {@link pToScore} of the level's p. */
   update(value: number): number {
     const y = this.transform(value);
-    const pu = this.upperP(y);
-    const pl = this.lowerP(y);
+    // upperP and lowerP, with one binary search: the first index above y is found from the first
+    // at or above it (they differ only by a run of values equal to y)
+    const n = this.n;
+    let pu: number;
+    let lb = -1;
+    if (y > this.upperU) pu = ((this.tailCount + 1) / (n + 1)) * Math.exp(-(y - this.upperU) / this.upperBeta);
+    else {
+      lb = lowerBound(this.sorted, y);
+      pu = (n - lb + 1) / (n + 1);
+    }
+    let pl: number;
+    if (y < this.lowerU) pl = ((this.tailCount + 1) / (n + 1)) * Math.exp(-(this.lowerU - y) / this.lowerBeta);
+    else pl = ((lb >= 0 ? upperBoundFrom(this.sorted, y, lb) : upperBound(this.sorted, y)) + 1) / (n + 1);
     this.lastPointP = Math.min(1, 2 * Math.min(pu, pl));
     const z = this.rawZ(y, pu, pl);
     let w = (z - this.zMean) / this.zScale;
@@ -238,6 +251,27 @@ function upperBound(sorted: Float64Array, y: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with sorted[i] > y, given `from` with every value before it < y (a lower bound of y). */
+function upperBoundFrom(sorted: Float64Array, y: number, from: number): number {
+  const n = sorted.length;
+  let lo = from;
+  let hi = from;
+  let step = 1;
+  // gallop over the run of values equal to y: every index below lo holds a value ≤ y
+  while (hi < n && sorted[hi]! <= y) {
+    lo = hi + 1;
+    hi = lo + step;
+    step *= 2;
+  }
+  if (hi > n) hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
     if (sorted[mid]! <= y) lo = mid + 1;
     else hi = mid;
   }

@@ -114,18 +114,21 @@ describe('NoveltyScorer shape channel', () => {
     expect(maxIn(shapeScores, day12, day12 + 288)).toBeGreaterThan(maxIn(shapeScores, 4 * 288, day12) + 0.005);
   });
 
-  it('continues exactly after a restore: the search bound and recent maximum are caches rebuilt, not state', () => {
+  it('continues exactly after a restore: the search bound, recent maximum and sorted windows are caches rebuilt, not state', () => {
     const xs = series();
-    const whole = new NoveltyScorer();
-    const first = new NoveltyScorer();
-    const cut = 2000 + 37;
-    const expected = xs.map((x) => whole.update(x));
-    for (const x of xs.slice(0, cut)) first.update(x);
-    const dump = JSON.parse(JSON.stringify(dumpState(first)));
-    expect(JSON.stringify(dump)).not.toMatch(/storeSums|sumsFor|recentMax/);
-    const restored = new NoveltyScorer();
-    loadState(dump, restored);
-    expect(xs.slice(cut).map((x) => restored.update(x))).toEqual(expected.slice(cut));
+    // defaults (windows still filling at the cut), and small windows that are full and wrapped
+    for (const options of [{}, { window: 300, history: 400 }]) {
+      const whole = new NoveltyScorer(options);
+      const first = new NoveltyScorer(options);
+      const cut = 2000 + 37;
+      const expected = xs.map((x) => whole.update(x));
+      for (const x of xs.slice(0, cut)) first.update(x);
+      const dump = JSON.parse(JSON.stringify(dumpState(first)));
+      expect(JSON.stringify(dump)).not.toMatch(/storeSums|sumsFor|recentMax|"sorted"|blocks|nextDistance|lastSplit/);
+      const restored = new NoveltyScorer(options);
+      loadState(dump, restored);
+      expect(xs.slice(cut).map((x) => restored.update(x))).toEqual(expected.slice(cut));
+    }
   });
 
   it('rejects bad shape options', () => {

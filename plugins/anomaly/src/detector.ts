@@ -837,24 +837,26 @@ export const anomalyDetector = defineDetector({
         }
         w.scores[at] = score;
       }
-      let info: PointInfo | undefined;
-      const pointInfo = () => (info ??= { row: r, score, index: agg ? -1 : index, t: tRaw, values: Array.from(values.subarray(offset, offset + engine.dimension)), records });
       const topList = w.top;
-      if (top > 0 && (topList.length < top || score > topList[topList.length - 1]!.score)) {
+      const topped = top > 0 && (topList.length < top || score > topList[topList.length - 1]!.score);
+      if (!topped && score < threshold) return;
+      // Only a point that enters the top list or a run gets its PointInfo (one object for both);
+      // no closure or object per ordinary point.
+      const info: PointInfo = { row: r, score, index: agg ? -1 : index, t: tRaw, values: Array.from(values.subarray(offset, offset + engine.dimension)), records };
+      if (topped) {
         let at = topList.length;
         while (at > 0 && topList[at - 1]!.score < score) at--;
-        topList.splice(at, 0, pointInfo());
+        topList.splice(at, 0, info);
         if (topList.length > top) topList.pop();
       }
       if (score >= threshold) {
         const last = w.runs[w.runs.length - 1];
         if (last && r - last.last.row - 1 <= eventGap) {
-          last.last = pointInfo();
+          last.last = info;
           last.points++;
           if (score > last.peak.score) last.peak = last.last;
         } else {
-          const p = pointInfo();
-          w.runs.push({ first: p, last: p, points: 1, peak: p });
+          w.runs.push({ first: info, last: info, points: 1, peak: info });
         }
       }
     };

@@ -1,4 +1,3 @@
-import 'reflect-metadata'; // tsyringe needs the Reflect API; plugin authors never see it.
 
 export * from './contracts.js';
 export { EventBus } from './events.js';

@@ -24,3 +24,11 @@ export function requireVendored<T>(name: (typeof VENDORED)[number]): T {
   }
   return require(name) as T;
 }
+
+/**
+ * Install the Reflect metadata API (tsyringe needs it). Required, not imported: an ESM import of
+ * a CommonJS file makes Node scan the whole file for named exports first (~10 ms at start-up).
+ */
+export function requireReflectMetadata(): void {
+  require('reflect-metadata');
+}

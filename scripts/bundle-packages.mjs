@@ -47,6 +47,8 @@ function ownUrlPerModule(outdir) {
     setup(b) {
       b.onLoad({ filter: /\.js$/ }, (args) => {
         const text = readFileSync(args.path, 'utf8');
+        const other = /\bimport\.meta\.(dirname|filename|resolve)\b/.exec(text);
+        if (other) throw new Error(`${relative(root, args.path)} uses import.meta.${other[1]}, which bundling would make relative to the bundle: derive it from import.meta.url (rewritten per module)`);
         if (!text.includes('import.meta.url')) return undefined;
         let rel = relative(outdir, args.path).split(sep).join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;

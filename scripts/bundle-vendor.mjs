@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Part of `pnpm build` (after tsc): writes packages/core/dist/vendor/<name>-<version>.cjs, one
 // file each for the core's CommonJS dependencies that come as many small files (yaml: ~75 files,
-// tsyringe: ~40). Loading them file by file was a large share of every `vigia run`'s start-up;
+// tsyringe: ~40; reflect-metadata is one 64 KB file, here for its code cache). Loading them file by file was a large share of every `vigia run`'s start-up;
 // one bundled file of the same package loads ~4× faster. The core uses a vendored file only when
 // its version is the installed one (vendor.ts) and the package itself otherwise, so a missing or
 // outdated vendor directory costs time, never correctness. Licence comments are kept.
@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /** Keep in step with VENDORED in packages/core/src/vendor.ts. */
-const VENDORED = ['yaml', 'tsyringe'];
+const VENDORED = ['yaml', 'tsyringe', 'reflect-metadata'];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const core = join(root, 'packages', 'core');
@@ -26,9 +26,10 @@ const requireFromCore = createRequire(join(core, 'package.json'));
 const out = join(core, 'dist', 'vendor');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const vendor = await import(pathToFileURL(join(core, 'dist', 'vendor.js')).href); // tsc output: the core's own lookups
 for (const name of VENDORED) {
   const entry = requireFromCore.resolve(name);
-  const { version } = JSON.parse(readFileSync(requireFromCore.resolve(`${name}/package.json`), 'utf8'));
+  const version = vendor.installedVersion(name);
   await build({
     entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     outfile: join(out, `${name}-${version}.cjs`), legalComments: 'inline', logLevel: 'warning',
@@ -36,9 +37,7 @@ for (const name of VENDORED) {
 }
 
 // The code caches, through the core's tsc output (the same vendor.js module the config loader uses).
-const dist = (file) => pathToFileURL(join(core, 'dist', file)).href;
-const vendor = await import(dist('vendor.js'));
-const { parseConfigText } = await import(dist('config.js'));
+const { parseConfigText } = await import(pathToFileURL(join(core, 'dist', 'config.js')).href);
 const configs = join(root, 'configs');
 for (const file of readdirSync(configs).filter((f) => /\.ya?ml$/.test(f))) {
   try {

@@ -1,5 +1,6 @@
 /**
- * The core's CommonJS dependencies that come as many small files (yaml, tsyringe), loaded from
+ * The core's CommonJS dependencies that come as many small files (yaml, tsyringe) or are large
+ * (reflect-metadata, 64 KB), loaded from
  * the one-file copies `pnpm build` writes to dist/vendor/ (scripts/bundle-vendor.mjs) when their
  * version is the installed one, else from the package itself. Loading ~115 small files was a large
  * share of every `vigia run`'s start-up; the copies are the same code, bundled.
@@ -11,14 +12,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
 const require = createRequire(import.meta.url);
 
 /** The packages scripts/bundle-vendor.mjs bundles (keep in step). */
-export const VENDORED = ['yaml', 'tsyringe'] as const;
+export const VENDORED = ['yaml', 'tsyringe', 'reflect-metadata'] as const;
 
 /** A vendored copy, compiled with its code cache when there is one. */
 export interface VendoredFile {
@@ -55,9 +56,27 @@ export function loadVendoredFile(file: string): VendoredFile {
   return entry;
 }
 
+/**
+ * The installed version of a package: from its package.json, found beside its resolved entry when
+ * the package does not export ./package.json (reflect-metadata).
+ */
+export function installedVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === name) return pkg.version;
+    }
+    throw new Error(`cannot find the version of ${name}`);
+  }
+}
+
 /** Where the copy of the installed version would be (whether or not it exists). */
 export function vendoredPath(name: (typeof VENDORED)[number]): string {
-  const { version } = require(`${name}/package.json`) as { version: string };
+  const version = installedVersion(name);
   return fileURLToPath(new URL(`./vendor/${name}-${version}.cjs`, import.meta.url));
 }
 
@@ -82,5 +101,5 @@ export function requireVendored<T>(name: (typeof VENDORED)[number]): T {
  * a CommonJS file makes Node scan the whole file for named exports first (~10 ms at start-up).
  */
 export function requireReflectMetadata(): void {
-  require('reflect-metadata');
+  requireVendored('reflect-metadata');
 }

@@ -11,6 +11,11 @@
 // loader; tsyringe: build a child container), so the functions a run calls are in the cache
 // already compiled. It is made through the core's loadVendoredFile, the function that reads it.
 // V8 ignores a cache made by another Node version (the copy is then compiled as usual).
+//
+// Likewise the generated validators (packages/core/src/generated/config-validator.ts,
+// packages/cli/src/generated/validators/*.ts; ~30–150 KB of ajv standalone code each): a CommonJS
+// copy of each one's tsc output in <package>/dist/precompiled/ with its code cache, which the core
+// (config schema) and the CLI (built-in plugins' options) prefer to the module itself.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -36,6 +41,19 @@ for (const name of VENDORED) {
   });
 }
 
+const cli = join(root, 'packages', 'cli');
+const PRECOMPILED = [
+  [core, 'config-validator.js'],
+  ...readdirSync(join(cli, 'dist', 'generated', 'validators')).filter((f) => f.endsWith('.js')).map((f) => [cli, join('validators', f)]),
+];
+for (const dir of [core, cli]) rmSync(join(dir, 'dist', 'precompiled'), { recursive: true, force: true });
+const precompiledCopies = [];
+for (const [dir, file] of PRECOMPILED) {
+  const outfile = join(dir, 'dist', 'precompiled', file.split('/').pop().replace(/\.js$/, '.cjs'));
+  await build({ entryPoints: [join(dir, 'dist', 'generated', file)], bundle: false, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'warning' });
+  precompiledCopies.push(outfile);
+}
+
 // The code caches, through the core's tsc output (the same vendor.js module the config loader uses).
 const { parseConfigText } = await import(pathToFileURL(join(core, 'dist', 'config.js')).href);
 const configs = join(root, 'configs');
@@ -58,3 +76,14 @@ for (const name of VENDORED) {
   writeFileSync(`${copy}.v8cache`, cache);
   console.log(`vendored ${name} (${Math.round(readFileSync(copy).length / 1024)} KB, code cache ${Math.round(cache.length / 1024)} KB)`);
 }
+// Each validator run once (on {}: compiling it is what the cache is for); the config validator ran above.
+const runtimeRequire = createRequire(join(core, 'dist', 'options.js'));
+let bytes = 0;
+for (const copy of precompiledCopies) {
+  const loaded = vendor.loadVendoredFile(copy);
+  for (const [, validate] of loaded.exports.default(runtimeRequire)) validate({});
+  const cache = loaded.script.createCachedData();
+  writeFileSync(`${copy}.v8cache`, cache);
+  bytes += cache.length;
+}
+console.log(`precompiled validators: ${precompiledCopies.length} CommonJS copies with code caches (${Math.round(bytes / 1024)} KB)`);

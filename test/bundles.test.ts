@@ -74,6 +74,24 @@ describe('package bundles', () => {
     }
   });
 
+  it('the code-cached CommonJS copies of the generated validators match their modules, and this Node accepts their caches', async () => {
+    const copies: Array<[string, string]> = [[join(repoRoot, 'packages', 'core', 'dist', 'precompiled', 'config-validator.cjs'), join(repoRoot, 'packages', 'core', 'dist', 'generated', 'config-validator.js')]];
+    const cliValidators = join(repoRoot, 'packages', 'cli', 'dist', 'generated', 'validators');
+    for (const f of readdirSync(cliValidators).filter((x) => x.endsWith('.js'))) copies.push([join(repoRoot, 'packages', 'cli', 'dist', 'precompiled', f.replace(/\.js$/, '.cjs')), join(cliValidators, f)]);
+    const { loadVendoredFile } = (await import(pathToFileURL(join(repoRoot, 'packages', 'core', 'dist', 'vendor.js')).href)) as typeof import('../packages/core/src/vendor.js');
+    const runtime = createRequire(join(repoRoot, 'packages', 'core', 'dist', 'options.js'));
+    type Validators = (require: (id: string) => unknown) => ReadonlyArray<readonly [string, unknown]>;
+    for (const [copy, module] of copies) {
+      expect(existsSync(copy), `${relative(repoRoot, copy)} missing: run pnpm build`).toBe(true);
+      expect(statSync(copy).mtimeMs + 1, `${relative(repoRoot, copy)} is older than ${relative(repoRoot, module)}: run pnpm build`).toBeGreaterThanOrEqual(statSync(module).mtimeMs);
+      const loaded = loadVendoredFile(copy);
+      expect(loaded.cacheRejected, `${relative(repoRoot, copy)}: V8 rejected its code cache`).toBe(false);
+      const fromCopy = (loaded.exports as { default: Validators }).default(runtime).map(([json]) => json);
+      const fromModule = ((await import(pathToFileURL(module).href)) as { default: Validators }).default(runtime).map(([json]) => json);
+      expect(fromCopy, relative(repoRoot, copy)).toEqual(fromModule);
+    }
+  });
+
   it('the built CLI runs through the bundles, and a plugin loaded by path gets their @vigia/core', () => {
     const dir = tempProject({
       'cur.jsonl': Array.from({ length: 20 }, (_, i) => JSON.stringify({ x: i })).join('\n'),

@@ -6,6 +6,7 @@ export {
 } from './define.js';
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, clipText, describeValue, nestingDepth, redactSecrets, redactError, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors, usePrecompiledValidators, precompiledValidator, type PrecompiledValidators } from './options.js';
+export { cachedPrecompiledValidators } from './vendor.js';
 export { precompileValidators } from './precompile.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';

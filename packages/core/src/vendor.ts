@@ -97,6 +97,23 @@ export function requireVendored<T>(name: (typeof VENDORED)[number]): T {
 }
 
 /**
+ * The CommonJS copy of a generated validators module (`dist/precompiled/<name>.cjs`, which
+ * `pnpm build` writes from the module's tsc output with a V8 code cache beside it), or undefined
+ * when there is none (running from sources, or a build without it): the caller then uses the
+ * module itself. With the cache, neither the module's ~30–150 KB are parsed nor its validators
+ * compiled at start-up. Validators are looked up by their schema's JSON text, so a stale copy
+ * costs time (ajv compiles the schema), never correctness.
+ */
+export function cachedPrecompiledValidators<T = unknown>(file: string): T | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return (loadVendoredFile(file).exports as { default?: T }).default;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Install the Reflect metadata API (tsyringe needs it). Required, not imported: an ESM import of
  * a CommonJS file makes Node scan the whole file for named exports first (~10 ms at start-up).
  */

@@ -28,17 +28,24 @@ const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /**
  * Entries besides dist/index.js (names of tsc output files in dist/, without .js). A worker script
  * started by file path needs its own entry so that it shares chunks, and so module instances, with
- * the package's index in that thread; the CLI's bin imports `#main` so `--help` loads no command.
+ * the package's index in that thread.
  */
 export const EXTRA_ENTRIES = {
   '@vigia/core': ['isolate-worker'],
+};
+
+/**
+ * Entries bundled on their own (their own chunks, nothing shared with the index). The CLI's bin
+ * imports `#main`: built apart, main.js holds the argument parser and the stored help texts in one
+ * file, so `vigia --help` loads as few files as before bundling (shared with the index, it was a
+ * facade over two chunks). No process loads both: the bin never imports the package's index.
+ */
+export const SEPARATE_ENTRIES = {
   '@vigia/cli': ['main'],
 };
 
 /** Where a package's bundle lives, relative to the package (its `exports` point here). */
 export const BUNDLE_DIR = 'dist/bundle';
-
-const occurrences = /\bimport\.meta\.url\b/g;
 
 /** esbuild plugin: each module's import.meta.url becomes its own dist/ file's URL. */
 function ownUrlPerModule(outdir) {
@@ -52,7 +59,7 @@ function ownUrlPerModule(outdir) {
         if (!text.includes('import.meta.url')) return undefined;
         let rel = relative(outdir, args.path).split(sep).join('/');
         if (!rel.startsWith('.')) rel = `./${rel}`;
-        return { contents: text.replace(occurrences, `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js', resolveDir: dirname(args.path) };
+        return { contents: text.replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js', resolveDir: dirname(args.path) };
       });
     },
   };
@@ -65,8 +72,8 @@ export async function bundlePackage(dir) {
   if (!existsSync(join(dist, 'index.js'))) return undefined;
   const outdir = join(dir, ...BUNDLE_DIR.split('/'));
   rmSync(outdir, { recursive: true, force: true });
-  const entries = ['index', ...(EXTRA_ENTRIES[pkg.name] ?? [])];
-  const result = await build({
+  const groups = [['index', ...(EXTRA_ENTRIES[pkg.name] ?? [])], ...(SEPARATE_ENTRIES[pkg.name] ?? []).map((e) => [e])];
+  const results = await Promise.all(groups.map((entries) => build({
     entryPoints: Object.fromEntries(entries.map((e) => [e, join(dist, `${e}.js`)])),
     outdir,
     absWorkingDir: root, // metafile paths relative to the repository root
@@ -85,10 +92,12 @@ export async function bundlePackage(dir) {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [ownUrlPerModule(outdir)],
-  });
-  writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(result.metafile));
-  const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length;
-  return `${pkg.name}: ${Object.keys(result.metafile.inputs).length} modules → ${files} file${files === 1 ? '' : 's'}`;
+  })));
+  // One metafile for the package (chunk names are content hashes, so a chunk two builds share is one file).
+  const metafile = { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)) };
+  writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(metafile));
+  const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js')).length;
+  return `${pkg.name}: ${Object.keys(metafile.inputs).length} modules → ${files} file${files === 1 ? '' : 's'}`;
 }
 
 export function workspacePackageDirs() {

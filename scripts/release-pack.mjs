@@ -35,6 +35,7 @@ export function publicPackages() {
 if (!skipBuild) {
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], root);
   run(process.execPath, [join(root, 'scripts', 'bundle-vendor.mjs')], root); // @vigia/core's one-file dependency copies (start-up)
+  run(process.execPath, [join(root, 'scripts', 'bundle-packages.mjs')], root); // each package's dist/bundle/, which its exports point at
 }
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -70,9 +71,10 @@ for (const { pkg } of packages) {
   const entries = [manifest.main, manifest.types, ...Object.values(manifest.bin ?? {})];
   const walk = (v) => (typeof v === 'string' ? entries.push(v) : v && typeof v === 'object' && Object.values(v).forEach(walk));
   walk(manifest.exports);
+  walk(manifest.imports);
   for (const entry of entries.filter(Boolean)) {
     const file = entry.replace(/^\.\//, '');
-    if (!listing.has(file)) problems.push(`${pkg.name}: ${entry} (main/types/exports/bin) is not in the tarball`);
+    if (!listing.has(file)) problems.push(`${pkg.name}: ${entry} (main/types/exports/imports/bin) is not in the tarball`);
   }
   if (![...listing].some((f) => f.endsWith('.d.ts'))) problems.push(`${pkg.name}: no type declarations in the tarball`);
   if ([...listing].some((f) => f.endsWith('.test.ts') || f.endsWith('.test.js') || f.includes('__fixtures__'))) problems.push(`${pkg.name}: test files in the tarball`);

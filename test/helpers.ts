@@ -10,8 +10,11 @@ export const bin = join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
 /** Build the workspace once if the CLI has not been built yet (pnpm install builds it in prepare). */
 export function ensureBuilt(): void {
   if (existsSync(bin)) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: repoRoot, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  // The same steps as `pnpm build`: tsc, then the one-file copies the packages' exports point at.
+  for (const step of [[join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], [join(repoRoot, 'scripts', 'bundle-vendor.mjs')], [join(repoRoot, 'scripts', 'bundle-packages.mjs')]]) {
+    const r = spawnSync(process.execPath, step, { cwd: repoRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  }
 }
 
 export interface CliResult {

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `vigia` executable: parse arguments, then load only what the command needs (the core and
-// the built-in plugins are imported lazily, so `vigia --help` starts fast).
-import { main } from './main.js';
+// the built-in plugins are imported lazily, so `vigia --help` starts fast). `#main` is the
+// bundled main module (package.json "imports"; scripts/bundle-packages.mjs): one file to load
+// instead of one per module. With --debug, stack traces point at the TypeScript sources.
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+const { main } = await import('#main');
 
 main(process.argv.slice(2)).then(
   (code) => {

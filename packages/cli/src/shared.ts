@@ -1,6 +1,6 @@
-import { Registry, clipText, isVigiaError, usePrecompiledValidators, type PrecompiledValidators, type VigiaConfig, type VigiaPlugin } from '@vigia/core';
+import { Registry, cachedPrecompiledValidators, clipText, isVigiaError, usePrecompiledValidators, type PrecompiledValidators, type VigiaConfig, type VigiaPlugin } from '@vigia/core';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Io } from './main.js';
 
 /** Component kinds (plural, as in a plugin object) and virtual-field prefixes a built-in provides. */
@@ -80,14 +80,21 @@ export async function builtinRegistryFor(config: VigiaConfig): Promise<Registry>
 
 async function registryOf(entries: readonly BuiltinPlugin[]): Promise<Registry> {
   // Each package's options validators come precompiled (generated/validators/), so planning
-  // neither loads ajv nor compiles a schema.
-  const [modules, validators] = await Promise.all([Promise.all(entries.map((e) => e.load())), Promise.all(entries.map((e) => e.validators?.()))]);
-  for (const v of validators) if (v) usePrecompiledValidators(v.default);
+  // neither loads ajv nor compiles a schema; from their code-cached CommonJS copies in
+  // dist/precompiled/ when `pnpm build` wrote them (no parsing or compiling at start-up).
+  const [modules, validators] = await Promise.all([Promise.all(entries.map((e) => e.load())), Promise.all(entries.map((e) => validatorsOf(e)))]);
+  for (const v of validators) if (v) usePrecompiledValidators(v);
   // Where each built-in comes from, so components marked `isolation: worker` can be re-imported in a worker thread.
   return new Registry(modules.map((m) => m.default as VigiaPlugin)).locateModules((name) => pathToFileURL(requireFromCli.resolve(name)).href);
 }
 
 const requireFromCli = createRequire(import.meta.url);
+
+async function validatorsOf(entry: BuiltinPlugin): Promise<PrecompiledValidators | undefined> {
+  if (!entry.validators) return undefined;
+  const copy = fileURLToPath(new URL(`./precompiled/${entry.name.replace(/^@vigia\//, '')}.cjs`, import.meta.url));
+  return cachedPrecompiledValidators<PrecompiledValidators>(copy) ?? (await entry.validators()).default;
+}
 
 /** Print an error the way users should see it: one message, no stack (unless --debug). Returns the exit code. */
 export function reportError(error: unknown, io: Io, debug: boolean): number {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Document } from 'yaml';
-import { requireVendored } from './vendor.js';
+import { cachedPrecompiledValidators, requireVendored } from './vendor.js';
 import { ConfigError, clipText, errorMessage, redactError, redactSecrets } from './errors.js';
-import { compileSchema, formatAjvErrors, trustSchema, usePrecompiledValidators } from './options.js';
+import { compileSchema, formatAjvErrors, trustSchema, usePrecompiledValidators, type PrecompiledValidators } from './options.js';
 import coreConfigValidators from './generated/config-validator.js';
 import { describeFsError } from './write.js';
 import type { FromHistorySpec } from './history.js';
@@ -505,7 +506,7 @@ function validateConfig(interpolated: Record<string, unknown>, parsed: ParsedSou
     // Checked against the meta-schema by packages/cli/src/shared.test.ts; its validator is
     // generated ahead of time (`pnpm gen:precompiled`), so a config is checked without loading ajv.
     trustSchema(coreConfigSchema);
-    usePrecompiledValidators(coreConfigValidators);
+    usePrecompiledValidators(cachedPrecompiledValidators<PrecompiledValidators>(fileURLToPath(new URL('./precompiled/config-validator.cjs', import.meta.url))) ?? coreConfigValidators);
     coreValidatorReady = true;
   }
   const validate = compileSchema(coreConfigSchema);

@@ -1,6 +1,6 @@
 import type { HistorySource } from './history.js';
 import type { DependencyContainer } from 'tsyringe';
-import { requireVendored } from './vendor.js';
+import { requireReflectMetadata, requireVendored } from './vendor.js';
 import type {
   Cache, Clock, ComponentContext, Dataset, DetectorInput, DetectorResult, Embedder, ErasedDef, Logger, MetricInput, MetricValue, Provider, Report,
   MultipleTesting, Sink, Detector, Metric, WindowInfo, StatefulDetector, StatefulMetric,
@@ -47,8 +47,18 @@ export interface RunOptions {
 }
 
 let tsyringeModule: typeof import('tsyringe') | undefined;
-/** tsyringe, loaded with the first run (from its vendored copy; `reflect-metadata` is loaded by index.ts first). */
-const tsyringe = () => (tsyringeModule ??= requireVendored<typeof import('tsyringe')>('tsyringe'));
+/**
+ * tsyringe, loaded with the first run (from its vendored copy), after `reflect-metadata` (the
+ * Reflect API it needs; plugin authors never see it), which is required here rather than imported
+ * by index.ts: as an ESM import, Node would first scan its 64 KB for named exports at every start.
+ */
+const tsyringe = () => {
+  if (!tsyringeModule) {
+    requireReflectMetadata();
+    tsyringeModule = requireVendored<typeof import('tsyringe')>('tsyringe');
+  }
+  return tsyringeModule;
+};
 
 /** Build the per-run container: one per run, so nothing leaks between runs. */
 export function createRunContainer(plan: Plan, options: RunOptions = {}): DependencyContainer {

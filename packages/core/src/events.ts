@@ -1,4 +1,8 @@
-import { EventEmitter } from 'eventemitter3';
+import { createRequire } from 'node:module';
+
+// Required, not imported: eventemitter3's ESM entry re-exports its CommonJS file, which Node then
+// scans for named exports at every start; require() loads the same code without the scan.
+const { EventEmitter } = createRequire(import.meta.url)('eventemitter3') as typeof import('eventemitter3');
 import type { VigiaEvent, VigiaEvents } from './contracts.js';
 
 type Listener<K extends keyof VigiaEvents> = (payload: VigiaEvents[K]) => void;

@@ -1,4 +1,3 @@
-import 'reflect-metadata'; // tsyringe needs the Reflect API; plugin authors never see it.
 
 export * from './contracts.js';
 export { EventBus } from './events.js';
@@ -7,6 +6,7 @@ export {
 } from './define.js';
 export { VigiaError, ConfigError, DataError, ExitCode, isVigiaError, errorMessage, didYouMean, clipText, describeValue, nestingDepth, redactSecrets, redactError, type ErrorCode } from './errors.js';
 export { getAjv, normalizeOptionsSchema, validateOptions, formatAjvErrors, usePrecompiledValidators, precompiledValidator, type PrecompiledValidators } from './options.js';
+export { cachedPrecompiledValidators } from './vendor.js';
 export { precompileValidators } from './precompile.js';
 export { createRng, componentSeed, createLogger, createMemoryCache, createDiskCache, resolveFrom, systemClock, type LogLevel } from './services.js';
 export { createComponentContext, createStandaloneServices, correctedLevel, type RunServices, type ContextOptions } from './context.js';

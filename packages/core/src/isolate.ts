@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Dataset, DetectorResult, Logger, MetricValue, MultipleTesting, WindowInfo } from './contracts.js';
 import type { RunServices } from './context.js';
 import { VigiaError, clipText, errorMessage, nestingDepth } from './errors.js';
@@ -63,12 +63,16 @@ export type ToWorker =
 /** How long loading a plugin module in the worker may take, apart from the component's own limit. */
 const LOAD_DEADLINE_MS = 60_000;
 
-/** The worker script: beside this file when built; from `dist/` when running from sources (tests). */
+/**
+ * The worker script: the bundled one (dist/bundle/isolate-worker.js, sharing its modules with the
+ * bundle that `@vigia/core` resolves to, so a plugin the worker imports sees the same core), else
+ * the tsc output beside this file; from `dist/` when running from sources (tests).
+ */
 export function workerScriptPath(): string | undefined {
   const here = fileURLToPath(import.meta.url);
   const candidates = here.endsWith('.ts')
-    ? [here.replace(/[/\\]src[/\\]isolate\.ts$/, '/dist/isolate-worker.js')]
-    : [here.replace(/isolate\.js$/, 'isolate-worker.js')];
+    ? ['/dist/bundle/isolate-worker.js', '/dist/isolate-worker.js'].map((w) => here.replace(/[/\\]src[/\\]isolate\.ts$/, w))
+    : ['bundle/isolate-worker.js', 'isolate-worker.js'].map((w) => here.replace(/isolate\.js$/, w));
   return candidates.find((c) => existsSync(c));
 }
 
@@ -134,7 +138,8 @@ export class IsolatedRunner {
 
   #start(): Promise<void> {
     if (this.#ready) return this.#ready;
-    const worker = new Worker(this.#script, { stdout: false, stderr: false });
+    // node:worker_threads is loaded here, not at import: most runs start no worker (start-up).
+    const worker = new (process.getBuiltinModule('node:worker_threads').Worker)(this.#script, { stdout: false, stderr: false });
     worker.unref();
     this.#worker = worker;
     this.#ready = new Promise<void>((resolve, reject) => {

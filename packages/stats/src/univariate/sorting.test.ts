@@ -22,6 +22,20 @@ describe('sortFloat64 (radix sort on the bit patterns)', () => {
       expectSameAsBuiltin(Float64Array.from({ length: n }, () => (random.next() < 0.5 ? 1 : 2)));
     }
   });
+  it('orders values that share their high 32 bits (long and short runs of tied high words)', () => {
+    // 1 + k·2⁻⁵² for k < 2³²: one high word, so the whole array is one run (the built-in sort's path).
+    expectSameAsBuiltin(Float64Array.from({ length: 20_000 }, () => 1 + Math.floor(random.next() * 2 ** 32) * 2 ** -52));
+    // Runs of every length around the insertion-sort limit, both signs, mixed with normal values.
+    for (const run of [2, 3, 23, 24, 25, 100]) {
+      expectSameAsBuiltin(Float64Array.from({ length: 6000 }, (_, i) => {
+        const group = Math.floor(i / run) % 50;
+        const sign = group % 2 ? -1 : 1;
+        return i % 3 === 0 ? random.normal() : sign * (group + 1 + Math.floor(random.next() * 1000) * 2 ** -50);
+      }));
+    }
+    // Subnormals next to ±0 share the high word 0 (or 0x80000000) with them.
+    expectSameAsBuiltin(Float64Array.from({ length: 5000 }, (_, i) => [0, -0, 5e-324, -5e-324, 1e-320, -1e-320][(i * 7 + (i >> 3)) % 6]!));
+  });
   it('keeps −0 before +0, ±Infinity and subnormals in place, and NaN last', () => {
     const special = [-0, 0, Infinity, -Infinity, NaN, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 2.2250738585072014e-308];
     const values = Float64Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? special[i % special.length]! : random.normal()));

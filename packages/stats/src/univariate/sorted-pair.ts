@@ -1,0 +1,79 @@
+/**
+ * The merge walk the two-sample statistics of sorted samples share: KS D, Wasserstein-1 and the
+ * Cramér–von Mises rank deviations in one pass over the pooled values, each computed with the
+ * same arithmetic in the same order as its own routine (so the values are bit-identical).
+ */
+
+export interface SortedPairStatistics {
+  /** KS D = sup |F_u − F_v| (what {@link ksStatisticSorted} returns). */
+  ks: number;
+  /** Wasserstein-1 between the samples (what {@link wasserstein1Sorted} returns). */
+  wasserstein1: number;
+  /** Σ (midrank − position)² over u and over v (pooled 1-based midranks): the CvM statistic's sums. */
+  rankDeviations: { x: number; y: number };
+}
+
+/**
+ * KS D, Wasserstein-1 and the Cramér–von Mises rank deviations of two samples sorted ascending and
+ * finite (no copy, no checks; each at least one value), in one merge walk: about half the time of
+ * walking once per statistic, for a caller that needs two or three of them (feature-drift's KS and
+ * CvM report Wasserstein-1 as their effect size).
+ */
+export function sortedPairStatistics(u: Float64Array, v: Float64Array): SortedPairStatistics {
+  const n = u.length;
+  const m = v.length;
+  if (!n || !m) throw new RangeError('sortedPairStatistics: samples must not be empty');
+  let i = 0;
+  let j = 0;
+  // Wasserstein-1: Neumaier-compensated Σ |F_u − F_v|·(x − prev) over the distinct pooled values.
+  let sum = 0;
+  let comp = 0;
+  let fu = 0;
+  let fv = 0;
+  let prev = Math.min(u[0]!, v[0]!);
+  let d = 0;
+  let rank = 0; // ranks assigned so far
+  let sx = 0;
+  let sy = 0;
+  while (i < n || j < m) {
+    const a = i < n ? u[i]! : Infinity;
+    const b = j < m ? v[j]! : Infinity;
+    const x = a <= b ? a : b;
+    const diff = fu > fv ? fu - fv : fv - fu;
+    const term = diff * (x - prev);
+    const t = sum + term;
+    comp += (sum >= 0 ? sum : -sum) >= (term >= 0 ? term : -term) ? sum - t + term : term - t + sum;
+    sum = t;
+    // Every copy of x on both sides at once (scipy's searchsorted(side='right') for KS, midranks for CvM).
+    let ci = i;
+    let cj = j;
+    if (a === x) {
+      ci++;
+      while (ci < n && u[ci]! === x) ci++;
+    }
+    if (b === x) {
+      cj++;
+      while (cj < m && v[cj]! === x) cj++;
+    }
+    const count = ci - i + (cj - j);
+    const mid = rank + (count + 1) / 2;
+    for (let k = i; k < ci; k++) {
+      const e = mid - (k + 1);
+      sx += e * e;
+    }
+    for (let k = j; k < cj; k++) {
+      const e = mid - (k + 1);
+      sy += e * e;
+    }
+    rank += count;
+    if (ci !== i) fu = ci / n;
+    if (cj !== j) fv = cj / m;
+    i = ci;
+    j = cj;
+    // After one sample is exhausted the gap only shrinks, so D is the same as KS's shorter walk.
+    const gap = fu > fv ? fu - fv : fv - fu;
+    if (gap > d) d = gap;
+    prev = x;
+  }
+  return { ks: d, wasserstein1: sum + comp, rankDeviations: { x: sx, y: sy } };
+}

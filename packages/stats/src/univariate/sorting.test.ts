@@ -10,6 +10,15 @@ function expectSameAsBuiltin(values: Float64Array): void {
   for (let i = 0; i < expected.length; i++) {
     if (!Object.is(actual[i], expected[i])) throw new Error(`index ${i}: ${actual[i]} instead of ${expected[i]}`);
   }
+  // sortedFinite: the same order into a new array (radix-sorted straight from the input), input untouched.
+  if (!values.every(Number.isFinite)) return;
+  const before = Float64Array.from(values);
+  const copy = sortedFinite(values, 'x');
+  expect(copy).not.toBe(values);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(copy[i], expected[i])) throw new Error(`sortedFinite index ${i}: ${copy[i]} instead of ${expected[i]}`);
+    if (!Object.is(values[i], before[i])) throw new Error(`sortedFinite changed its input at ${i}`);
+  }
 }
 
 describe('sortFloat64 (radix sort on the bit patterns)', () => {
@@ -55,5 +64,9 @@ describe('sortFloat64 (radix sort on the bit patterns)', () => {
     const values = Float64Array.from({ length: 5000 }, () => random.normal());
     values[4321] = NaN;
     expect(() => sortedFinite(values, 'x')).toThrow('x: value 4321 is NaN, not a finite number');
+    values[4321] = 0;
+    values[77] = -Infinity;
+    expect(() => sortedFinite(values, 'x')).toThrow('x: value 77 is -Infinity, not a finite number');
+    expect(() => sortedFinite(Array.from(values), 'x')).toThrow('x: value 77 is -Infinity, not a finite number');
   });
 });

@@ -29,27 +29,33 @@ export function sortFloat64(values: Float64Array): Float64Array {
     if (x === x) values[n++] = x;
   }
   if (n < n0) values.fill(NaN, n);
-  radixSortHigh(n === n0 ? values : values.subarray(0, n));
+  const sorted = n === n0 ? values : values.subarray(0, n);
+  radixSortHigh(sorted, sorted);
   return values;
 }
 
 /** The high word's sort key: unsigned order of keys is numeric order of the values (−0 < +0). */
 const keyOf = (hi: number): number => (hi ^ ((hi >> 31) | 0x80000000)) >>> 0;
 
-function radixSortHigh(out: Float64Array): void {
-  const n = out.length;
-  if (n < 2) return;
-  let a: Float64Array = out;
-  let b: Float64Array = new Float64Array(n);
-  let ua: Uint32Array = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
-  let ub: Uint32Array = new Uint32Array(b.buffer, 0, 2 * n);
+/**
+ * Radix-sort the NaN-free `src` into `out` (the same length; `src` itself for in place, else
+ * `src` is left as it was). Returns the number of non-finite values (±Infinity) seen while
+ * counting, so a caller that refuses them needs no extra read.
+ */
+function radixSortHigh(src: Float64Array, out: Float64Array): number {
+  const n = src.length;
+  const us = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
   const c = new Int32Array(2048 * 3);
+  let infinite = 0;
   for (let i = 1; i < 2 * n; i += 2) {
-    const k = keyOf(ua[i]!);
+    const hi = us[i]!;
+    if ((hi & 0x7ff00000) === 0x7ff00000) infinite++;
+    const k = keyOf(hi);
     c[k & 0x7ff]!++;
     c[2048 + ((k >>> 11) & 0x7ff)]!++;
     c[4096 + (k >>> 22)]!++;
   }
+  const passes: number[] = [];
   for (let p = 0; p < 3; p++) {
     const base = p * 2048;
     let trivial = false;
@@ -67,12 +73,21 @@ function radixSortHigh(out: Float64Array): void {
       c[d] = sum;
       sum += k;
     }
-    scatter(a, ua, b, c.subarray(base, base + 2048), p * 11, n);
-    const t = a; a = b; b = t;
-    const tu = ua; ua = ub; ub = tu;
+    passes.push(p);
+  }
+  // Alternate between `out` and one scratch array so that the last pass writes into `out` (in
+  // place, with an odd count, the last pass lands in the scratch array and is copied back).
+  const scratch = new Float64Array(n);
+  let a = src;
+  let b = passes.length % 2 === 1 && src !== out ? out : scratch;
+  for (const p of passes) {
+    scatter(a, new Uint32Array(a.buffer, a.byteOffset, 2 * n), b, c.subarray(p * 2048, p * 2048 + 2048), p * 11, n);
+    a = b;
+    b = a === out ? scratch : out;
   }
   if (a !== out) out.set(a);
-  finishTies(out, a === out ? ua : new Uint32Array(out.buffer, out.byteOffset, 2 * n));
+  finishTies(out, new Uint32Array(out.buffer, out.byteOffset, 2 * n));
+  return infinite;
 }
 
 /** One counting-sort pass on the key's bits `shift` … `shift + 10`. */
@@ -117,9 +132,26 @@ function finishTies(v: Float64Array, u: Uint32Array): void {
  * since every test here is undefined for NaN and ±Infinity.
  */
 export function sortedFinite(values: ArrayLike<number>, label: string): Float64Array {
-  const out = Float64Array.from(values as ArrayLike<number>);
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) throw new RangeError(`${label}: value ${i} is ${out[i]}, not a finite number`);
+  const n = values.length;
+  const nonFinite = () => {
+    for (let i = 0; i < n; i++) {
+      const x = values[i]!;
+      if (!Number.isFinite(x)) return new RangeError(`${label}: value ${i} is ${x}, not a finite number`);
+    }
+    return undefined;
+  };
+  if (n < RADIX_MIN || !(values instanceof Float64Array)) {
+    const error = nonFinite();
+    if (error) throw error;
+    return sortFloat64(Float64Array.from(values));
   }
-  return sortFloat64(out);
+  // A Float64Array: radix-sorted straight into the copy (no copy first), ±Infinity counted on
+  // the way and NaN (which the sort cannot place) checked in one read.
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x !== x) throw nonFinite()!;
+  }
+  const out = new Float64Array(n);
+  if (radixSortHigh(values, out) > 0) throw nonFinite()!;
+  return out;
 }

@@ -32,8 +32,17 @@ describe('sortFloat64 (radix sort on the bit patterns)', () => {
     }
   });
   it('orders values that share their high 32 bits (long and short runs of tied high words)', () => {
-    // 1 + k·2⁻⁵² for k < 2³²: one high word, so the whole array is one run (the built-in sort's path).
-    expectSameAsBuiltin(Float64Array.from({ length: 20_000 }, () => 1 + Math.floor(random.next() * 2 ** 32) * 2 ** -52));
+    // ±(1 + k·2⁻⁵²) for k < 2³²: one high word per sign, so two runs of ~10,000 (the low-word radix path).
+    expectSameAsBuiltin(Float64Array.from({ length: 20_000 }, () => (random.next() < 0.5 ? -1 : 1) * (1 + Math.floor(random.next() * 2 ** 32) * 2 ** -52)));
+    // Millisecond timestamps (one high word per ~17 minutes): over a day, runs of ~360 (built-in sort
+    // per run); over an hour, runs of ~7,500 (low-word radix); presorted (runs already in order).
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, () => 1.7e12 + Math.floor(random.next() * 8.64e7)));
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, () => 1.7e12 + Math.floor(random.next() * 4e6)));
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, (_, i) => 1.7e12 + i * 2880));
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, (_, i) => -1.7e12 - i * 2880));
+    // Low words differing only in their top or bottom digit (skipped low passes).
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, () => 1 + Math.floor(random.next() * 1024) * 2 ** -32));
+    expectSameAsBuiltin(Float64Array.from({ length: 30_000 }, () => -(1 + Math.floor(random.next() * 1024) * 2 ** -52)));
     // Runs of every length around the insertion-sort limit, both signs, mixed with normal values.
     for (const run of [2, 3, 23, 24, 25, 100]) {
       expectSameAsBuiltin(Float64Array.from({ length: 6000 }, (_, i) => {

@@ -86,7 +86,7 @@ function radixSortHigh(src: Float64Array, out: Float64Array): number {
     b = a === out ? scratch : out;
   }
   if (a !== out) out.set(a);
-  finishTies(out, new Uint32Array(out.buffer, out.byteOffset, 2 * n));
+  finishTies(out, new Uint32Array(out.buffer, out.byteOffset, 2 * n), scratch);
   return infinite;
 }
 
@@ -98,10 +98,14 @@ function scatter(a: Float64Array, ua: Uint32Array, b: Float64Array, c: Int32Arra
 /**
  * Order the runs of values whose high words are equal (ordered by the radix passes, in input
  * order within a run). Within a run the values share sign and exponent, so `<` orders them as the
- * built-in sort does.
+ * built-in sort does: short runs by insertion sort; a longer run is first checked for being in
+ * order already (presorted data, repeated values), then sorted by the built-in sort, or from
+ * {@link RUN_RADIX_MIN} values on (narrow ranges of large numbers, e.g. millisecond timestamps
+ * over a day: a few high words for a million values) by a radix sort on the low words.
  */
-function finishTies(v: Float64Array, u: Uint32Array): void {
+function finishTies(v: Float64Array, u: Uint32Array, scratch: Float64Array): void {
   const n = v.length;
+  let counts: Int32Array | undefined;
   let i = 0;
   while (i < n - 1) {
     const hi = u[2 * i + 1]!;
@@ -111,8 +115,7 @@ function finishTies(v: Float64Array, u: Uint32Array): void {
     }
     let j = i + 2;
     while (j < n && u[2 * j + 1]! === hi) j++;
-    if (j - i > INSERTION_MAX) v.subarray(i, j).sort();
-    else {
+    if (j - i <= INSERTION_MAX) {
       for (let k = i + 1; k < j; k++) {
         const x = v[k]!;
         let m = k - 1;
@@ -122,9 +125,69 @@ function finishTies(v: Float64Array, u: Uint32Array): void {
         }
         v[m + 1] = x;
       }
+    } else {
+      let ordered = true;
+      for (let k = i + 1; k < j; k++) {
+        if (v[k - 1]! > v[k]!) {
+          ordered = false;
+          break;
+        }
+      }
+      if (!ordered) {
+        if (j - i < RUN_RADIX_MIN) v.subarray(i, j).sort();
+        else radixSortLow(v, u, i, j, scratch, (counts ??= new Int32Array(2048 * 3)), hi >= 0x80000000);
+      }
     }
     i = j;
   }
+}
+
+/** Shortest run of tied high words sorted by {@link radixSortLow} rather than the built-in sort. */
+const RUN_RADIX_MIN = 4096;
+
+/**
+ * Sort `v[from, to)`, whose values share their high word, by their low words: ascending for
+ * positive values, descending (every bit flipped) for negative ones. LSD, 11/11/10-bit digits,
+ * trivial passes skipped, `scratch` (at least to − from long) as the other buffer.
+ */
+function radixSortLow(v: Float64Array, u: Uint32Array, from: number, to: number, scratch: Float64Array, c: Int32Array, negative: boolean): void {
+  const m = to - from;
+  const flip = negative ? 0xffffffff : 0;
+  c.fill(0);
+  for (let i = from; i < to; i++) {
+    const k = (u[2 * i]! ^ flip) >>> 0;
+    c[k & 0x7ff]!++;
+    c[2048 + ((k >>> 11) & 0x7ff)]!++;
+    c[4096 + (k >>> 22)]!++;
+  }
+  const us = new Uint32Array(scratch.buffer, scratch.byteOffset, 2 * m);
+  let a = v.subarray(from, to);
+  let ua = u.subarray(2 * from, 2 * to);
+  let b = scratch.subarray(0, m);
+  let ub = us;
+  for (let p = 0; p < 3; p++) {
+    const base = p * 2048;
+    let trivial = false;
+    for (let d = base; d < base + 2048; d++) {
+      const k = c[d]!;
+      if (k !== 0) {
+        trivial = k === m;
+        break;
+      }
+    }
+    if (trivial) continue;
+    let sum = 0;
+    for (let d = base; d < base + 2048; d++) {
+      const k = c[d]!;
+      c[d] = sum;
+      sum += k;
+    }
+    const shift = p * 11;
+    for (let i = 0; i < m; i++) b[c[base + ((((ua[2 * i]! ^ flip) >>> 0) >>> shift) & 0x7ff)]!++] = a[i]!;
+    const t = a; a = b; b = t;
+    const tu = ua; ua = ub; ub = tu;
+  }
+  if (a.buffer !== v.buffer) v.set(a, from);
 }
 
 /**

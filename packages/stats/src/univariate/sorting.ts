@@ -39,10 +39,11 @@ const keyOf = (hi: number): number => (hi ^ ((hi >> 31) | 0x80000000)) >>> 0;
 
 /**
  * Radix-sort the NaN-free `src` into `out` (the same length; `src` itself for in place, else
- * `src` is left as it was). Returns the number of non-finite values (±Infinity) seen while
- * counting, so a caller that refuses them needs no extra read.
+ * `src` is left as it was) and return true. With `finiteOnly`, returns false without sorting
+ * when the counting read met a non-finite value (±Infinity or NaN), so a caller that refuses
+ * them needs no read of its own.
  */
-function radixSortHigh(src: Float64Array, out: Float64Array): number {
+function radixSortHigh(src: Float64Array, out: Float64Array, finiteOnly = false): boolean {
   const n = src.length;
   const us = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
   const c = new Int32Array(2048 * 3);
@@ -55,6 +56,7 @@ function radixSortHigh(src: Float64Array, out: Float64Array): number {
     c[2048 + ((k >>> 11) & 0x7ff)]!++;
     c[4096 + (k >>> 22)]!++;
   }
+  if (finiteOnly && infinite > 0) return false;
   const passes: number[] = [];
   for (let p = 0; p < 3; p++) {
     const base = p * 2048;
@@ -87,7 +89,7 @@ function radixSortHigh(src: Float64Array, out: Float64Array): number {
   }
   if (a !== out) out.set(a);
   finishTies(out, new Uint32Array(out.buffer, out.byteOffset, 2 * n), scratch);
-  return infinite;
+  return true;
 }
 
 /** One counting-sort pass on the key's bits `shift` … `shift + 10`. */
@@ -208,13 +210,9 @@ export function sortedFinite(values: ArrayLike<number>, label: string): Float64A
     if (error) throw error;
     return sortFloat64(Float64Array.from(values));
   }
-  // A Float64Array: radix-sorted straight into the copy (no copy first), ±Infinity counted on
-  // the way and NaN (which the sort cannot place) checked in one read.
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (x !== x) throw nonFinite()!;
-  }
+  // A Float64Array: radix-sorted straight into the copy (no copy first); NaN and ±Infinity are
+  // noticed by the counting read, before any value moves.
   const out = new Float64Array(n);
-  if (radixSortHigh(values, out) > 0) throw nonFinite()!;
+  if (!radixSortHigh(values, out, true)) throw nonFinite()!;
   return out;
 }

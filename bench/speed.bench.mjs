@@ -232,10 +232,12 @@ if (want('univariate')) {
   // Innermost named frame: a statistic's own time, even when the detector calls it for the explanation.
   const phaseOf = {
     'add@feature-drift.js': 'read column (update, as batches stream)', 'addCategory@feature-drift.js': 'read column (update, as batches stream)', 'push@feature-drift.js': 'read column (update, as batches stream)',
-    sortedFinite: 'sort (once per column)', sortFloat64: 'sort (once per column)', radixSortBits: 'sort (once per column)', 'scatter@sorting.js': 'sort (once per column)',
+    'addNumbersOnly@feature-drift.js': 'read column (update, as batches stream)', 'addValue@feature-drift.js': 'read column (update, as batches stream)', 'grow@feature-drift.js': 'read column (update, as batches stream)', 'addCategoriesOnly@feature-drift.js': 'read column (update, as batches stream)',
+    sortedFinite: 'sort (once per column)', sortFloat64: 'sort (once per column)', radixSortHigh: 'sort (once per column)', finishTies: 'sort (once per column)', 'scatter@sorting.js': 'sort (once per column)',
     alignCounts: 'align categories',
-    ks2SampSorted: 'KS statistic + p-value', ksStatisticSorted: 'KS statistic + p-value', kolmogorovFiniteSf: 'KS statistic + p-value',
-    cramerVonMises2SampSorted: 'CvM statistic + p-value', rankDeviations: 'CvM statistic + p-value', cramerVonMisesCdfInf: 'CvM statistic + p-value',
+    sortedPairStatistics: 'merge walk (KS D, W1 and the CvM rank sums in one pass)',
+    ks2SampSorted: 'KS statistic + p-value', ksStatisticSorted: 'KS statistic + p-value', ks2SampFromStatistic: 'KS p-value', kolmogorovFiniteSf: 'KS p-value', smirnovSf: 'KS p-value',
+    cramerVonMises2SampSorted: 'CvM statistic + p-value', rankDeviations: 'CvM statistic + p-value', cramerVonMises2SampFromRanks: 'CvM p-value', cramerVonMisesCdfInf: 'CvM p-value',
     chiSquareTest: 'chi-square + p-value', chiSquareContingency: 'chi-square + p-value',
     wasserstein1Sorted: 'W1 (the effect size; the statistic of wasserstein)', cdfDistanceSorted: 'W1 (the effect size; the statistic of wasserstein)',
     numericSummary: 'explanation (summary, quantiles)', quantileSorted: 'explanation (summary, quantiles)', cohensD: 'explanation (Cohen\'s d, moments)', sampleMoments: 'explanation (Cohen\'s d, moments)', stdPopulation: 'explanation (summary, quantiles)',

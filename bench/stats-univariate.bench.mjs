@@ -2,7 +2,7 @@
 // asymptotic p-value), chi-square from raw category labels (counting + test), and Wasserstein.
 // Figures are values/s over both samples, best of 3 runs after a warm-up.
 import {
-  alignCategoryCounts, chiSquareTest, createRandom, ks2Samp, wasserstein1, psi,
+  alignCategoryCounts, chiSquareTest, createRandom, ks2Samp, sortFloat64, wasserstein1, psi,
 } from '../packages/stats/dist/index.js';
 
 const note = '(shared machine: timings are noisy)';
@@ -56,4 +56,17 @@ for (const [label, other] of [['null', b], ['shifted', c]]) {
 {
   const { s } = time(() => psi(a, b, { bins: 10 }));
   console.log(`psi 1e6 vs 1e6, 10 bins: ${s.toFixed(3)} s, ${rate(s)} (target >= 5 M values/s) ${note}`);
+}
+// sortFloat64 (radix on the high words, tie runs finished) against the built-in sort it must
+// order exactly like, on the kinds of columns feature-drift sorts; each on a fresh copy.
+for (const [label, draw] of [
+  ['normal', () => rng.normal()],
+  ['integers 0..4000', () => Math.floor(rng.next() * 4000)],
+  ['latencies to 0.1 ms (lognormal)', () => Math.round(Math.exp(5 + rng.normal()) * 10) / 10],
+  ['millisecond timestamps over a day', () => 1.7e12 + Math.floor(rng.next() * 8.64e7)],
+]) {
+  const values = Float64Array.from({ length: n }, draw);
+  const radix = time(() => sortFloat64(values.slice())).s;
+  const builtin = time(() => values.slice().sort()).s;
+  console.log(`sortFloat64 1e6 ${label}: ${(radix * 1000).toFixed(0)} ms, ${(radix / builtin).toFixed(2)}× Float64Array#sort (${(builtin * 1000).toFixed(0)} ms; target < 1, same order) ${note}`);
 }

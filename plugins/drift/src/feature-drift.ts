@@ -7,9 +7,9 @@ import {
   type ComponentContext, type Dataset, type DetectorInput, type DetectorResult, type RecordBatch, type WindowInput,
 } from '@vigia/core';
 import {
-  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2SampSorted, energyDistanceSorted, sampleMoments,
-  jensenShannonCategorical, jensenShannonDistance, ks2SampSorted, psiFromShares, quantileSorted, sortedFinite, stdPopulation,
-  totalVariation, wasserstein1Sorted, type AlignedCounts, type SampleMoments,
+  alignCategoryCounts, binnedShares, chiSquareTest, cohensD, cramersV, cramerVonMises2SampFromRanks, energyDistanceSorted, sampleMoments,
+  jensenShannonCategorical, jensenShannonDistance, ks2SampFromStatistic, psiFromShares, quantileSorted, sortedFinite, sortedPairStatistics, stdPopulation,
+  totalVariation, wasserstein1Sorted, type AlignedCounts, type SampleMoments, type SortedPairStatistics,
 } from '@vigia/stats';
 
 export type FeatureTest = 'ks' | 'chi2' | 'wasserstein' | 'psi' | 'jensenshannon' | 'energy' | 'cvm' | 'tvd';
@@ -177,13 +177,15 @@ function numericValues(dataset: Dataset, field: string, test: FeatureTest, onInv
   return { values: values.subarray(0, k), missing, invalid, examples };
 }
 
-function numericSummary(sorted: Float64Array) {
-  let mean = 0;
-  for (let i = 0; i < sorted.length; i++) mean += sorted[i]!;
-  mean /= sorted.length;
+/**
+ * Mean, population sd, range and quantiles of sorted values. `moments` (from sampleMoments, two
+ * reads) gives the mean and the sd: the same sums in the same order as summing here and calling
+ * stdPopulation, so the same values, without three more reads of the column.
+ */
+function numericSummary(sorted: Float64Array, moments: SampleMoments) {
   const quantiles: Record<string, number> = {};
   for (const p of QUANTILE_PS) quantiles[`p${String(Math.round(p * 100)).padStart(2, '0')}`] = quantileSorted(sorted, p);
-  return { mean, std: stdPopulation(sorted), min: sorted[0]!, max: sorted[sorted.length - 1]!, quantiles };
+  return { mean: moments.mean, std: Math.sqrt(moments.ss / sorted.length), min: sorted[0]!, max: sorted[sorted.length - 1]!, quantiles };
 }
 
 const THRESHOLD_HINT = 'threshold means the significance level alpha for ks, chi2 and cvm but a distance for the others, and the default test switches from ks/chi2 to wasserstein/jensenshannon above 1,000 reference values; set test: explicitly, or use alpha: (for p-value tests) and maxDistance: (for distances) instead';
@@ -368,13 +370,18 @@ interface SideStats {
   std: number;
   summary: ReturnType<typeof numericSummary>;
   moments: SampleMoments;
-  /** Wasserstein-1 against a reference's stats, when computed (a window's column, shared). */
-  w1?: { against: SideStats; value: number };
+  /**
+   * What the comparison with a reference's stats found (a window's column, shared by the
+   * detectors of the field): Wasserstein-1, and for ks and cvm the one merge walk that gives KS D,
+   * Wasserstein-1 and the CvM rank sums together.
+   */
+  pair?: { against: SideStats; w1: number; merged?: SortedPairStatistics };
 }
 
 function sideStats(sorted: Float64Array): SideStats {
-  const summary = numericSummary(sorted);
-  return { sorted, std: summary.std, summary, moments: sampleMoments(sorted) };
+  const moments = sampleMoments(sorted);
+  const summary = numericSummary(sorted, moments);
+  return { sorted, std: summary.std, summary, moments };
 }
 
 /**
@@ -403,22 +410,33 @@ function evaluateNumericValues(ref: NumericField, cur: NumericField, s: Settings
     const pooled = stdPopulation(Float64Array.from([...refSorted, ...curSorted]));
     scale = pooled > 0 ? pooled : 1;
   }
-  if (curStats.w1?.against !== refStats) curStats.w1 = { against: refStats, value: wasserstein1Sorted(refSorted, curSorted) };
-  const effectSize = curStats.w1.value / scale;
+  // One merge walk for KS D, W1 and the CvM sums when a rank test runs (their effect size is W1);
+  // the distance tests walk for W1 alone. Kept on the window's column for the field's other detectors.
+  const merges = test === 'ks' || test === 'cvm';
+  let pair = curStats.pair?.against === refStats ? curStats.pair : undefined;
+  if (!pair || (merges && !pair.merged)) {
+    if (merges) {
+      const merged = sortedPairStatistics(refSorted, curSorted);
+      pair = { against: refStats, w1: merged.wasserstein1, merged };
+    } else pair = { against: refStats, w1: wasserstein1Sorted(refSorted, curSorted) };
+    curStats.pair = pair;
+  }
+  const effectSize = pair.w1 / scale;
   let statistic: number;
   let pValue: number | null = null;
   const extra: Record<string, unknown> = {};
   if (!(refStd > 0)) extra.scale = { reference: refStd, used: scale, note: 'the reference is constant: distances are scaled by the pooled standard deviation' };
   switch (test) {
     case 'ks': {
-      const r = ks2SampSorted(refSorted, curSorted);
+      const r = ks2SampFromStatistic(pair.merged!.ks, n1, n2);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;
       break;
     }
     case 'cvm': {
-      const r = cramerVonMises2SampSorted(refSorted, curSorted);
+      const { x, y } = pair.merged!.rankDeviations;
+      const r = cramerVonMises2SampFromRanks(x, y, n1, n2);
       statistic = r.statistic;
       pValue = r.pValue;
       extra.method = r.method;
@@ -624,40 +642,74 @@ class FieldColumn {
     this.name = name;
     this.origin = origin;
     this.stats = undefined;
-    const field = this.field;
     if (!this.plan.numbers && this.index !== null) {
       this.addCategoriesOnly(records);
       return;
     }
-    for (const record of records) {
-      const i = this.records++;
-      const raw = getField(record, field);
-      if (raw === undefined || raw === null) {
-        this.missingNumeric++;
-        this.missingCategorical++;
-        continue;
-      }
-      if (this.plan.categories) this.addCategory(raw, i);
-      // Categories only (type: categorical): the numeric view and type detection are never asked for.
-      if (!this.plan.numbers) continue;
-      if (typeof raw === 'number' && raw - raw === 0) {
-        this.numberLike++;
-        this.push(raw);
-        continue;
-      }
-      if (raw === '') {
-        this.missingNumeric++;
-        continue;
-      }
-      if (isNumberLike(raw)) {
-        this.numberLike++;
-        if (this.plan.numbers) this.push(Number(raw));
-        continue;
-      }
-      this.others++;
-      if (this.scanExamples.length < MAX_EXAMPLES) this.scanExamples.push(`dataset "${name}" record ${i + 1}: ${describeValue(raw, 40)}`);
-      if (this.invalidExamples.length < MAX_EXAMPLES) this.invalidExamples.push(`record ${i + 1}: field "${field}" is ${describeValue(raw, 40)}`);
+    if (!this.plan.categories) {
+      this.addNumbersOnly(records);
+      return;
     }
+    for (const record of records) this.addValue(getField(record, this.field), this.records++);
+  }
+
+  /**
+   * {@link add} for a numeric-only column (`type: numeric`, or a test that needs numbers): the
+   * same counts and messages, with the common case (a finite number, read as the record's own
+   * property) in a tight loop over locals and everything else through {@link addValue}.
+   */
+  private addNumbersOnly(records: readonly Record<string, unknown>[]): void {
+    const field = this.field;
+    const n = records.length;
+    let k = this.numberLike;
+    if (k + n > this.values.length) this.grow(k + n);
+    let values = this.values;
+    let i = this.records;
+    for (let r = 0; r < n; r++, i++) {
+      const record = records[r]!;
+      // getField's own-property case first: a plain record's value, without the `in` test.
+      let raw = record[field];
+      if (raw === undefined) raw = getField(record, field);
+      if (typeof raw === 'number' && raw - raw === 0) {
+        values[k++] = raw;
+        continue;
+      }
+      this.numberLike = k;
+      this.addValue(raw, i);
+      k = this.numberLike;
+      values = this.values;
+    }
+    this.numberLike = k;
+    this.records = i;
+  }
+
+  /** One record's value of the field (record `i`, 0-based): counted, kept as a number and/or a category. */
+  private addValue(raw: unknown, i: number): void {
+    if (raw === undefined || raw === null) {
+      this.missingNumeric++;
+      this.missingCategorical++;
+      return;
+    }
+    if (this.plan.categories) this.addCategory(raw, i);
+    // Categories only (type: categorical): the numeric view and type detection are never asked for.
+    if (!this.plan.numbers) return;
+    if (typeof raw === 'number' && raw - raw === 0) {
+      this.numberLike++;
+      this.push(raw);
+      return;
+    }
+    if (raw === '') {
+      this.missingNumeric++;
+      return;
+    }
+    if (isNumberLike(raw)) {
+      this.numberLike++;
+      this.push(Number(raw));
+      return;
+    }
+    this.others++;
+    if (this.scanExamples.length < MAX_EXAMPLES) this.scanExamples.push(`dataset "${this.name}" record ${i + 1}: ${describeValue(raw, 40)}`);
+    if (this.invalidExamples.length < MAX_EXAMPLES) this.invalidExamples.push(`record ${i + 1}: field "${this.field}" is ${describeValue(raw, 40)}`);
   }
 
   /** `dataset "x" (origin)`, as the batch path names a dataset. */
@@ -732,12 +784,15 @@ class FieldColumn {
 
   private push(v: number): void {
     const n = this.numberLike - 1;
-    if (n >= this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
+    if (n >= this.values.length) this.grow(n + 1);
     this.values[n] = v;
+  }
+
+  /** Room for at least `size` numbers (doubling, so a column read batch by batch copies O(n) in all). */
+  private grow(size: number): void {
+    const grown = new Float64Array(Math.max(size, this.values.length * 2));
+    grown.set(this.values.subarray(0, this.numberLike));
+    this.values = grown;
   }
 
   get present(): number {

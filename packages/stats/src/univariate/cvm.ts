@@ -127,12 +127,26 @@ export function cramerVonMises2SampSorted(
   ys: Float64Array,
   options: { method?: 'auto' | 'exact' | 'asymptotic' } = {},
 ): CramerVonMisesResult {
-  const nx = xs.length;
-  const ny = ys.length;
+  if (xs.length <= 1 || ys.length <= 1) throw new RangeError('cramerVonMises2Samp: each sample needs at least 2 values');
+  const { sx, sy } = rankDeviations(xs, ys);
+  return cramerVonMises2SampFromRanks(sx, sy, xs.length, ys.length, options);
+}
+
+/**
+ * {@link cramerVonMises2Samp} from the samples' rank deviations Σ (midrank − position)² (`sx`
+ * over the first sample of size `nx`, `sy` over the second; e.g. from
+ * {@link sortedPairStatistics}): the same statistic, method choice and p-value.
+ */
+export function cramerVonMises2SampFromRanks(
+  sx: number,
+  sy: number,
+  nx: number,
+  ny: number,
+  options: { method?: 'auto' | 'exact' | 'asymptotic' } = {},
+): CramerVonMisesResult {
   if (nx <= 1 || ny <= 1) throw new RangeError('cramerVonMises2Samp: each sample needs at least 2 values');
   let method = options.method ?? 'auto';
   if (method === 'auto') method = Math.max(nx, ny) > 20 ? 'asymptotic' : 'exact';
-  const { sx, sy } = rankDeviations(xs, ys);
   const u = nx * sx + ny * sy;
   const k = nx * ny;
   const N = nx + ny;

@@ -3,8 +3,8 @@
  * PSI, Jensen–Shannon, total variation, effect sizes, quantiles and multiple-testing corrections.
  * Each routine matches its scipy/statsmodels counterpart (see the package README).
  */
-export { ks2Samp, ks2SampSorted, ksStatisticSorted, type Ks2SampOptions, type Ks2SampResult } from './ks.js';
-export { cramerVonMises2Samp, cramerVonMises2SampSorted, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
+export { ks2Samp, ks2SampSorted, ks2SampFromStatistic, ksStatisticSorted, type Ks2SampOptions, type Ks2SampResult } from './ks.js';
+export { cramerVonMises2Samp, cramerVonMises2SampSorted, cramerVonMises2SampFromRanks, cramerVonMisesCdfInf, type CramerVonMisesResult } from './cvm.js';
 export {
   chiSquareTest, chiSquareContingency, cramersV, totalVariation, jensenShannonDistance, jensenShannonCategorical,
   alignCategoryCounts, type ChiSquareResult, type AlignedCounts,
@@ -20,3 +20,4 @@ export {
   erfc, normalCdf, normalSf, kolmogorovSf, kolmogorovFiniteSf, smirnovSf, besselKScaled,
 } from './special.js';
 export { sortedFinite, sortFloat64 } from './sorting.js';
+export { sortedPairStatistics, type SortedPairStatistics } from './sorted-pair.js';

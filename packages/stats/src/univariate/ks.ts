@@ -151,10 +151,17 @@ export function ks2Samp(a: ArrayLike<number>, b: ArrayLike<number>, options: Ks2
 
 /** {@link ks2Samp} on samples already sorted ascending (no copy, no checks). */
 export function ks2SampSorted(a: ArrayLike<number>, b: ArrayLike<number>, options: Ks2SampOptions = {}): Ks2SampResult {
-  const n1 = a.length;
-  const n2 = b.length;
+  if (a.length === 0 || b.length === 0) throw new RangeError('ks2Samp: samples must not be empty');
+  return ks2SampFromStatistic(ksStatisticSorted(a, b), a.length, b.length, options);
+}
+
+/**
+ * {@link ks2Samp} from the D statistic of samples of sizes `n1` and `n2` (e.g. from
+ * {@link sortedPairStatistics}): the same method choice, lattice rounding and p-value.
+ */
+export function ks2SampFromStatistic(statistic: number, n1: number, n2: number, options: Ks2SampOptions = {}): Ks2SampResult {
   if (n1 === 0 || n2 === 0) throw new RangeError('ks2Samp: samples must not be empty');
-  let d = ksStatisticSorted(a, b);
+  let d = statistic;
   const g = gcd(n1, n2);
   const n1g = n1 / g;
   const n2g = n2 / g;

@@ -5,7 +5,7 @@
  * (block b to lane b mod lanes), each with its own accumulators, summed in lane order at the end:
  * the result does not depend on which thread ran which lane, nor on how many threads there were.
  */
-import type { GramBlocks } from './gram.js';
+import type { GramBlocks, SharedGram } from './gram.js';
 
 export interface RowTables {
   readonly N: number;
@@ -41,10 +41,10 @@ export interface RowTables {
 }
 
 /**
- * Consumes rows [i0, i1) of block `b`, whose kernel values are in `K` (row stride N, j ≥ i; the
- * last result of `gram`, which was given `lists`), into `lane`'s accumulators.
+ * Consumes rows [i0, i1) of block `b`, whose kernel values are in `K` (row stride N, j ≥ i, row i
+ * at (i − k0) · N; the last result of `gram`, which was given `lists`), into `lane`'s accumulators.
  */
-export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, gram: GramBlocks, K: Float64Array, lane: number): void {
+export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, gram: GramBlocks, K: Float64Array, lane: number, k0 = i0): void {
   const { N, P, g, member, diag } = t;
   const rows = t.laneRows.subarray(lane * N, (lane + 1) * N);
   const quad = t.laneQuad.subarray(lane * P, (lane + 1) * P);
@@ -52,7 +52,7 @@ export function consumeBlock(t: RowTables, b: number, i0: number, i1: number, gr
   const m = t.m;
   const cursor = t.blockCursor.slice(b * P, (b + 1) * P);
   for (let i = i0; i < i1; i++) {
-    const base = (i - i0) * N;
+    const base = (i - k0) * N;
     const kii = K[base + i]!;
     diag[i] = kii;
     // Row sum over j > i, split at the reference/current boundary m for the observed sums.
@@ -115,4 +115,95 @@ export function claimLanes(t: RowTables, gram: GramBlocks): void {
     Atomics.store(control, 1 + lane, state);
     Atomics.notify(control, 1 + lane);
   }
+}
+
+/**
+ * The whole-matrix kernel (up to 4,096 points) on several threads: one shared N × N Gram matrix
+ * (gram.ts, absolute rows), filled block by block in two phases: the Gram products of every block
+ * (phase 0), then, once the calling thread has set γ from them (the median bandwidth needs the
+ * whole reference–current block), each block's kernel values consumed into its own lane (lane =
+ * block, phase 1). Blocks are claimed in order (the longest rows first) by whichever thread is
+ * free; the result does not depend on which thread ran which block, nor on how many there were.
+ */
+export interface FullJob {
+  readonly shared: SharedGram;
+  readonly tables: RowTables;
+  /**
+   * [0] next block of phase 0, [1] next block of phase 1, [2] the phase open to helpers (0, 1, or
+   * −1: abandoned), then each block's state in phase 0, then in phase 1 (0 free, 1 running, 2
+   * done, 3 failed and cleared).
+   */
+  readonly control: Int32Array;
+  /** [0] γ = 1 / 2σ², set before phase 1 opens. */
+  readonly params: Float64Array;
+}
+
+export const FULL_HEADER = 3;
+
+function blockCount(t: RowTables): number {
+  return Math.ceil(t.N / t.blockRows);
+}
+
+/** Runs block `b` of `phase` on this thread (phase 1 recomputes nothing: the Gram rows are there). */
+export function runFullBlock(job: FullJob, gram: GramBlocks, phase: 0 | 1, b: number): void {
+  const t = job.tables;
+  const i0 = b * t.blockRows, i1 = Math.min(t.N, i0 + t.blockRows);
+  if (phase === 0) {
+    gram.compute(i0, i1);
+    return;
+  }
+  gram.toKernel(i0, i1, job.params[0]!);
+  consumeBlock(t, b, i0, i1, gram, gram.output, b, 0);
+}
+
+/** Claims and runs blocks of `phase` until none is left; a block that throws is cleared and marked failed (3). */
+export function claimFull(job: FullJob, gram: GramBlocks, phase: 0 | 1): void {
+  const { control, tables: t } = job;
+  const blocks = blockCount(t);
+  const states = FULL_HEADER + phase * blocks;
+  for (;;) {
+    const b = Atomics.add(control, phase, 1);
+    if (b >= blocks) return;
+    Atomics.store(control, states + b, 1);
+    let state = 2;
+    try {
+      runFullBlock(job, gram, phase, b);
+    } catch {
+      if (phase === 1) clearLane(t, b);
+      state = 3;
+    }
+    Atomics.store(control, states + b, state);
+    Atomics.notify(control, states + b);
+  }
+}
+
+function clearLane(t: RowTables, lane: number): void {
+  t.laneRows.fill(0, lane * t.N, (lane + 1) * t.N);
+  t.laneQuad.fill(0, lane * t.P, (lane + 1) * t.P);
+  t.laneObserved.fill(0, lane * 3, (lane + 1) * 3);
+}
+
+/**
+ * On the calling thread: waits until every block of `phase` is done, redoing here any that
+ * failed elsewhere (in phase 1 from its Gram products, which a failed block may have overwritten).
+ */
+export function finishFull(job: FullJob, gram: GramBlocks, phase: 0 | 1): void {
+  const { control, tables: t } = job;
+  const blocks = blockCount(t);
+  const states = FULL_HEADER + phase * blocks;
+  for (let b = 0; b < blocks; b++) {
+    for (let state = Atomics.load(control, states + b); state < 2; state = Atomics.load(control, states + b)) Atomics.wait(control, states + b, state, 1000);
+    if (Atomics.load(control, states + b) === 3) {
+      if (phase === 1) runFullBlock(job, gram, 0, b);
+      runFullBlock(job, gram, phase, b);
+    }
+  }
+}
+
+/** A helper thread's share of a job: phase 0 blocks, then (once the caller opens it) phase 1 blocks. */
+export function helpFull(job: FullJob, gram: GramBlocks): void {
+  claimFull(job, gram, 0);
+  const { control } = job;
+  for (let phase = Atomics.load(control, 2); phase === 0; phase = Atomics.load(control, 2)) Atomics.wait(control, 2, 0, 1000);
+  if (Atomics.load(control, 2) === 1) claimFull(job, gram, 1);
 }

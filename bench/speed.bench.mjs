@@ -187,13 +187,15 @@ if (want('mmd')) {
     loadVectors: 'read columns', vectorColumn: 'read columns', subsetVectors: 'read columns', wholeColumn: 'read columns',
     mmdTestSequential: 'permutations (tables, sums)', mmdTest: 'permutations (tables, sums)', shuffleInPlace: 'permutations (tables, sums)',
     'wasm-function[2]': 'permutations (tables, sums)', consumeBlock: 'permutations (tables, sums)', gather: 'permutations (tables, sums)',
-    'wasm-function[0]': 'Gram matrix', gramUpper: 'Gram matrix', copyPadded: 'Gram matrix', createGramBlocks: 'Gram matrix', compute: 'Gram matrix',
+    'wasm-function[0]': 'Gram matrix', 'wasm-function[3]': 'Gram matrix', 'wasm-function[4]': 'Gram matrix', gramUpper: 'Gram matrix', gramUpper32: 'Gram matrix', copyPadded: 'Gram matrix', createGramBlocks: 'Gram matrix', compute: 'Gram matrix',
+    stackFloat32: 'reading/packing (float32 rows)', centreRow: 'reading/packing (float32 rows)', addRow: 'reading/packing (float32 rows)', dot32: 'reading/packing (float32 rows)', createSharedGram: 'reading/packing (float32 rows)', fillMemory: 'reading/packing (float32 rows)',
+    finishFull: 'waiting for the helper thread', helpFull: 'waiting for the helper thread', prepareMmdThreads: 'starting the helper thread', helperThreads: 'starting the helper thread',
     'wasm-function[1]': 'kernel values (exp)', toKernel: 'kernel values (exp)',
     crossSquaredDistances: 'bandwidth (median)', crossRow: 'bandwidth (median)', bandwidthFromSquaredDistances: 'bandwidth (median)', selectKth: 'bandwidth (median)', bracket: 'bandwidth (median)', medianBandwidth: 'bandwidth (median)',
     fitPca: '!explanation (PCA)', explainShift: '!explanation (shift)', describeShift: '!explanation (shift)',
     // the PCA's own kernels, for samples where TurboFan inlined fitPca into evaluate
     leadingEigen: '!explanation (PCA)', matVec: '!explanation (PCA)', orthogonalize: '!explanation (PCA)', ritzPairs: '!explanation (PCA)', missesLeading: '!explanation (PCA)', symmetricEigen: '!explanation (PCA)', columnMeans: '!explanation (PCA)',
-  }, { innermost: true })}`);
+  }, { innermost: true })}; the helper thread's share of the Gram and permutation blocks runs beside this (main-thread) profile`);
   row('embedding-drift MMD 1000 vs 1000 × 384, 100 perms (worker, default)', worker.median.mmd, refMs, '≤ 0.05', (x) => x <= 0.05);
   row('embedding-drift MMD, same, isolation: inline', inline.median.mmd, refMs, '≤ 0.05', (x) => x <= 0.05);
 }

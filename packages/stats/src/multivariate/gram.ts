@@ -310,6 +310,38 @@ export function sharedGramBlocks(shared: SharedGram, region: number, absolute = 
 }
 
 /**
+ * `out = A · v[offset, offset + cols)` for a fixed matrix A (rows × cols) by the WebAssembly
+ * kernel, v stored as one more row of A (a Lanczos matrix-vector product at f64x2 speed); null
+ * where the kernel is unavailable. Each entry is the kernel's dot product (its own order of adds).
+ */
+export function createMatVec(a: Matrix): ((v: Float64Array, offset: number, out: Float64Array) => void) | null {
+  const { rows: n, cols: d } = a;
+  const dp = d + (d & 1);
+  const zBytes = (n + 1) * dp * 8, bytes = zBytes + n * 8;
+  const module = wasmDisabled || d === 0 || n === 0 || bytes > MAX_WASM_BYTES ? null : loadModule();
+  if (module === null) return null;
+  try {
+    const instance = new wasmApi!.Instance(module, {});
+    const memory = instance.exports.memory as WasmMemory;
+    const kernel = instance.exports.gram as GramKernel;
+    const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+    if (need > 0) memory.grow(need);
+    const z = new Float64Array(memory.buffer, 0, (n + 1) * dp);
+    for (let i = 0; i < n; i++) z.set(a.data.subarray(i * d, (i + 1) * d), i * dp);
+    const row = n * dp;
+    const result = new Float64Array(memory.buffer, zBytes, n);
+    return (v, offset, out) => {
+      z.set(v.subarray(offset, offset + d), row);
+      // Rows [0, n) against row n, cell (i, n) written at zBytes + 8i (row stride 1).
+      kernel(0, dp, 0, n, n, n + 1, zBytes - 8 * n, 1);
+      out.set(result);
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Dot products of every row of `x` with every row of `y` (x.rows × y.rows, row-major) by the
  * WebAssembly kernel, as a view into a fresh WebAssembly memory (rewrite it freely); null where
  * the kernel is unavailable, so callers fall back to {@link gramCross}.

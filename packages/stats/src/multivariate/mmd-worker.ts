@@ -8,8 +8,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { sharedGramBlocks, type SharedGram } from './gram.js';
 import { claimLanes, helpFull, type FullJob, type RowTables } from './mmd-rows.js';
-import { mmdTest } from './mmd.js';
-import { createRandom } from '../random.js';
 
 if (workerData !== null && workerData !== undefined) {
   const { shared, tables, region } = workerData as { shared: SharedGram; tables: RowTables; region: number };
@@ -21,15 +19,6 @@ if (workerData !== null && workerData !== undefined) {
   }
   if (gram !== undefined) claimLanes(tables, gram);
 } else {
-  // Compile this thread's hot paths (the block consumer, the kernels) on a small whole-matrix test
-  // first: a kept helper starts with cold code, and the caller waits for any block it claimed.
-  const r = createRandom(1);
-  const warm = (n: number) => ({ rows: n, cols: 16, data: Float64Array.from({ length: n * 16 }, () => r.normal()) });
-  try {
-    mmdTest(warm(256), warm(256), { permutations: 40, threads: 1, precision: 'float32' });
-  } catch {
-    // only a warm-up
-  }
   parentPort?.on('message', (job: FullJob) => {
     let gram;
     try {

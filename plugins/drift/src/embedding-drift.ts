@@ -54,8 +54,6 @@ export const embeddingDrift = defineDetector({
     return {
       async evaluate({ reference, current }, ctx): Promise<DetectorResult> {
         if (!reference) throw new DataError('embedding-drift needs a reference dataset; add one under `data:` (named `reference`) or set the detector\'s `reference:`');
-        // The MMD test's helper thread starts while the vectors load (it takes tens of ms to start).
-        if (method === 'mmd') prepareMmdThreads();
         const random = randomFor(ctx, options.seed, createRandom);
         const source = { field: options.field, textField: options.textField, embedder: options.embedder };
         const ref = await loadVectors(reference, source, ctx, { cap: options.sample, random });
@@ -64,9 +62,12 @@ export const embeddingDrift = defineDetector({
           throw new DataError(`embedding-drift needs at least 2 vectors per side (reference has ${ref.matrix.rows}, current ${cur.matrix.rows})`);
         }
         const d = ref.matrix.cols;
+        // The MMD test's helper thread (when the test is big enough to share) starts now: it takes
+        // tens of ms, during which this thread fits the explanation's PCA (below).
+        if (method === 'mmd') prepareMmdThreads(undefined, { points: ref.matrix.rows + cur.matrix.rows, dimensions: options.pca ?? d, permutations: options.permutations });
         // The leading components only (Lanczos, residual-checked; see fitPca's `method`). Needed
         // first when the test runs on them; else the MMD test fits them on this thread while its
-        // helper thread starts on the kernel.
+        // helper thread works on the kernel.
         const fitExplainPca = (): Pca => fitPca(ref.matrix, Math.min(EXPLAIN_COMPONENTS, d), { method: 'leading' });
         let explainPca: Pca | undefined;
         let x: Matrix = ref.matrix, y: Matrix = cur.matrix;

@@ -426,9 +426,14 @@ function helperThreads(threading: Threading, count: number): import('node:worker
 
 /**
  * Starts the MMD test's helper threads now (they take tens of milliseconds to start), so a test
- * run soon after finds them ready. Does nothing where threads are unavailable or one is wanted.
+ * run soon after finds them ready. Does nothing where threads are unavailable or one is wanted,
+ * or when `size` (the test to come) is one the whole-matrix kernel runs on one thread.
  */
-export function prepareMmdThreads(threads?: number): void {
+export function prepareMmdThreads(threads?: number, size?: { points: number; dimensions: number; permutations: number }): void {
+  if (size !== undefined) {
+    const { points: N, dimensions: d, permutations } = size;
+    if (N > FULL_KERNEL_MAX_N || N * N * (d + (permutations + 1) / 4) < FULL_THREADS_MIN_WORK) return;
+  }
   const threading = threadSupport(threads);
   if (threading !== null) helperThreads(threading, threading.threads - 1);
 }

@@ -6,6 +6,7 @@
  * the result does not depend on which thread ran which lane, nor on how many threads there were.
  */
 import type { GramBlocks, SharedGram } from './gram.js';
+import { selectKth } from './matrix.js';
 
 export interface RowTables {
   readonly N: number;
@@ -134,11 +135,17 @@ export interface FullJob {
    * done, 3 failed and cleared).
    */
   readonly control: Int32Array;
-  /** [0] γ = 1 / 2σ², set before phase 1 opens. */
+  /** [0] γ = 1 / 2σ², [1] σ², set before phase 1 opens. */
   readonly params: Float64Array;
+  /**
+   * σ² is the median heuristic on the Gram matrix's reference–current block: whichever thread
+   * finds phase 0 complete first (control[3]: 0 open, 1 computing, 2 set, 3 failed) computes it,
+   * so a helper need not wait while the calling thread works alongside. The same value either way.
+   */
+  readonly sigmaFromGram: boolean;
 }
 
-export const FULL_HEADER = 3;
+export const FULL_HEADER = 4;
 
 function blockCount(t: RowTables): number {
   return Math.ceil(t.N / t.blockRows);
@@ -200,10 +207,60 @@ export function finishFull(job: FullJob, gram: GramBlocks, phase: 0 | 1): void {
   }
 }
 
-/** A helper thread's share of a job: phase 0 blocks, then (once the caller opens it) phase 1 blocks. */
+/**
+ * A helper thread's share of a job: phase 0 blocks; σ² and the opening of phase 1 when it finds
+ * every phase 0 block done before the calling thread does; then (once open) phase 1 blocks.
+ */
 export function helpFull(job: FullJob, gram: GramBlocks): void {
   claimFull(job, gram, 0);
-  const { control } = job;
+  const { control, tables: t, shared } = job;
+  const blocks = blockCount(t);
+  let done = job.sigmaFromGram;
+  for (let b = 0; done && b < blocks; b++) done = Atomics.load(control, FULL_HEADER + b) === 2;
+  if (done && Atomics.compareExchange(control, 3, 0, 1) === 0) {
+    let state = 3;
+    try {
+      const norms = new Float64Array(shared.memory.buffer, shared.zBytes, t.N);
+      const sigma2 = bandwidthFromSquaredDistances(crossSquaredDistances(gram.output, norms, t.m, t.N - t.m));
+      if (sigma2 > 0 && Number.isFinite(sigma2)) {
+        job.params[1] = sigma2;
+        job.params[0] = 1 / (2 * sigma2);
+        state = 2;
+      }
+    } catch {
+      // the calling thread computes it (and reports what went wrong)
+    }
+    Atomics.store(control, 3, state);
+    Atomics.notify(control, 3);
+    if (state === 2) {
+      Atomics.store(control, 2, 1);
+      Atomics.notify(control, 2);
+    }
+  }
   for (let phase = Atomics.load(control, 2); phase === 0; phase = Atomics.load(control, 2)) Atomics.wait(control, 2, 0, 1000);
   if (Atomics.load(control, 2) === 1) claimFull(job, gram, 1);
 }
+
+/** ‖xᵢ − yⱼ‖² = max(0, ‖xᵢ‖² + ‖yⱼ‖² − 2 xᵢ·yⱼ) from the stacked Gram matrix (row stride m + n). */
+export function crossSquaredDistances(gram: Float64Array, norms: Float64Array, m: number, n: number): Float64Array {
+  const N = m + n;
+  const d2 = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) crossRow(gram, i * N + m, norms, i, m, n, d2, i * n);
+  return d2;
+}
+
+/** One row of {@link crossSquaredDistances} (a small function: optimised once, not on stack replacement). */
+function crossRow(gram: Float64Array, g0: number, norms: Float64Array, i: number, m: number, n: number, out: Float64Array, o: number): void {
+  const ni = norms[i]!;
+  for (let j = 0; j < n; j++) out[o + j] = Math.max(0, ni + norms[m + j]! - 2 * gram[g0 + j]!);
+}
+
+export function bandwidthFromSquaredDistances(d2: Float64Array): number {
+  const median = selectKth(d2, (d2.length - 1) >> 1);
+  if (median > 0) return median / 2;
+  // More than half the pairs coincide: fall back to the mean of the positive distances.
+  let sum = 0, count = 0;
+  for (const v of d2) if (v > 0) { sum += v; count++; }
+  return count > 0 ? sum / count / 2 : 1;
+}
+

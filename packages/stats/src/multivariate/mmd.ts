@@ -19,8 +19,8 @@
 import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, stackFloat32, type Float32Rows } from './gram.js';
-import { FULL_HEADER, claimFull, claimLanes, consumeBlock, finishFull, runLane, type FullJob, type RowTables } from './mmd-rows.js';
-import { gramCross, selectKth, squaredNorms, type Matrix } from './matrix.js';
+import { FULL_HEADER, bandwidthFromSquaredDistances, claimFull, claimLanes, consumeBlock, crossSquaredDistances, finishFull, runLane, type FullJob, type RowTables } from './mmd-rows.js';
+import { gramCross, squaredNorms, type Matrix } from './matrix.js';
 
 export interface MmdOptions {
   /** Number of permutations for the p-value (default 100); 0 computes the statistic only. */
@@ -137,29 +137,6 @@ export function medianBandwidth(x: Matrix, y: Matrix, options: { exactPairs?: nu
   return bandwidthFromSquaredDistances(d2);
 }
 
-/** ‖xᵢ − yⱼ‖² = max(0, ‖xᵢ‖² + ‖yⱼ‖² − 2 xᵢ·yⱼ) from the stacked Gram matrix (row stride m + n). */
-function crossSquaredDistances(gram: Float64Array, norms: Float64Array, m: number, n: number): Float64Array {
-  const N = m + n;
-  const d2 = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) crossRow(gram, i * N + m, norms, i, m, n, d2, i * n);
-  return d2;
-}
-
-/** One row of {@link crossSquaredDistances} (a small function: optimised once, not on stack replacement). */
-function crossRow(gram: Float64Array, g0: number, norms: Float64Array, i: number, m: number, n: number, out: Float64Array, o: number): void {
-  const ni = norms[i]!;
-  for (let j = 0; j < n; j++) out[o + j] = Math.max(0, ni + norms[m + j]! - 2 * gram[g0 + j]!);
-}
-
-function bandwidthFromSquaredDistances(d2: Float64Array): number {
-  const median = selectKth(d2, (d2.length - 1) >> 1);
-  if (median > 0) return median / 2;
-  // More than half the pairs coincide: fall back to the mean of the positive distances.
-  let sum = 0, count = 0;
-  for (const v of d2) if (v > 0) { sum += v; count++; }
-  return count > 0 ? sum / count / 2 : 1;
-}
-
 /** Unbiased MMD² and its permutation p-value (see the module comment for the algorithm). */
 export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResult {
   const m = x.rows, n = y.rows;
@@ -240,7 +217,9 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
     laneObserved: new Float64Array(alloc(lanes * 3 * 8)),
     control: new Int32Array(alloc((1 + lanes) * 4)),
   };
-  const threadedFull = full && threading !== null ? runFullThreaded(x, y, norms, f32, tables, threading, runAlongside, bandwidth) : undefined;
+  // The helper may take the bandwidth from the Gram matrix itself (no random draws: the same value).
+  const sigmaFromGram = sigma2 === undefined && m * n <= exactPairs;
+  const threadedFull = full && threading !== null ? runFullThreaded(x, y, norms, f32, tables, threading, runAlongside, bandwidth, sigmaFromGram) : undefined;
   if (threadedFull !== undefined) {
     sigma2 = threadedFull; // done on this thread and the helpers
   } else if (full) {
@@ -445,7 +424,7 @@ export function prepareMmdThreads(threads?: number, size?: { points: number; dim
  */
 function runFullThreaded(
   x: Matrix, y: Matrix, norms: Float64Array, f32: Float32Rows | undefined, tables: RowTables, threading: Threading, alongside: () => void,
-  bandwidth: (gram: Float64Array) => number,
+  bandwidth: (gram: Float64Array) => number, sigmaFromGram: boolean,
 ): number | undefined {
   const { N } = tables;
   const shared = createSharedGram(x, y, N, 1, norms, tables.lists, f32);
@@ -453,9 +432,9 @@ function runFullThreaded(
   const gram = sharedGramBlocks(shared, 0, true);
   const blocks = Math.ceil(N / tables.blockRows);
   const job: FullJob = {
-    shared, tables,
+    shared, tables, sigmaFromGram,
     control: new Int32Array(new SharedArrayBuffer((FULL_HEADER + 2 * blocks) * 4)),
-    params: new Float64Array(new SharedArrayBuffer(8)),
+    params: new Float64Array(new SharedArrayBuffer(16)),
   };
   for (const worker of helperThreads(threading, threading.threads - 1)) {
     try {
@@ -469,8 +448,15 @@ function runFullThreaded(
     alongside();
     claimFull(job, gram, 0);
     finishFull(job, gram, 0);
-    const sigma2 = bandwidth(gram.output);
+    let sigma2: number | undefined;
+    if (sigmaFromGram && Atomics.compareExchange(control, 3, 0, 1) !== 0) {
+      // A helper finished the Gram matrix first (this thread was busy alongside) and took σ².
+      for (let state = Atomics.load(control, 3); state === 1; state = Atomics.load(control, 3)) Atomics.wait(control, 3, 1, 1000);
+      if (Atomics.load(control, 3) === 2) sigma2 = job.params[1]!;
+    }
+    sigma2 ??= bandwidth(gram.output); // also when the helper's failed: the error is raised here
     job.params[0] = 1 / (2 * sigma2);
+    job.params[1] = sigma2;
     Atomics.store(control, 2, 1);
     Atomics.notify(control, 2);
     claimFull(job, gram, 1);

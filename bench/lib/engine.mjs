@@ -58,3 +58,32 @@ export async function timeUpdates(kind, name) {
   };
   return { totals, cpu, reset: () => { totals.clear(); cpu.clear(); } };
 }
+
+/**
+ * Process CPU time of every `evaluate` call of a (stateless) component (`kind`, `name`) the runs
+ * create inline: `cpu`: id → CPU ms summed over the runs since `reset()`, every thread of the
+ * process included (a detector's own helper threads count; other processes' turns on a loaded
+ * machine do not). `totals` stays empty (durationMs already times evaluate).
+ */
+export async function timeEvaluate(kind, name) {
+  registry ??= await builtinRegistry();
+  const component = registry.get(kind, name);
+  const def = component.def;
+  const totals = new Map(), cpu = new Map();
+  component.def = {
+    ...def,
+    create: async (options, ctx) => {
+      const instance = await def.create(options, ctx);
+      const evaluate = instance.evaluate.bind(instance);
+      instance.evaluate = (...args) => {
+        const c = process.cpuUsage();
+        return Promise.resolve(evaluate(...args)).finally(() => {
+          const u = process.cpuUsage(c);
+          cpu.set(ctx.id, (cpu.get(ctx.id) ?? 0) + (u.user + u.system) / 1000);
+        });
+      };
+      return instance;
+    },
+  };
+  return { totals, cpu, reset: () => { totals.clear(); cpu.clear(); } };
+}

@@ -4,7 +4,7 @@
  */
 import { ConfigError, DataError, defineDetector, type DetectorResult } from '@vigia/core';
 import {
-  SEQUENTIAL_STOP_AFTER, centroidTest, classifierTest, createRandom, fitPca, mmdTestSequential, pcaKsTest, pcaProject, permutationFloor,
+  SEQUENTIAL_STOP_AFTER, centroidTest, classifierTest, createRandom, fitPca, mmdTestSequential, pcaKsTest, pcaProject, permutationFloor, prepareMmdThreads,
   permutationsForLevel, truncatePca, type Matrix, type Pca,
 } from '@vigia/stats';
 import { decide, fmt, formatP } from './embedding/decide.js';
@@ -32,6 +32,7 @@ export const embeddingDrift = defineDetector({
       permutations: { type: 'integer', minimum: 0, maximum: 100000, default: 100, description: 'First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.' },
       maxPermutations: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns ("cannot decide") instead of passing.' },
       folds: { type: 'integer', minimum: 2, default: 5, description: 'Cross-validation folds of the classifier method.' },
+      precision: { type: 'string', enum: ['float32', 'float64'], default: 'float32', description: 'mmd: arithmetic of the kernel\'s dot products. float32 (the default; about twice as fast as float64): the vectors, centred on the pooled mean, multiplied in float32 SIMD lanes, all sums float64; MMD² moves by about 1e-6 relative and the permutation p-value stays exact (one kernel matrix judges the observed split and every permutation). float64: the earlier arithmetic.' },
       seed: { type: 'integer', description: 'Seed for sampling and permutations (default: derived from the run seed and the detector id).' },
       threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.05, description: 'Significance level alpha: the detector fails when the p-value is below it.' },
       minEffect: { type: 'number', minimum: 0, description: 'Smallest effect that fails (in the method\'s statistic: MMD², AUC, KS D or cosine distance); a significant smaller effect only warns.' },
@@ -61,11 +62,18 @@ export const embeddingDrift = defineDetector({
           throw new DataError(`embedding-drift needs at least 2 vectors per side (reference has ${ref.matrix.rows}, current ${cur.matrix.rows})`);
         }
         const d = ref.matrix.cols;
-        // The leading components only (Lanczos, residual-checked; see fitPca's `method`).
-        const explainPca = fitPca(ref.matrix, Math.min(EXPLAIN_COMPONENTS, d), { method: 'leading' });
+        // The MMD test's helper thread (when the test is big enough to share) starts now: it takes
+        // tens of ms, during which this thread fits the explanation's PCA (below).
+        if (method === 'mmd') prepareMmdThreads(undefined, { points: ref.matrix.rows + cur.matrix.rows, dimensions: options.pca ?? d, permutations: options.permutations });
+        // The leading components only (Lanczos, residual-checked; see fitPca's `method`). Needed
+        // first when the test runs on them; else the MMD test fits them on this thread while its
+        // helper thread works on the kernel.
+        const fitExplainPca = (): Pca => fitPca(ref.matrix, Math.min(EXPLAIN_COMPONENTS, d), { method: 'leading' });
+        let explainPca: Pca | undefined;
         let x: Matrix = ref.matrix, y: Matrix = cur.matrix;
         let reduced: Pca | undefined;
         if (options.pca !== undefined && method !== 'pca-ks' && options.pca < d) {
+          explainPca = fitExplainPca();
           reduced = options.pca <= explainPca.components.rows ? truncatePca(explainPca, options.pca) : fitPca(ref.matrix, options.pca);
           x = pcaProject(reduced, x);
           y = pcaProject(reduced, y);
@@ -92,13 +100,14 @@ export const embeddingDrift = defineDetector({
         let methodDetails: Record<string, unknown>;
         switch (method) {
           case 'mmd': {
-            const r = mmdTestSequential(x, y, { permutations: Math.max(1, Math.min(options.permutations, budget)), ...sequential, random });
+            const alongside = explainPca === undefined ? () => { explainPca = fitExplainPca(); } : undefined;
+            const r = mmdTestSequential(x, y, { permutations: Math.max(1, Math.min(options.permutations, budget)), ...sequential, random, alongside, precision: options.precision as 'float32' | 'float64' });
             statistic = r.statistic;
             pValue = r.pValue!;
             threshold = alpha;
             effect = r.statistic;
             what = `MMD² ${fmt(r.statistic)}`;
-            methodDetails = { sigma2: r.sigma2, permutations: r.permutations, maxPermutations: budget, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'permutation, Besag–Clifford sequential' };
+            methodDetails = { sigma2: r.sigma2, kernelPrecision: options.precision, permutations: r.permutations, maxPermutations: budget, nullMean: r.nullMean, nullSd: r.nullSd, pValueMethod: 'permutation, Besag–Clifford sequential' };
             break;
           }
           case 'classifier': {
@@ -143,7 +152,7 @@ export const embeddingDrift = defineDetector({
         const atFloor = floor !== null && pValue <= floor * (1 + 1e-9);
         const undecided = status === 'pass' && atFloor && floor >= alpha;
         if (undecided) status = 'warn';
-        const explanation = explainShift(ref.matrix, cur.matrix, explainPca, { referenceTexts: ref.texts, currentTexts: cur.texts });
+        const explanation = explainShift(ref.matrix, cur.matrix, explainPca ?? fitExplainPca(), { referenceTexts: ref.texts, currentTexts: cur.texts });
         const verdict = undecided ? 'cannot decide' : status === 'pass' ? 'no significant drift' : status === 'warn' ? 'significant but below minEffect' : 'embeddings drifted';
         const said = status !== 'pass' ? describeShift(explanation) : '';
         return {

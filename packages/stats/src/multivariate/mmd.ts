@@ -18,9 +18,9 @@
  */
 import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
-import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, type GramBlocks } from './gram.js';
-import { claimLanes, consumeBlock, runLane, type RowTables } from './mmd-rows.js';
-import { gramCross, selectKth, squaredNorms, type Matrix } from './matrix.js';
+import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, stackFloat32, type Float32Rows } from './gram.js';
+import { FULL_HEADER, bandwidthFromSquaredDistances, claimFull, claimLanes, consumeBlock, crossSquaredDistances, finishFull, runLane, type FullJob, type RowTables } from './mmd-rows.js';
+import { gramCross, squaredNorms, type Matrix } from './matrix.js';
 
 export interface MmdOptions {
   /** Number of permutations for the p-value (default 100); 0 computes the statistic only. */
@@ -44,6 +44,21 @@ export interface MmdOptions {
    * median of a seeded sample of 2²⁰ reference–current pairs is used.
    */
   exactMedianPairs?: number;
+  /**
+   * Other work for the calling thread, run exactly once during the test: where worker threads
+   * compute the kernel, while they start on it (the calling thread joins them after), else
+   * first. Its result is the caller's; it does not change the test's.
+   */
+  alongside?: () => void;
+  /**
+   * Arithmetic of the kernel's dot products (default `float64`). `float32`: the rows, centred on
+   * the pooled mean, rounded to float32 and multiplied in float32 SIMD lanes (about twice as fast;
+   * the sums, distances and everything after stay float64). The permutation p-value stays exact:
+   * the observed split and every permutation are judged on one and the same kernel matrix, a fixed
+   * symmetric function of the pooled points. The statistic moves by about 1e-6 of the kernel
+   * values' scale (measured in gram.test.ts).
+   */
+  precision?: 'float64' | 'float32';
 }
 
 export interface MmdResult {
@@ -64,6 +79,13 @@ export interface MmdResult {
 }
 
 const FULL_KERNEL_MAX_N = 4096;
+/** Rows per block (and lane) of the whole-matrix kernel. */
+const FULL_BLOCK_ROWS = 64;
+/**
+ * Least work, N² · (d + permutations / 4), for which the whole-matrix kernel takes helper threads
+ * (about 10 ms of work on one core: below it, handing blocks over costs more than it saves).
+ */
+const FULL_THREADS_MIN_WORK = 2 ** 26;
 /** Row blocks are dealt to this many lanes, each with its own accumulators (see mmd-rows.ts). */
 const LANES = 16;
 const MAX_DEFAULT_THREADS = 4;
@@ -115,29 +137,6 @@ export function medianBandwidth(x: Matrix, y: Matrix, options: { exactPairs?: nu
   return bandwidthFromSquaredDistances(d2);
 }
 
-/** ‖xᵢ − yⱼ‖² = max(0, ‖xᵢ‖² + ‖yⱼ‖² − 2 xᵢ·yⱼ) from the stacked Gram matrix (row stride m + n). */
-function crossSquaredDistances(gram: Float64Array, norms: Float64Array, m: number, n: number): Float64Array {
-  const N = m + n;
-  const d2 = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) crossRow(gram, i * N + m, norms, i, m, n, d2, i * n);
-  return d2;
-}
-
-/** One row of {@link crossSquaredDistances} (a small function: optimised once, not on stack replacement). */
-function crossRow(gram: Float64Array, g0: number, norms: Float64Array, i: number, m: number, n: number, out: Float64Array, o: number): void {
-  const ni = norms[i]!;
-  for (let j = 0; j < n; j++) out[o + j] = Math.max(0, ni + norms[m + j]! - 2 * gram[g0 + j]!);
-}
-
-function bandwidthFromSquaredDistances(d2: Float64Array): number {
-  const median = selectKth(d2, (d2.length - 1) >> 1);
-  if (median > 0) return median / 2;
-  // More than half the pairs coincide: fall back to the mean of the positive distances.
-  let sum = 0, count = 0;
-  for (const v of d2) if (v > 0) { sum += v; count++; }
-  return count > 0 ? sum / count / 2 : 1;
-}
-
 /** Unbiased MMD² and its permutation p-value (see the module comment for the algorithm). */
 export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResult {
   const m = x.rows, n = y.rows;
@@ -146,9 +145,15 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   const permutations = Math.max(0, Math.floor(options.permutations ?? 100));
   const random = options.random ?? createRandom(options.seed ?? 0).next;
   const N = m + n;
-  const norms = new Float64Array(N);
-  norms.set(squaredNorms(x), 0);
-  norms.set(squaredNorms(y), m);
+  // float32: the kernel's inputs and their norms as its float32 arithmetic gives them.
+  const f32 = options.precision === 'float32' && x.cols > 0 ? stackFloat32(x, y) : undefined;
+  let norms: Float64Array;
+  if (f32) norms = f32.norms;
+  else {
+    norms = new Float64Array(N);
+    norms.set(squaredNorms(x), 0);
+    norms.set(squaredNorms(y), m);
+  }
   const P = permutations + 1;
 
   // Each split is tracked by its smaller group G (the reference points when m ≤ n): column p's
@@ -158,11 +163,19 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   const groupIsX = m <= n;
   const g = groupIsX ? m : n;
   const full = N <= FULL_KERNEL_MAX_N;
-  const blockRows = full ? N : Math.min(N, Math.max(3, Math.floor(options.blockRows ?? 256)));
+  // The whole matrix is consumed in blocks of FULL_BLOCK_ROWS rows, each its own lane, whether one
+  // thread or several compute it (so the sums are the same either way).
+  const blockRows = full ? FULL_BLOCK_ROWS : Math.min(N, Math.max(3, Math.floor(options.blockRows ?? 256)));
   const blocks = Math.ceil(N / blockRows);
-  const lanes = Math.min(blocks, LANES);
-  const threading = full ? null : threadSupport(options.threads);
+  const lanes = full ? blocks : Math.min(blocks, LANES);
+  const threading = full && N * N * (x.cols + P / 4) < FULL_THREADS_MIN_WORK ? null : threadSupport(options.threads);
   const shared = threading !== null;
+  let alongside = options.alongside;
+  const runAlongside = (): void => {
+    const fn = alongside;
+    alongside = undefined;
+    fn?.();
+  };
   const alloc = (bytes: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const member = new Uint8Array(alloc(N * P));
   for (let i = groupIsX ? 0 : m, end = groupIsX ? m : N; i < end; i++) member[i * P] = 1;
@@ -182,41 +195,48 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
 
   const exactPairs = options.exactMedianPairs ?? 1 << 24;
   let sigma2 = options.sigma2;
-  let gram: GramBlocks | undefined;
-  let fullGram: Float64Array | undefined;
-  if (full) {
-    gram = createGramBlocks(x, y, N, norms, lists);
-    fullGram = gram.compute(0, N);
-    if (sigma2 === undefined) {
-      if (m * n <= exactPairs) {
-        // The reference–current block of the Gram matrix just computed: no second O(m·n·d) pass.
-        sigma2 = bandwidthFromSquaredDistances(crossSquaredDistances(fullGram, norms, m, n));
-      } else {
-        sigma2 = medianBandwidth(x, y, { exactPairs, random });
-      }
+  /** σ² from the whole Gram matrix (the full kernel), or the checked option. */
+  const bandwidth = (fullGram: Float64Array | undefined): number => {
+    let s2 = sigma2;
+    if (s2 === undefined) {
+      // The reference–current block of the Gram matrix just computed: no second O(m·n·d) pass.
+      s2 = fullGram !== undefined && m * n <= exactPairs
+        ? bandwidthFromSquaredDistances(crossSquaredDistances(fullGram, norms, m, n))
+        : medianBandwidth(x, y, { exactPairs, random });
     }
-  } else if (sigma2 === undefined) {
-    sigma2 = medianBandwidth(x, y, { exactPairs, random });
-  }
-  if (!(sigma2 > 0) || !Number.isFinite(sigma2)) throw new RangeError(`MMD bandwidth σ² must be a positive number (got ${sigma2})`);
+    if (!(s2 > 0) || !Number.isFinite(s2)) throw new RangeError(`MMD bandwidth σ² must be a positive number (got ${s2})`);
+    return s2;
+  };
+  if (!full) sigma2 = bandwidth(undefined);
 
   const tables: RowTables = {
-    N, m, P, g, blockRows, lanes, gamma: 1 / (2 * sigma2), member, lists, blockCursor,
+    N, m, P, g, blockRows, lanes, gamma: full ? NaN : 1 / (2 * sigma2!), member, lists, blockCursor,
     diag: new Float64Array(alloc(N * 8)),
     laneRows: new Float64Array(alloc(lanes * N * 8)),
     laneQuad: new Float64Array(alloc(lanes * P * 8)),
     laneObserved: new Float64Array(alloc(lanes * 3 * 8)),
     control: new Int32Array(alloc((1 + lanes) * 4)),
   };
-  if (full) {
-    gram!.toKernel(0, N, tables.gamma);
-    consumeBlock(tables, 0, 0, N, gram!, fullGram!, 0);
-  } else if (threading !== null && runThreaded(x, y, norms, tables, threading)) {
+  // The helper may take the bandwidth from the Gram matrix itself (no random draws: the same value).
+  const sigmaFromGram = sigma2 === undefined && m * n <= exactPairs;
+  const threadedFull = full && threading !== null ? runFullThreaded(x, y, norms, f32, tables, threading, runAlongside, bandwidth, sigmaFromGram) : undefined;
+  if (threadedFull !== undefined) {
+    sigma2 = threadedFull; // done on this thread and the helpers
+  } else if (full) {
+    runAlongside();
+    const gram = createGramBlocks(x, y, N, norms, lists, f32);
+    const fullGram = gram.compute(0, N);
+    sigma2 = bandwidth(fullGram);
+    gram.toKernel(0, N, 1 / (2 * sigma2));
+    for (let b = 0; b < blocks; b++) consumeBlock(tables, b, b * blockRows, Math.min(N, (b + 1) * blockRows), gram, fullGram, b, 0);
+  } else if (threading !== null && runThreaded(x, y, norms, f32, tables, threading, runAlongside)) {
     // done on this thread and the workers
   } else {
-    gram = createGramBlocks(x, y, blockRows, norms, lists);
+    runAlongside();
+    const gram = createGramBlocks(x, y, blockRows, norms, lists, f32);
     for (let lane = 0; lane < lanes; lane++) runLane(tables, lane, gram);
   }
+  runAlongside();
   const { diag } = tables;
   const rowSums = new Float64Array(N), quad = new Float64Array(P), observed = new Float64Array(3);
   for (let lane = 0; lane < lanes; lane++) {
@@ -250,7 +270,7 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   // totals); the p-value compares like with like: column 0 by the permutations' formula.
   const statistic = 2 * observed[0]! * wXX + 2 * observed[2]! * wYY - observed[1]! * wXY;
   const reference = stats[0]!;
-  if (permutations === 0) return { statistic, pValue: null, sigma2, permutations, nullMean: null, nullSd: null };
+  if (permutations === 0) return { statistic, pValue: null, sigma2: sigma2!, permutations, nullMean: null, nullSd: null };
   let exceed = 0, sum = 0, sumSq = 0;
   // A relative tolerance so that a permutation equal to the observed split up to rounding counts as ≥.
   const tolerance = 1e-12 * Math.max(1, Math.abs(reference));
@@ -262,7 +282,7 @@ export function mmdTest(x: Matrix, y: Matrix, options: MmdOptions = {}): MmdResu
   }
   const nullMean = sum / permutations;
   const nullSd = Math.sqrt(Math.max(0, sumSq / permutations - nullMean * nullMean));
-  return { statistic, pValue: (1 + exceed) / (1 + permutations), sigma2, permutations, nullMean, nullSd, nullStatistics: stats.slice(1), comparedStatistic: reference };
+  return { statistic, pValue: (1 + exceed) / (1 + permutations), sigma2: sigma2!, permutations, nullMean, nullSd, nullStatistics: stats.slice(1), comparedStatistic: reference };
 }
 
 /**
@@ -283,7 +303,7 @@ export function mmdTestSequential(x: Matrix, y: Matrix, options: MmdOptions & Se
   let drawn = 0, exceed = 0, sum = 0, sumSq = 0, stopped = false;
   const nulls: number[] = [];
   while (drawn < max && !stopped) {
-    const r = mmdTest(x, y, { ...options, permutations: Math.min(batch, max - drawn), random, sigma2 });
+    const r = mmdTest(x, y, { ...options, permutations: Math.min(batch, max - drawn), random, sigma2, alongside: first ? undefined : options.alongside });
     first ??= r;
     sigma2 = r.sigma2;
     const compared = r.comparedStatistic!;
@@ -330,8 +350,8 @@ function threadSupport(requested: number | undefined): Threading | null {
  * Runs the row lanes on this thread and `threads − 1` workers sharing the Gram workspace; false
  * (nothing done) where shared WebAssembly memory is unavailable. Blocks until every lane is done.
  */
-function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, tables: RowTables, threading: Threading): boolean {
-  const shared = createSharedGram(x, y, tables.blockRows, threading.threads, norms, tables.lists);
+function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, f32: Float32Rows | undefined, tables: RowTables, threading: Threading, alongside: () => void): boolean {
+  const shared = createSharedGram(x, y, tables.blockRows, threading.threads, norms, tables.lists, f32);
   if (shared === null) return false;
   const gram = sharedGramBlocks(shared, 0);
   const workers: import('node:worker_threads').Worker[] = [];
@@ -346,6 +366,7 @@ function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, tables: RowTable
     }
   }
   try {
+    alongside();
     claimLanes(tables, gram);
     const { control, lanes } = tables;
     for (let lane = 0; lane < lanes; lane++) {
@@ -357,6 +378,94 @@ function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, tables: RowTable
     for (const worker of workers) void worker.terminate();
   }
   return true;
+}
+
+/** Kept helper threads of the whole-matrix kernel (this thread's), started on first use, never holding the process open. */
+const helpers: import('node:worker_threads').Worker[] = [];
+
+function helperThreads(threading: Threading, count: number): import('node:worker_threads').Worker[] {
+  while (helpers.length < count) {
+    let worker: import('node:worker_threads').Worker;
+    try {
+      worker = new threading.Worker(threading.workerUrl);
+    } catch {
+      break;
+    }
+    const drop = (): void => {
+      const at = helpers.indexOf(worker);
+      if (at >= 0) helpers.splice(at, 1);
+    };
+    worker.on('error', drop); // a block it took is redone here
+    worker.on('exit', drop);
+    worker.unref();
+    helpers.push(worker);
+  }
+  return helpers.slice(0, count);
+}
+
+/**
+ * Starts the MMD test's helper threads now (they take tens of milliseconds to start), so a test
+ * run soon after finds them ready. Does nothing where threads are unavailable or one is wanted,
+ * or when `size` (the test to come) is one the whole-matrix kernel runs on one thread.
+ */
+export function prepareMmdThreads(threads?: number, size?: { points: number; dimensions: number; permutations: number }): void {
+  if (size !== undefined) {
+    const { points: N, dimensions: d, permutations } = size;
+    if (N > FULL_KERNEL_MAX_N || N * N * (d + (permutations + 1) / 4) < FULL_THREADS_MIN_WORK) return;
+  }
+  const threading = threadSupport(threads);
+  if (threading !== null) helperThreads(threading, threading.threads - 1);
+}
+
+/**
+ * The whole-matrix kernel on this thread and kept helpers sharing one N × N Gram matrix
+ * (mmd-rows.ts, FullJob): σ² (as `bandwidth` gives it from the Gram matrix), or undefined
+ * (nothing done) where shared WebAssembly memory is unavailable.
+ */
+function runFullThreaded(
+  x: Matrix, y: Matrix, norms: Float64Array, f32: Float32Rows | undefined, tables: RowTables, threading: Threading, alongside: () => void,
+  bandwidth: (gram: Float64Array) => number, sigmaFromGram: boolean,
+): number | undefined {
+  const { N } = tables;
+  const shared = createSharedGram(x, y, N, 1, norms, tables.lists, f32);
+  if (shared === null) return undefined;
+  const gram = sharedGramBlocks(shared, 0, true);
+  const blocks = Math.ceil(N / tables.blockRows);
+  const job: FullJob = {
+    shared, tables, sigmaFromGram,
+    control: new Int32Array(new SharedArrayBuffer((FULL_HEADER + 2 * blocks) * 4)),
+    params: new Float64Array(new SharedArrayBuffer(16)),
+  };
+  for (const worker of helperThreads(threading, threading.threads - 1)) {
+    try {
+      worker.postMessage(job);
+    } catch {
+      // this thread does its share
+    }
+  }
+  const { control } = job;
+  try {
+    alongside();
+    claimFull(job, gram, 0);
+    finishFull(job, gram, 0);
+    let sigma2: number | undefined;
+    if (sigmaFromGram && Atomics.compareExchange(control, 3, 0, 1) !== 0) {
+      // A helper finished the Gram matrix first (this thread was busy alongside) and took σ².
+      for (let state = Atomics.load(control, 3); state === 1; state = Atomics.load(control, 3)) Atomics.wait(control, 3, 1, 1000);
+      if (Atomics.load(control, 3) === 2) sigma2 = job.params[1]!;
+    }
+    sigma2 ??= bandwidth(gram.output); // also when the helper's failed: the error is raised here
+    job.params[0] = 1 / (2 * sigma2);
+    job.params[1] = sigma2;
+    Atomics.store(control, 2, 1);
+    Atomics.notify(control, 2);
+    claimFull(job, gram, 1);
+    finishFull(job, gram, 1);
+    return sigma2;
+  } finally {
+    // Helpers still waiting for phase 1 (this thread threw) go back to waiting for jobs.
+    if (Atomics.compareExchange(control, 2, 0, -1) === 0) Atomics.notify(control, 2);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 export default function validators(require: (id: string) => unknown): Array<[string, unknown]> {
 const exports: Record<string, unknown> = {};
 exports.s0 = validate0;
-const schema0 = {"type":"object","properties":{"field":{"type":"string","description":"Record field holding a vector (array of numbers), e.g. `response_embedding`."},"textField":{"type":"string","description":"Record field holding text: embedded through `embedder` when `field` is not set; with `field`, only used to show examples in details."},"embedder":{"type":"string","description":"Name of the embedder under `embedders:` in the config (default: the first one, or the hashing fallback)."},"method":{"type":"string","enum":["mmd","classifier","pca-ks","centroid"],"default":"mmd","description":"mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference."},"sample":{"type":"integer","minimum":2,"default":2000,"description":"Cap on the records used per side (a seeded sample above it)."},"pca":{"type":"integer","minimum":1,"description":"Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10)."},"permutations":{"type":"integer","minimum":0,"maximum":100000,"default":100,"description":"First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction."},"maxPermutations":{"type":"integer","minimum":1,"maximum":1000000,"default":10000,"description":"Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns (\"cannot decide\") instead of passing."},"folds":{"type":"integer","minimum":2,"default":5,"description":"Cross-validation folds of the classifier method."},"seed":{"type":"integer","description":"Seed for sampling and permutations (default: derived from the run seed and the detector id)."},"threshold":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.05,"description":"Significance level alpha: the detector fails when the p-value is below it."},"minEffect":{"type":"number","minimum":0,"description":"Smallest effect that fails (in the method's statistic: MMD², AUC, KS D or cosine distance); a significant smaller effect only warns."}},"additionalProperties":false};
+const schema0 = {"type":"object","properties":{"field":{"type":"string","description":"Record field holding a vector (array of numbers), e.g. `response_embedding`."},"textField":{"type":"string","description":"Record field holding text: embedded through `embedder` when `field` is not set; with `field`, only used to show examples in details."},"embedder":{"type":"string","description":"Name of the embedder under `embedders:` in the config (default: the first one, or the hashing fallback)."},"method":{"type":"string","enum":["mmd","classifier","pca-ks","centroid"],"default":"mmd","description":"mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference."},"sample":{"type":"integer","minimum":2,"default":2000,"description":"Cap on the records used per side (a seeded sample above it)."},"pca":{"type":"integer","minimum":1,"description":"Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10)."},"permutations":{"type":"integer","minimum":0,"maximum":100000,"default":100,"description":"First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction."},"maxPermutations":{"type":"integer","minimum":1,"maximum":1000000,"default":10000,"description":"Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns (\"cannot decide\") instead of passing."},"folds":{"type":"integer","minimum":2,"default":5,"description":"Cross-validation folds of the classifier method."},"precision":{"type":"string","enum":["float32","float64"],"default":"float32","description":"mmd: arithmetic of the kernel's dot products. float32 (the default; about twice as fast as float64): the vectors, centred on the pooled mean, multiplied in float32 SIMD lanes, all sums float64; MMD² moves by about 1e-6 relative and the permutation p-value stays exact (one kernel matrix judges the observed split and every permutation). float64: the earlier arithmetic."},"seed":{"type":"integer","description":"Seed for sampling and permutations (default: derived from the run seed and the detector id)."},"threshold":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.05,"description":"Significance level alpha: the detector fails when the p-value is below it."},"minEffect":{"type":"number","minimum":0,"description":"Smallest effect that fails (in the method's statistic: MMD², AUC, KS D or cosine distance); a significant smaller effect only warns."}},"additionalProperties":false};
 const func0 = Object.prototype.hasOwnProperty;
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -27,6 +27,9 @@ data.maxPermutations = 10000;
 }
 if(data.folds === undefined){
 data.folds = 5;
+}
+if(data.precision === undefined){
+data.precision = "float32";
 }
 if(data.threshold === undefined){
 data.threshold = 0.05;
@@ -240,10 +243,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.seed !== undefined){
-let data9 = data.seed;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err18 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.seed.type,parentSchema:schema0.properties.seed,data:data9};
+let data9 = data.precision;
+if(typeof data9 !== "string"){
+const err18 = {instancePath:instancePath+"/precision",schemaPath:"#/properties/precision/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.precision.type,parentSchema:schema0.properties.precision,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -252,11 +254,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-let data10 = data.threshold;
-if(typeof data10 == "number"){
-if(data10 >= 1 || isNaN(data10)){
-const err19 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1",schema:1,parentSchema:schema0.properties.threshold,data:data10};
+if(!((data9 === "float32") || (data9 === "float64"))){
+const err19 = {instancePath:instancePath+"/precision",schemaPath:"#/properties/precision/enum",keyword:"enum",params:{allowedValues: schema0.properties.precision.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.precision.enum,parentSchema:schema0.properties.precision,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -265,8 +264,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data10 <= 0 || isNaN(data10)){
-const err20 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema0.properties.threshold,data:data10};
+if(data.seed !== undefined){
+let data10 = data.seed;
+if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
+const err20 = {instancePath:instancePath+"/seed",schemaPath:"#/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.seed.type,parentSchema:schema0.properties.seed,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -276,8 +277,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema0.properties.threshold.type,parentSchema:schema0.properties.threshold,data:data10};
+let data11 = data.threshold;
+if(typeof data11 == "number"){
+if(data11 >= 1 || isNaN(data11)){
+const err21 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1",schema:1,parentSchema:schema0.properties.threshold,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -286,11 +289,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data.minEffect !== undefined){
-let data11 = data.minEffect;
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-const err22 = {instancePath:instancePath+"/minEffect",schemaPath:"#/properties/minEffect/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.minEffect,data:data11};
+if(data11 <= 0 || isNaN(data11)){
+const err22 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema0.properties.threshold,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -301,7 +301,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/minEffect",schemaPath:"#/properties/minEffect/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema0.properties.minEffect.type,parentSchema:schema0.properties.minEffect,data:data11};
+const err23 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema0.properties.threshold.type,parentSchema:schema0.properties.threshold,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -310,15 +310,39 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(data.minEffect !== undefined){
+let data12 = data.minEffect;
+if(typeof data12 == "number"){
+if(data12 < 0 || isNaN(data12)){
+const err24 = {instancePath:instancePath+"/minEffect",schemaPath:"#/properties/minEffect/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.minEffect,data:data12};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/minEffect",schemaPath:"#/properties/minEffect/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema0.properties.minEffect.type,parentSchema:schema0.properties.minEffect,data:data12};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
 }
 errors++;
 }
@@ -1355,7 +1379,7 @@ validate3.errors = vErrors;
 return errors === 0;
 }
 return [
-  ["{\"type\":\"object\",\"properties\":{\"field\":{\"type\":\"string\",\"description\":\"Record field holding a vector (array of numbers), e.g. `response_embedding`.\"},\"textField\":{\"type\":\"string\",\"description\":\"Record field holding text: embedded through `embedder` when `field` is not set; with `field`, only used to show examples in details.\"},\"embedder\":{\"type\":\"string\",\"description\":\"Name of the embedder under `embedders:` in the config (default: the first one, or the hashing fallback).\"},\"method\":{\"type\":\"string\",\"enum\":[\"mmd\",\"classifier\",\"pca-ks\",\"centroid\"],\"default\":\"mmd\",\"description\":\"mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.\"},\"sample\":{\"type\":\"integer\",\"minimum\":2,\"default\":2000,\"description\":\"Cap on the records used per side (a seeded sample above it).\"},\"pca\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10).\"},\"permutations\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100000,\"default\":100,\"description\":\"First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.\"},\"maxPermutations\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000,\"default\":10000,\"description\":\"Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns (\\\"cannot decide\\\") instead of passing.\"},\"folds\":{\"type\":\"integer\",\"minimum\":2,\"default\":5,\"description\":\"Cross-validation folds of the classifier method.\"},\"seed\":{\"type\":\"integer\",\"description\":\"Seed for sampling and permutations (default: derived from the run seed and the detector id).\"},\"threshold\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"default\":0.05,\"description\":\"Significance level alpha: the detector fails when the p-value is below it.\"},\"minEffect\":{\"type\":\"number\",\"minimum\":0,\"description\":\"Smallest effect that fails (in the method's statistic: MMD², AUC, KS D or cosine distance); a significant smaller effect only warns.\"}},\"additionalProperties\":false}", exports.s0],
+  ["{\"type\":\"object\",\"properties\":{\"field\":{\"type\":\"string\",\"description\":\"Record field holding a vector (array of numbers), e.g. `response_embedding`.\"},\"textField\":{\"type\":\"string\",\"description\":\"Record field holding text: embedded through `embedder` when `field` is not set; with `field`, only used to show examples in details.\"},\"embedder\":{\"type\":\"string\",\"description\":\"Name of the embedder under `embedders:` in the config (default: the first one, or the hashing fallback).\"},\"method\":{\"type\":\"string\",\"enum\":[\"mmd\",\"classifier\",\"pca-ks\",\"centroid\"],\"default\":\"mmd\",\"description\":\"mmd: kernel MMD² permutation test; classifier: logistic domain classifier AUC; pca-ks: KS per principal component (fitted on the pooled sample), Bonferroni; centroid: cosine distance of the means vs a bootstrap on the reference.\"},\"sample\":{\"type\":\"integer\",\"minimum\":2,\"default\":2000,\"description\":\"Cap on the records used per side (a seeded sample above it).\"},\"pca\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"Project onto this many principal components of the reference before testing (for pca-ks: the number of components tested, default 10).\"},\"permutations\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":100000,\"default\":100,\"description\":\"First batch of permutations (mmd, classifier: labels permuted and the classifier refitted) or bootstrap draws (centroid) for the p-value. More are drawn, Besag–Clifford sequentially (stopping after 10 reach the observed statistic), until the smallest p-value 1/(1+B) is at most half the level the run judges it at: alpha, or alpha / tests under a config-level correction.\"},\"maxPermutations\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000,\"default\":10000,\"description\":\"Cap on the permutations (or bootstrap draws). When the cap keeps the smallest p-value from reaching the level, the result says so and a p-value at the floor warns (\\\"cannot decide\\\") instead of passing.\"},\"folds\":{\"type\":\"integer\",\"minimum\":2,\"default\":5,\"description\":\"Cross-validation folds of the classifier method.\"},\"precision\":{\"type\":\"string\",\"enum\":[\"float32\",\"float64\"],\"default\":\"float32\",\"description\":\"mmd: arithmetic of the kernel's dot products. float32 (the default; about twice as fast as float64): the vectors, centred on the pooled mean, multiplied in float32 SIMD lanes, all sums float64; MMD² moves by about 1e-6 relative and the permutation p-value stays exact (one kernel matrix judges the observed split and every permutation). float64: the earlier arithmetic.\"},\"seed\":{\"type\":\"integer\",\"description\":\"Seed for sampling and permutations (default: derived from the run seed and the detector id).\"},\"threshold\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"default\":0.05,\"description\":\"Significance level alpha: the detector fails when the p-value is below it.\"},\"minEffect\":{\"type\":\"number\",\"minimum\":0,\"description\":\"Smallest effect that fails (in the method's statistic: MMD², AUC, KS D or cosine distance); a significant smaller effect only warns.\"}},\"additionalProperties\":false}", exports.s0],
   ["{\"type\":\"object\",\"properties\":{\"textField\":{\"type\":\"string\",\"default\":\"prompt\",\"description\":\"Text field of the prompts (embedded through `embedder` unless `field` is set; always used for examples).\"},\"field\":{\"type\":\"string\",\"description\":\"Vector field with precomputed prompt embeddings (skips the embedder).\"},\"embedder\":{\"type\":\"string\",\"description\":\"Name of the embedder under `embedders:` (default: the first one).\"},\"k\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"Number of clusters; chosen by silhouette over [kMin, kMax] when absent.\"},\"kMin\":{\"type\":\"integer\",\"minimum\":2,\"default\":2,\"description\":\"Smallest k tried.\"},\"kMax\":{\"type\":\"integer\",\"minimum\":2,\"default\":10,\"description\":\"Largest k tried.\"},\"pca\":{\"type\":\"integer\",\"minimum\":1,\"default\":32,\"description\":\"Principal components of the reference used for clustering (distances for new intents use full vectors).\"},\"newIntentQuantile\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"default\":0.99,\"description\":\"A current prompt is a new intent when the (size-weighted) share of current prompts among its nearest neighbours exceeds this quantile of the same share over the reference prompts.\"},\"neighbours\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100,\"default\":5,\"description\":\"Nearest neighbours (cosine, in the pooled reference + current sample) that decide whether a prompt is on a new intent.\"},\"maxPermutations\":{\"type\":\"integer\",\"minimum\":1,\"default\":10000,\"description\":\"Cap on the label permutations of the new-intent test (drawn Besag–Clifford sequentially, as many as the level after the run's correction needs).\"},\"sample\":{\"type\":\"integer\",\"minimum\":10,\"default\":5000,\"description\":\"Cap on the prompts used per side (seeded sample).\"},\"examples\":{\"type\":\"integer\",\"minimum\":0,\"default\":3,\"description\":\"Example texts per cluster and for new intents.\"},\"seed\":{\"type\":\"integer\",\"description\":\"Seed (default: derived from the run seed and the detector id).\"},\"threshold\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"default\":0.05,\"description\":\"Significance level alpha (Bonferroni over the two tests).\"},\"minEffect\":{\"type\":\"number\",\"minimum\":0,\"description\":\"Smallest total-variation distance between the share vectors (clusters + new) that fails; smaller significant changes warn.\"}},\"additionalProperties\":false}", exports.s1],
   ["{\"type\":\"object\",\"properties\":{\"prefix\":{\"type\":\"string\",\"default\":\"layers\",\"description\":\"Record field holding an object of layers: `{ \\\"<layer>\\\": number | number[] }`.\"},\"layers\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Only these layers (default: every layer found).\"},\"vectorMethod\":{\"type\":\"string\",\"enum\":[\"mmd\",\"pca-ks\"],\"default\":\"mmd\",\"description\":\"Test for vector-valued layers.\"},\"pca\":{\"type\":\"integer\",\"minimum\":1,\"default\":10,\"description\":\"Components tested by pca-ks.\"},\"permutations\":{\"type\":\"integer\",\"minimum\":1,\"default\":100,\"description\":\"First batch of permutations of the MMD test; more are drawn (Besag–Clifford sequential, stopping after 10 exceedances) until the smallest p-value can reach alpha / (layers × the run's corrected tests).\"},\"sample\":{\"type\":\"integer\",\"minimum\":2,\"default\":1000,\"description\":\"Cap on the records per side for vector layers (seeded sample).\"},\"seed\":{\"type\":\"integer\",\"description\":\"Seed (default: derived from the run seed and the detector id).\"},\"threshold\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"default\":0.05,\"description\":\"False discovery rate q: a layer drifted when its BH-adjusted p-value is below it.\"},\"minEffect\":{\"type\":\"number\",\"minimum\":0,\"description\":\"Smallest statistic of the most drifted layer that fails (KS D, MMD² or max KS D); smaller significant drift warns.\"}},\"additionalProperties\":false}", exports.s2],
   ["{\"type\":\"object\",\"properties\":{\"field\":{\"type\":\"string\",\"minLength\":1,\"description\":\"Dotted path of the field to compare, e.g. latency_ms or attributes.user_group.\"},\"test\":{\"type\":\"string\",\"enum\":[\"ks\",\"chi2\",\"wasserstein\",\"psi\",\"jensenshannon\",\"energy\",\"cvm\",\"tvd\"],\"description\":\"Test or distance. Default by type and reference size: numeric n ≤ 1000 → ks, larger → wasserstein (normalised); categorical n ≤ 1000 → chi2, larger → jensenshannon. Minimum values per side: ks, cvm, chi2 5; the distances 10 (below it the detector warns \\\"not tested\\\", naming the counts).\"},\"alpha\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":1,\"description\":\"Significance level of the p-value tests (ks, chi2, cvm): fail when p < alpha. Default 0.05. Used whichever of them runs, so it keeps its meaning when the default test changes with the reference size.\"},\"maxDistance\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"description\":\"For the distances (wasserstein normalised by the reference sd, energy, psi, jensenshannon, tvd): fail when the distance exceeds it. Default per test: wasserstein 0.1, energy 0.1, jensenshannon 0.1, psi 0.2, tvd 0.1.\"},\"threshold\":{\"type\":\"number\",\"exclusiveMinimum\":0,\"description\":\"Older form, only with an explicit `test`: alpha for ks, chi2, cvm (then in (0, 1)), the distance limit for the others. Without `test` it is refused, since the default test (and so its meaning) changes with the reference size: use alpha and maxDistance.\"},\"onInvalid\":{\"type\":\"string\",\"enum\":[\"error\",\"skip\"],\"default\":\"error\",\"description\":\"Values that are not numbers in a numeric field (e.g. \\\"652.3ms\\\"): error (default) names the count and example records; skip leaves them out and counts them in the message and details.\"},\"type\":{\"type\":\"string\",\"enum\":[\"auto\",\"numeric\",\"categorical\"],\"default\":\"auto\",\"description\":\"Field type; auto: numeric when every present value is a number (or numeric string), categorical when none is; a mix is a data error (or, with onInvalid: skip, the majority decides).\"},\"bins\":{\"type\":\"integer\",\"minimum\":2,\"maximum\":1000,\"default\":10,\"description\":\"Reference-quantile bins for psi and jensenshannon on numbers.\"},\"minEffect\":{\"type\":\"number\",\"minimum\":0,\"description\":\"For p-value tests: fail only when the effect size (wasserstein normalised for numbers, total variation for categories) is at least this; a significant smaller effect warns.\"}},\"required\":[\"field\"],\"additionalProperties\":false,\"dependencies\":{\"threshold\":[\"test\"]},\"x-hints\":{\"dependencies\":\"threshold means the significance level alpha for ks, chi2 and cvm but a distance for the others, and the default test switches from ks/chi2 to wasserstein/jensenshannon above 1,000 reference values; set test: explicitly, or use alpha: (for p-value tests) and maxDistance: (for distances) instead\"},\"allOf\":[{\"if\":{\"properties\":{\"test\":{\"enum\":[\"ks\",\"chi2\",\"cvm\"]}},\"required\":[\"test\"]},\"then\":{\"properties\":{\"threshold\":{\"exclusiveMaximum\":1,\"x-hints\":{\"exclusiveMaximum\":\"for ks, chi2 and cvm the threshold is the significance level alpha, which lies in (0, 1)\"}}}}}]}", exports.s3],

@@ -151,6 +151,38 @@ function blockCount(t: RowTables): number {
   return Math.ceil(t.N / t.blockRows);
 }
 
+/** A helper thread that stopped mid-block (see waitSettled). */
+export class HelperStalledError extends Error {
+  override name = 'HelperStalledError';
+}
+
+/**
+ * Waits on the calling thread while `control[index]` is `pending`, and returns the state it
+ * settled on. A helper thread that ended mid-block (terminated, or out of memory) can no longer
+ * move it and its exit event cannot be delivered while this thread waits, so a state unchanged
+ * for `stallMs` is an error naming the stall, not a hang.
+ */
+export function waitSettled(control: Int32Array, index: number, pending: (state: number) => boolean, what: string, stallMs: number): number {
+  let state = Atomics.load(control, index);
+  let since = Date.now();
+  while (pending(state)) {
+    Atomics.wait(control, index, state, Math.min(1000, stallMs));
+    const next = Atomics.load(control, index);
+    if (next !== state) {
+      state = next;
+      since = Date.now();
+    } else if (Date.now() - since > stallMs) {
+      throw new HelperStalledError(`the MMD test's helper thread stopped working on ${what} (no progress for ${Math.round(stallMs / 1000)} s), so the test was abandoned instead of waiting for ever; the next test starts a new helper`);
+    }
+  }
+  return state;
+}
+
+/** A whole-matrix block is at most 64 rows of ≤ 4,096 points: far under a second on a live thread. */
+export const FULL_BLOCK_STALL_MS = 60_000;
+/** A blockwise lane can be long (many rows × permutations): a generous bound, still not for ever. */
+export const LANE_STALL_MS = 600_000;
+
 /** Runs block `b` of `phase` on this thread (phase 1 recomputes nothing: the Gram rows are there). */
 export function runFullBlock(job: FullJob, gram: GramBlocks, phase: 0 | 1, b: number): void {
   const t = job.tables;
@@ -199,8 +231,7 @@ export function finishFull(job: FullJob, gram: GramBlocks, phase: 0 | 1): void {
   const blocks = blockCount(t);
   const states = FULL_HEADER + phase * blocks;
   for (let b = 0; b < blocks; b++) {
-    for (let state = Atomics.load(control, states + b); state < 2; state = Atomics.load(control, states + b)) Atomics.wait(control, states + b, state, 1000);
-    if (Atomics.load(control, states + b) === 3) {
+    if (waitSettled(control, states + b, (state) => state < 2, `block ${b} of phase ${phase}`, FULL_BLOCK_STALL_MS) === 3) {
       if (phase === 1) runFullBlock(job, gram, 0, b);
       runFullBlock(job, gram, phase, b);
     }

@@ -19,7 +19,10 @@
 import { SEQUENTIAL_STOP_AFTER, sequentialPValue, type SequentialPermutations } from './sequential.js';
 import { createRandom, shuffleInPlace, type Random } from '../random.js';
 import { createGramBlocks, createSharedGram, gramCrossWasm, sharedGramBlocks, stackFloat32, type Float32Rows } from './gram.js';
-import { FULL_HEADER, bandwidthFromSquaredDistances, claimFull, claimLanes, consumeBlock, crossSquaredDistances, finishFull, runLane, type FullJob, type RowTables } from './mmd-rows.js';
+import {
+  FULL_BLOCK_STALL_MS, FULL_HEADER, HelperStalledError, LANE_STALL_MS, bandwidthFromSquaredDistances, claimFull, claimLanes, consumeBlock, crossSquaredDistances, finishFull, runLane, waitSettled,
+  type FullJob, type RowTables,
+} from './mmd-rows.js';
 import { gramCross, squaredNorms, type Matrix } from './matrix.js';
 
 export interface MmdOptions {
@@ -371,8 +374,7 @@ function runThreaded(x: Matrix, y: Matrix, norms: Float64Array, f32: Float32Rows
     const { control, lanes } = tables;
     for (let lane = 0; lane < lanes; lane++) {
       // Every lane has been claimed (0 only until its claimer marks it running).
-      for (let state = Atomics.load(control, 1 + lane); state < 2; state = Atomics.load(control, 1 + lane)) Atomics.wait(control, 1 + lane, state, 1000);
-      if (Atomics.load(control, 1 + lane) === 3) runLane(tables, lane, gram);
+      if (waitSettled(control, 1 + lane, (state) => state < 2, `row lane ${lane}`, LANE_STALL_MS) === 3) runLane(tables, lane, gram);
     }
   } finally {
     for (const worker of workers) void worker.terminate();
@@ -451,8 +453,7 @@ function runFullThreaded(
     let sigma2: number | undefined;
     if (sigmaFromGram && Atomics.compareExchange(control, 3, 0, 1) !== 0) {
       // A helper finished the Gram matrix first (this thread was busy alongside) and took σ².
-      for (let state = Atomics.load(control, 3); state === 1; state = Atomics.load(control, 3)) Atomics.wait(control, 3, 1, 1000);
-      if (Atomics.load(control, 3) === 2) sigma2 = job.params[1]!;
+      if (waitSettled(control, 3, (state) => state === 1, 'the bandwidth', FULL_BLOCK_STALL_MS) === 2) sigma2 = job.params[1]!;
     }
     sigma2 ??= bandwidth(gram.output); // also when the helper's failed: the error is raised here
     job.params[0] = 1 / (2 * sigma2);
@@ -462,6 +463,10 @@ function runFullThreaded(
     claimFull(job, gram, 1);
     finishFull(job, gram, 1);
     return sigma2;
+  } catch (error) {
+    // A stalled helper is not reused: the next test starts a fresh one.
+    if (error instanceof HelperStalledError) for (const worker of helpers.splice(0)) void worker.terminate();
+    throw error;
   } finally {
     // Helpers still waiting for phase 1 (this thread threw) go back to waiting for jobs.
     if (Atomics.compareExchange(control, 2, 0, -1) === 0) Atomics.notify(control, 2);

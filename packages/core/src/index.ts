@@ -1,4 +1,3 @@
-
 export * from './contracts.js';
 export { EventBus } from './events.js';
 export {

@@ -95,6 +95,15 @@ function compile(base64: string): WasmModule | null {
   }
 }
 
+/** A fresh instance of the kernel module whose memory has grown to hold at least `bytes` (throws when it cannot). */
+function instantiate(module: WasmModule, bytes: number): { exports: Record<string, unknown>; memory: WasmMemory } {
+  const instance = new wasmApi!.Instance(module, {});
+  const memory = instance.exports.memory as WasmMemory;
+  const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+  if (need > 0) memory.grow(need);
+  return { exports: instance.exports, memory };
+}
+
 function loadModule(): WasmModule | null {
   if (wasmModule === undefined) wasmModule = compile(GRAM_KERNEL_WASM_BASE64);
   return wasmModule;
@@ -150,13 +159,10 @@ export function createGramBlocks(x: Matrix, y: Matrix, maxRows: number, norms: F
   const module = wasmDisabled || d === 0 || zBytes + outBytes > MAX_WASM_BYTES ? null : loadModule();
   if (module !== null) {
     try {
-      const instance = new wasmApi!.Instance(module, {});
-      const memory = instance.exports.memory as WasmMemory;
-      const need = Math.ceil((zBytes + outBytes) / PAGE) - memory.buffer.byteLength / PAGE;
-      if (need > 0) memory.grow(need);
+      const { exports, memory } = instantiate(module, zBytes + outBytes);
       const layout = { N, dp, maxRows, zBytes, listsLength: lists.length, f32: f32 !== undefined };
       fillMemory(memory, layout, x, y, norms, lists, f32);
-      return wasmBlocks(instance.exports, memory, layout, 0);
+      return wasmBlocks(exports, memory, layout, 0);
     } catch {
       // memory could not grow (or instantiate): fall through to the JS kernel
     }
@@ -321,11 +327,8 @@ export function createMatVec(a: Matrix): ((v: Float64Array, offset: number, out:
   const module = wasmDisabled || d === 0 || n === 0 || bytes > MAX_WASM_BYTES ? null : loadModule();
   if (module === null) return null;
   try {
-    const instance = new wasmApi!.Instance(module, {});
-    const memory = instance.exports.memory as WasmMemory;
-    const kernel = instance.exports.gram as GramKernel;
-    const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-    if (need > 0) memory.grow(need);
+    const { exports, memory } = instantiate(module, bytes);
+    const kernel = exports.gram as GramKernel;
     const z = new Float64Array(memory.buffer, 0, (n + 1) * dp);
     for (let i = 0; i < n; i++) z.set(a.data.subarray(i * d, (i + 1) * d), i * dp);
     const row = n * dp;
@@ -353,11 +356,8 @@ export function gramCrossWasm(x: Matrix, y: Matrix): Float64Array | null {
   const module = wasmDisabled || d === 0 || m === 0 || bytes > MAX_WASM_BYTES ? null : loadModule();
   if (module === null) return null;
   try {
-    const instance = new wasmApi!.Instance(module, {});
-    const memory = instance.exports.memory as WasmMemory;
-    const kernel = instance.exports.gram as GramKernel;
-    const need = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-    if (need > 0) memory.grow(need);
+    const { exports, memory } = instantiate(module, bytes);
+    const kernel = exports.gram as GramKernel;
     copyPadded(x, y, new Float64Array(memory.buffer, 0, N * dp), dp);
     // Rows i < m against rows j ≥ m of the stack (always j > i), written at (i·n + j − m).
     for (let j0 = m; j0 < N; j0 += COLUMN_TILE) kernel(0, dp, 0, m, j0, Math.min(N, j0 + COLUMN_TILE), zBytes - m * 8, n);

@@ -58,25 +58,7 @@ function radixSortHigh(src: Float64Array, out: Float64Array, finiteOnly = false)
   }
   if (finiteOnly && infinite > 0) return false;
   const passes: number[] = [];
-  for (let p = 0; p < 3; p++) {
-    const base = p * 2048;
-    let trivial = false;
-    for (let d = base; d < base + 2048; d++) {
-      const k = c[d]!;
-      if (k !== 0) {
-        trivial = k === n;
-        break;
-      }
-    }
-    if (trivial) continue;
-    let sum = 0;
-    for (let d = base; d < base + 2048; d++) {
-      const k = c[d]!;
-      c[d] = sum;
-      sum += k;
-    }
-    passes.push(p);
-  }
+  for (let p = 0; p < 3; p++) if (toOffsets(c, p * 2048, n)) passes.push(p);
   // Alternate between `out` and one scratch array so that the last pass writes into `out` (in
   // place, with an odd count, the last pass lands in the scratch array and is copied back).
   const scratch = new Float64Array(n);
@@ -89,6 +71,28 @@ function radixSortHigh(src: Float64Array, out: Float64Array, finiteOnly = false)
   }
   if (a !== out) out.set(a);
   finishTies(out, new Uint32Array(out.buffer, out.byteOffset, 2 * n), scratch);
+  return true;
+}
+
+/**
+ * Turn the 2,048 digit counts at `c[base…]` into each digit's first output slot (exclusive prefix
+ * sums) and return true; return false, leaving them, when one digit holds all `n` values (the
+ * pass would not move anything, so it is skipped).
+ */
+function toOffsets(c: Int32Array, base: number, n: number): boolean {
+  for (let d = base; d < base + 2048; d++) {
+    const k = c[d]!;
+    if (k !== 0) {
+      if (k === n) return false;
+      break;
+    }
+  }
+  let sum = 0;
+  for (let d = base; d < base + 2048; d++) {
+    const k = c[d]!;
+    c[d] = sum;
+    sum += k;
+  }
   return true;
 }
 
@@ -169,21 +173,7 @@ function radixSortLow(v: Float64Array, u: Uint32Array, from: number, to: number,
   let ub = us;
   for (let p = 0; p < 3; p++) {
     const base = p * 2048;
-    let trivial = false;
-    for (let d = base; d < base + 2048; d++) {
-      const k = c[d]!;
-      if (k !== 0) {
-        trivial = k === m;
-        break;
-      }
-    }
-    if (trivial) continue;
-    let sum = 0;
-    for (let d = base; d < base + 2048; d++) {
-      const k = c[d]!;
-      c[d] = sum;
-      sum += k;
-    }
+    if (!toOffsets(c, base, m)) continue;
     const shift = p * 11;
     for (let i = 0; i < m; i++) b[c[base + ((((ua[2 * i]! ^ flip) >>> 0) >>> shift) & 0x7ff)]!++] = a[i]!;
     const t = a; a = b; b = t;
